@@ -1,0 +1,22 @@
+{
+  "targets": [
+    {
+      "target_name": "steerling_native",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/threadpool.cc",
+        "native/src/cpu.cc",
+        "native/src/gemm.cc",
+        "native/src/attention.cc",
+        "native/src/rowops.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions", "-O2"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-std=gnu++17"],
+      "cflags": ["-O3", "-fexceptions"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-fno-math-errno", "-pthread"],
+      "ldflags": ["-pthread"]
+    }
+  ]
+}

@@ -1,0 +1,25 @@
+// Reference matmul: the plain triple loop, accumulating in the output's float type.
+import type { Kernels } from '../kernels.js';
+import { allocLike, reader } from './util.js';
+
+export const matmul: Kernels['matmul'] = (a, b, { batch, m, n, k, transA, transB, aBatchStride, bBatchStride, bDtype }) => {
+  const out = allocLike(a, batch * m * n);
+  const rb = reader(b, bDtype);
+  for (let bi = 0; bi < batch; bi++) {
+    const ao = bi * aBatchStride;
+    const bo = bi * bBatchStride;
+    const oo = bi * m * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) {
+          const av = transA ? a[ao + p * m + i]! : a[ao + i * k + p]!;
+          const bv = transB ? rb(bo + j * k + p) : rb(bo + p * n + j);
+          s += av * bv;
+        }
+        out[oo + i * n + j] = s;
+      }
+    }
+  }
+  return out;
+};

@@ -1,0 +1,2 @@
+// Front-end ops for this group: to be written.
+export {};
