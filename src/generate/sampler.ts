@@ -1,0 +1,65 @@
+// Next-token choice from one row of logits: greedy (temperature 0), or temperature with top-k,
+// top-p (nucleus) and a repetition penalty (CTRL/HF style: divide positive logits, multiply negative).
+
+import type { Rng } from '../util/rng.js';
+
+export interface SamplingOptions {
+  /** 0 = greedy. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+}
+
+export function validateSampling(o: SamplingOptions): void {
+  if (o.temperature !== undefined && !(o.temperature >= 0 && Number.isFinite(o.temperature))) throw new Error(`temperature must be ≥ 0, got ${o.temperature}`);
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) throw new Error(`top-k must be a non-negative integer, got ${o.topK}`);
+  if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new Error(`top-p must be in (0, 1], got ${o.topP}`);
+  if (o.repetitionPenalty !== undefined && !(o.repetitionPenalty > 0)) throw new Error(`repetition penalty must be > 0, got ${o.repetitionPenalty}`);
+}
+
+export function sampleToken(logitsIn: Float32Array | Float64Array, opts: SamplingOptions, rng: Rng, seen?: Iterable<number>): number {
+  const V = logitsIn.length;
+  const logits = Float64Array.from(logitsIn);
+  const rp = opts.repetitionPenalty ?? 1;
+  if (rp !== 1 && seen) {
+    for (const id of new Set(seen)) {
+      if (id < 0 || id >= V) continue;
+      logits[id] = logits[id]! > 0 ? logits[id]! / rp : logits[id]! * rp;
+    }
+  }
+  const temp = opts.temperature ?? 0;
+  if (temp === 0) {
+    let best = 0;
+    for (let i = 1; i < V; i++) if (logits[i]! > logits[best]!) best = i;
+    return best;
+  }
+  // Candidates sorted by logit, cut by top-k then top-p.
+  let idx = Array.from({ length: V }, (_, i) => i).sort((x, y) => logits[y]! - logits[x]!);
+  const k = opts.topK ?? 0;
+  if (k > 0 && k < V) idx = idx.slice(0, k);
+  const mx = logits[idx[0]!]!;
+  let probs = idx.map((i) => Math.exp((logits[i]! - mx) / temp));
+  let sum = probs.reduce((s, p) => s + p, 0);
+  const topP = opts.topP ?? 1;
+  if (topP < 1) {
+    let acc = 0;
+    let cut = probs.length;
+    for (let j = 0; j < probs.length; j++) {
+      acc += probs[j]! / sum;
+      if (acc >= topP) {
+        cut = j + 1;
+        break;
+      }
+    }
+    idx = idx.slice(0, cut);
+    probs = probs.slice(0, cut);
+    sum = probs.reduce((s, p) => s + p, 0);
+  }
+  let r = rng.next() * sum;
+  for (let j = 0; j < probs.length; j++) {
+    r -= probs[j]!;
+    if (r <= 0) return idx[j]!;
+  }
+  return idx[idx.length - 1]!;
+}
