@@ -1,0 +1,66 @@
+// The Llama family: llama, mistral, qwen2 (q/k/v biases), qwen3 (per-head q/k RMSNorm).
+// Pre-norm blocks: x += o(attn(rope(q), rope(k), v)); x += down(silu(gate(x̂))·up(x̂)).
+
+import type { ModelConfig } from '../io/config.js';
+import { ropeInvFreq } from '../tensor/ops/rope.js';
+import type { ArchConfig, LayerWeights, ModelWeights } from './arch.js';
+import { WeightReader, type WeightSource } from './weights.js';
+import { activationOf, linearOf, normOf, ropeScalingOf } from './common.js';
+
+export function llamaArch(c: ModelConfig): ArchConfig {
+  const inv = ropeInvFreq({ headDim: c.headDim, theta: c.ropeTheta ?? 10000, scaling: ropeScalingOf(c) });
+  const window = (i: number) => (c.slidingWindow && c.layerTypes[i] === 'sliding_attention' ? c.slidingWindow : 0);
+  return {
+    modelType: c.modelType,
+    hidden: c.hiddenSize,
+    layers: c.numLayers,
+    heads: c.numHeads,
+    kvHeads: c.numKvHeads,
+    headDim: c.headDim,
+    intermediate: c.intermediateSize,
+    vocab: c.vocabSize,
+    maxPositions: c.maxPositions,
+    norm: 'rms',
+    normEps: c.normEps,
+    normOffset: 0,
+    embedScale: 1,
+    act: activationOf(c.hiddenAct),
+    gatedMlp: true,
+    ropeInvFreq: () => inv,
+    attnScale: 1 / Math.sqrt(c.headDim),
+    attnSoftcap: 0,
+    finalSoftcap: 0,
+    window,
+    bosTokenId: c.bosTokenId ?? null,
+    eosTokenIds: c.eosTokenIds ?? [],
+  };
+}
+
+export function llamaWeights(c: ModelConfig, src: WeightSource): ModelWeights {
+  const r = new WeightReader(src, ['model.', '']);
+  const D = c.hiddenSize;
+  const qkv = c.attentionBias;
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `layers.${i}.`;
+    layers.push({
+      inputNorm: normOf(r, p + 'input_layernorm', D, false),
+      q: linearOf(r, p + 'self_attn.q_proj', c.numHeads * c.headDim, D, qkv),
+      k: linearOf(r, p + 'self_attn.k_proj', c.numKvHeads * c.headDim, D, qkv),
+      v: linearOf(r, p + 'self_attn.v_proj', c.numKvHeads * c.headDim, D, qkv),
+      o: linearOf(r, p + 'self_attn.o_proj', D, c.numHeads * c.headDim, c.attentionOutBias),
+      qNorm: c.qkNorm ? normOf(r, p + 'self_attn.q_norm', c.headDim, false) : null,
+      kNorm: c.qkNorm ? normOf(r, p + 'self_attn.k_norm', c.headDim, false) : null,
+      postAttnNorm: null,
+      mlpNorm: normOf(r, p + 'post_attention_layernorm', D, false),
+      gate: linearOf(r, p + 'mlp.gate_proj', c.intermediateSize, D, c.mlpBias),
+      up: linearOf(r, p + 'mlp.up_proj', c.intermediateSize, D, c.mlpBias),
+      down: linearOf(r, p + 'mlp.down_proj', D, c.intermediateSize, c.mlpBias),
+      postMlpNorm: null,
+    });
+  }
+  const embed = r.get('embed_tokens.weight', [c.vocabSize, D]);
+  const head = new WeightReader(src, ['']);
+  const lmHead = !c.tieWordEmbeddings || head.has('lm_head.weight') ? head.get('lm_head.weight', [c.vocabSize, D]) : embed;
+  return { embed, posEmbed: null, layers, finalNorm: normOf(r, 'norm', D, false), lmHead };
+}

@@ -1,0 +1,42 @@
+// Loading a model end to end: resolve (local folder, HF cache, or download when allowed), parse
+// config.json, open the safetensors checkpoint (weights stay in their stored dtype), build the
+// architecture, and load the tokenizer and generation defaults when the folder has them.
+//
+//   const { model, tokenizer } = await loadModel('../shared/models/stories260K');
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModelConfig, type ModelConfig } from '../io/config.js';
+import { Checkpoint } from '../io/checkpoint.js';
+import { loadGenerationConfig, type GenerationDefaults } from '../io/generation.js';
+import { resolveModel, type ResolveOptions } from '../io/resolve.js';
+import { loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
+import { buildModel } from './registry.js';
+import type { DecoderModel } from './decoder.js';
+
+export interface LoadedModel {
+  model: DecoderModel;
+  config: ModelConfig;
+  tokenizer: Tokenizer | null;
+  generationConfig: GenerationDefaults | null;
+  dir: string;
+  /** The hub id, when the model came from the cache or a download. */
+  repoId: string | null;
+}
+
+export async function loadModel(ref: string, opts: ResolveOptions = {}): Promise<LoadedModel> {
+  const resolved = await resolveModel(ref, opts);
+  const dir = resolved.dir;
+  const config = loadModelConfig(dir);
+  const ckpt = Checkpoint.open(dir);
+  const model = buildModel(config, ckpt);
+  const tokenizer = existsSync(join(dir, 'tokenizer.json')) ? loadTokenizer(dir) : null;
+  const generationConfig = loadGenerationConfig(dir);
+  return { model, config, tokenizer, generationConfig, dir, repoId: resolved.repoId };
+}
+
+/** EOS ids to stop on: generation_config.json's when present, else config.json's. */
+export function stopIds(m: LoadedModel): number[] {
+  const ids = m.generationConfig?.eosTokenIds.length ? m.generationConfig.eosTokenIds : m.config.eosTokenIds;
+  return [...new Set(ids)];
+}
