@@ -1,0 +1,230 @@
+// A model's tokenizer: tokenizer.json + tokenizer_config.json, run by @huggingface/tokenizers.
+//
+//   const tok = loadTokenizer(dir);
+//   tok.encode('Once upon a time');                       // [bos, ...] as transformers would
+//   tok.decode(ids, { skipSpecialTokens: true });
+//   const { text, ids } = tok.applyChatTemplate([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true });
+//
+// BOS/EOS and add_bos_token: tokenizer.json's post-processor decides what encode() adds. Like
+// transformers' Llama/Gemma tokenizers, an explicit `add_bos_token` / `add_eos_token` in
+// tokenizer_config.json overrides it (adds the token when the post-processor does not, removes it
+// when the post-processor adds it but the config says false).
+// Chat templates: applyChatTemplate never adds special tokens itself: its ids are
+// encode(text, { addSpecialTokens: false }), as in transformers. A template that renders
+// {{ bos_token }} therefore yields exactly one BOS, and one that does not yields none — never two.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer as HFTokenizer } from '@huggingface/tokenizers';
+import { IncrementalDetokenizer } from './detokenizer.js';
+import { parseTemplateSpec, pickTemplate, renderChatTemplate, type ChatMessage, type ChatTemplateOptions, type SpecialTokenStrings, type TemplateSpec } from './chat-template.js';
+
+export interface EncodeOptions {
+  /** Add BOS/EOS as the tokenizer is configured to (default true). */
+  addSpecialTokens?: boolean;
+}
+
+export interface DecodeOptions {
+  /** Drop special tokens (BOS, EOS, chat markers) from the text (default false). */
+  skipSpecialTokens?: boolean;
+}
+
+export interface ChatTemplateResult {
+  text: string;
+  ids: number[];
+}
+
+type Json = Record<string, unknown>;
+
+function readJson(file: string): Json {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file}: expected a JSON object`);
+  return v as Json;
+}
+
+/** tokenizer_config writes special tokens as a string or as { content, ... } (AddedToken). */
+function tokenString(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return null;
+}
+
+export interface TokenizerSources {
+  tokenizerJson: Json;
+  tokenizerConfig?: Json;
+  /** special_tokens_map.json, consulted for special tokens the config does not name. */
+  specialTokensMap?: Json;
+  /** A chat template that overrides tokenizer_config's (chat_template.jinja). */
+  chatTemplate?: string;
+  /** For messages. */
+  source?: string;
+}
+
+export class Tokenizer {
+  readonly source: string;
+  readonly vocabSize: number;
+  readonly bosToken: string | null;
+  readonly eosToken: string | null;
+  readonly padToken: string | null;
+  readonly unkToken: string | null;
+  readonly bosTokenId: number | null;
+  readonly eosTokenId: number | null;
+  readonly padTokenId: number | null;
+  readonly unkTokenId: number | null;
+  /** Ids of all special added tokens (skipped by skipSpecialTokens). */
+  readonly specialIds: ReadonlySet<number>;
+  /** tokenizer_config's add_bos_token / add_eos_token when set, else null. */
+  readonly addBosToken: boolean | null;
+  readonly addEosToken: boolean | null;
+  readonly config: Readonly<Json>;
+  private readonly tk: HFTokenizer;
+  private readonly templates: TemplateSpec | null;
+  private readonly postAddsBos: boolean;
+  private readonly postAddsEos: boolean;
+
+  constructor(src: TokenizerSources) {
+    this.source = src.source ?? 'tokenizer.json';
+    const config = src.tokenizerConfig ?? {};
+    this.config = config;
+    try {
+      this.tk = new HFTokenizer(src.tokenizerJson, config);
+    } catch (e) {
+      throw new Error(`${this.source}: cannot build the tokenizer: ${(e as Error).message}`);
+    }
+    let maxId = -1;
+    for (const id of this.tk.get_vocab(true).values()) maxId = Math.max(maxId, id);
+    this.vocabSize = maxId + 1;
+
+    const map = src.specialTokensMap ?? {};
+    const named = (key: string): string | null => tokenString(config[key]) ?? tokenString(map[key]);
+    const model = src.tokenizerJson['model'] as Json | undefined;
+    this.bosToken = named('bos_token');
+    this.eosToken = named('eos_token');
+    this.padToken = named('pad_token');
+    this.unkToken = named('unk_token') ?? tokenString(model?.['unk_token']);
+    this.bosTokenId = this.idOf(this.bosToken);
+    this.eosTokenId = this.idOf(this.eosToken);
+    this.padTokenId = this.idOf(this.padToken);
+    this.unkTokenId = this.idOf(this.unkToken);
+    this.specialIds = new Set([...this.tk.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id));
+    this.addBosToken = typeof config['add_bos_token'] === 'boolean' ? config['add_bos_token'] : null;
+    this.addEosToken = typeof config['add_eos_token'] === 'boolean' ? config['add_eos_token'] : null;
+
+    // What the post-processor adds around a plain text.
+    const plain = this.tk.encode('a', { add_special_tokens: false }).ids;
+    const full = this.tk.encode('a', { add_special_tokens: true }).ids;
+    this.postAddsBos = this.bosTokenId !== null && full[0] === this.bosTokenId && plain[0] !== this.bosTokenId;
+    this.postAddsEos = this.eosTokenId !== null && full[full.length - 1] === this.eosTokenId && plain[plain.length - 1] !== this.eosTokenId;
+
+    this.templates = src.chatTemplate !== undefined ? src.chatTemplate : parseTemplateSpec(config['chat_template'], this.source);
+  }
+
+  private idOf(token: string | null): number | null {
+    if (token === null) return null;
+    return this.tk.token_to_id(token) ?? null;
+  }
+
+  /** Whether encode() with special tokens starts with BOS. */
+  get addsBos(): boolean {
+    return this.addBosToken ?? this.postAddsBos;
+  }
+
+  /** The chat template (the default one when the tokenizer has several), or null. */
+  get chatTemplate(): string | null {
+    if (this.templates === null) return null;
+    return typeof this.templates === 'string' ? this.templates : (this.templates.get('default') ?? null);
+  }
+
+  encode(text: string, opts: EncodeOptions = {}): number[] {
+    if (typeof text !== 'string') throw new Error(`encode: expected a string, got ${typeof text}`);
+    const add = opts.addSpecialTokens ?? true;
+    const ids = this.tk.encode(text, { add_special_tokens: add }).ids;
+    if (!add) return ids;
+    const bos = this.bosTokenId;
+    const eos = this.eosTokenId;
+    if (bos !== null) {
+      if (this.addBosToken === false && this.postAddsBos && ids[0] === bos) ids.shift();
+      else if (this.addBosToken === true && !this.postAddsBos) ids.unshift(bos);
+    }
+    if (eos !== null) {
+      if (this.addEosToken === false && this.postAddsEos && ids[ids.length - 1] === eos) ids.pop();
+      else if (this.addEosToken === true && !this.postAddsEos) ids.push(eos);
+    }
+    return ids;
+  }
+
+  /**
+   * Ids → text. Ids the tokenizer does not know (a model's padded vocabulary rows) decode to
+   * nothing, as in the Rust tokenizers library; non-integers and negatives are errors.
+   */
+  decode(ids: readonly number[] | Int32Array, opts: DecodeOptions = {}): string {
+    const list: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!Number.isInteger(id) || id < 0) throw new Error(`decode: token id ${id} at position ${i} is not a non-negative integer`);
+      if (id < this.vocabSize && this.tk.id_to_token(id) !== undefined) list.push(id);
+    }
+    if (list.length === 0) return '';
+    return this.tk.decode(list, { skip_special_tokens: opts.skipSpecialTokens ?? false });
+  }
+
+  tokenToId(token: string): number | null {
+    return this.tk.token_to_id(token) ?? null;
+  }
+
+  idToToken(id: number): string | null {
+    return this.tk.id_to_token(id) ?? null;
+  }
+
+  /** A streaming decoder (see detokenizer.ts). */
+  detokenizer(opts: DecodeOptions = {}): IncrementalDetokenizer {
+    return new IncrementalDetokenizer((ids) => this.decode(ids, opts));
+  }
+
+  get specialTokenStrings(): SpecialTokenStrings {
+    return { bos: this.bosToken, eos: this.eosToken, pad: this.padToken, unk: this.unkToken };
+  }
+
+  /** Renders the chat template and tokenizes it without adding special tokens (see top). */
+  applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTemplateOptions = {}): ChatTemplateResult {
+    const template = pickTemplate(this.templates, opts, this.source);
+    const text = renderChatTemplate(template, messages, this.specialTokenStrings, opts, this.source);
+    return { text, ids: this.encode(text, { addSpecialTokens: false }) };
+  }
+}
+
+/**
+ * Loads a tokenizer from a model folder: tokenizer.json (required), tokenizer_config.json,
+ * special_tokens_map.json and chat_template.jinja / chat_template.json (optional).
+ * A chat_template.jinja file takes precedence over tokenizer_config's chat_template, as in
+ * transformers.
+ */
+export function loadTokenizer(dir: string): Tokenizer {
+  const tj = join(dir, 'tokenizer.json');
+  if (!existsSync(tj)) {
+    const sp = existsSync(join(dir, 'tokenizer.model')) ? ' (only a SentencePiece tokenizer.model is present: convert it to tokenizer.json with transformers)' : '';
+    throw new Error(`${tj}: not found${sp}`);
+  }
+  const opt = (name: string): Json | undefined => (existsSync(join(dir, name)) ? readJson(join(dir, name)) : undefined);
+  const tokenizerConfig = opt('tokenizer_config.json');
+  const specialTokensMap = opt('special_tokens_map.json');
+  let chatTemplate: string | undefined;
+  const jinja = join(dir, 'chat_template.jinja');
+  if (existsSync(jinja)) chatTemplate = readFileSync(jinja, 'utf8');
+  else if (tokenizerConfig?.['chat_template'] === undefined) {
+    const ct = opt('chat_template.json')?.['chat_template'];
+    if (typeof ct === 'string') chatTemplate = ct;
+  }
+  return new Tokenizer({
+    tokenizerJson: readJson(tj),
+    ...(tokenizerConfig ? { tokenizerConfig } : {}),
+    ...(specialTokensMap ? { specialTokensMap } : {}),
+    ...(chatTemplate !== undefined ? { chatTemplate } : {}),
+    source: tj,
+  });
+}
