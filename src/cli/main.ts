@@ -1,9 +1,16 @@
-// The steerling command line. One file per command under src/cli/; this file wires them.
+// The steerling command line. One file per command under src/cli/; this file wires them and
+// turns errors into one clear line (stack traces only with --verbose).
 import { Command } from 'commander';
 import { registerBench } from './bench.js';
+import { registerGenerate } from './generate.js';
 
 const program = new Command();
-program.name('steerling').description('Find, learn, evaluate and ship steering interventions for language models').version('0.1.0');
+program
+  .name('steerling')
+  .description('Find, learn, evaluate and ship steering interventions for language models')
+  .version('0.1.0')
+  .option('--verbose', 'print stack traces on errors')
+  .showHelpAfterError('(run with --help for usage)');
 
 program
   .command('demo')
@@ -12,9 +19,12 @@ program
     console.log('steerling demo: the end-to-end demo (learn a concept direction on the embedded model organism, steer, judge, report) arrives with the organism and methods; the engine is in place.');
   });
 
+registerGenerate(program);
 registerBench(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(`steerling: ${(e as Error).message}`);
+  const err = e as Error;
+  console.error(`steerling: ${err.message}`);
+  if (program.opts().verbose) console.error(err.stack);
   process.exit(1);
 });

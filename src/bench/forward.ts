@@ -1,0 +1,100 @@
+// `bench forward`: prefill, decode and forward+backward throughput of a model, and peak memory.
+// Forward+backward mirrors the reference script: gradient of the next-token cross-entropy with
+// respect to one residual-stream vector added after the middle block, weights frozen.
+
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../models/load.js';
+import { Hooks } from '../models/hooks.js';
+import { generate } from '../generate/generate.js';
+import { fromStorage, tensor } from '../tensor/tensor.js';
+import { noGrad } from '../tensor/tape.js';
+import { tidy } from '../tensor/scope.js';
+import * as ops from '../tensor/ops/index.js';
+import { backendName, nativeBackend } from '../backend/registry.js';
+import { Rng } from '../util/rng.js';
+
+export interface ForwardBenchOptions {
+  model: string;
+  tokens: number;
+  decodeTokens?: number;
+  repeats?: number;
+}
+
+function best(fn: () => void, repeats: number): number {
+  fn();
+  let b = Infinity;
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    fn();
+    b = Math.min(b, performance.now() - t);
+  }
+  return b / 1000;
+}
+
+function weightBytes(dir: string): number {
+  try {
+    return statSync(join(dir, 'model.safetensors')).size;
+  } catch {
+    return 0;
+  }
+}
+
+export async function benchForward(opts: ForwardBenchOptions): Promise<Record<string, unknown>> {
+  const T = opts.tokens;
+  if (!(Number.isInteger(T) && T >= 2)) throw new Error(`--tokens must be an integer ≥ 2, got ${opts.tokens}`);
+  const repeats = opts.repeats ?? 3;
+  const loaded = await loadModel(opts.model);
+  const m = loaded.model;
+  const rng = new Rng(0);
+  const ids = Int32Array.from({ length: T }, () => 3 + rng.int(m.arch.vocab - 3));
+  const input = fromStorage(ids, [1, T], 'i32');
+
+  const prefill = best(() => tidy(() => void noGrad(() => m.forward(input))), repeats);
+
+  const nDecode = opts.decodeTokens ?? 32;
+  const prompt = Array.from(ids.subarray(0, Math.min(16, T)));
+  let decodeS = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    // Time the decode steps only: prefill once, then count each fed-back token.
+    const stamps: number[] = [];
+    generate(m, [prompt], { maxTokens: nDecode + 1, onToken: () => stamps.push(performance.now()) });
+    if (stamps.length > 1) decodeS = Math.min(decodeS, (stamps[stamps.length - 1]! - stamps[0]!) / 1000 / (stamps.length - 1));
+  }
+
+  const layer = Math.floor(m.arch.layers / 2);
+  const steer = tensor(new Float32Array(m.arch.hidden), [m.arch.hidden], { requiresGrad: true });
+  const hooks = new Hooks();
+  hooks.add(`layers.${layer}.resid_post`, (h) => ops.add(h, steer));
+  const targets = fromStorage(ids.slice(1), [T - 1], 'i32');
+  const train = best(
+    () =>
+      tidy(() => {
+        const logits = m.forward(input, { hooks });
+        const loss = ops.crossEntropy(ops.slice(ops.reshape(logits, [T, -1]), 0, 0, T - 1), targets);
+        loss.backward();
+        steer.grad?.dispose();
+        steer.grad = null;
+      }),
+    repeats,
+  );
+
+  const wb = weightBytes(loaded.dir);
+  const kvBytes = m.arch.layers * 2 * (prompt.length + nDecode + 1) * m.arch.kvHeads * m.arch.headDim * 4;
+  const peak = process.resourceUsage().maxRSS * 1024;
+  return {
+    model: opts.model,
+    model_type: m.arch.modelType,
+    backend: backendName(),
+    isa: nativeBackend()?.isa ?? null,
+    threads: nativeBackend()?.addon.getThreads() ?? 1,
+    tokens: T,
+    prefill_tok_s: T / prefill,
+    decode_tok_s: 1 / decodeS,
+    train_tok_s: T / train,
+    weight_bytes: wb,
+    kv_cache_bytes: kvBytes,
+    peak_rss_bytes: peak,
+    peak_over_weights_kv: wb ? peak / (wb + kvBytes) : null,
+  };
+}

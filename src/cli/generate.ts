@@ -1,0 +1,96 @@
+// `steerling generate`: text from a prompt (or a chat turn), streamed to stdout or as one JSON object.
+import type { Command } from 'commander';
+import { loadModel, stopIds } from '../models/load.js';
+import { generate } from '../generate/generate.js';
+import { intArg, numArg, collect } from './options.js';
+import { modelRef } from './model-ref.js';
+
+interface GenerateFlags {
+  model?: string;
+  prompt: string;
+  chat?: boolean;
+  system?: string;
+  maxTokens: number;
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+  seed: number;
+  stop?: string[];
+  json?: boolean;
+}
+
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('generate text from a prompt with any supported model')
+    .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
+    .option('-p, --prompt <text>', 'prompt text ("" starts from BOS alone)', '')
+    .option('--chat', 'wrap the prompt as a user turn with the model\'s chat template')
+    .option('--system <text>', 'system message (with --chat)')
+    .option('-n, --max-tokens <n>', 'tokens to generate', intArg('--max-tokens'), 64)
+    .option('-t, --temperature <t>', 'sampling temperature (0 = greedy)', numArg('--temperature', 0), 0)
+    .option('--top-k <k>', 'keep the k most likely tokens', intArg('--top-k'))
+    .option('--top-p <p>', 'nucleus sampling mass', numArg('--top-p', 0, 1))
+    .option('--repetition-penalty <r>', 'penalise tokens already present (1 = off)', numArg('--repetition-penalty', 0))
+    .option('--seed <s>', 'random seed', intArg('--seed'), 0)
+    .option('--stop <text>', 'stop string (repeatable)', collect)
+    .option('--json', 'print one JSON object instead of streaming text')
+    .action(async (f: GenerateFlags) => {
+      const t0 = performance.now();
+      const m = await loadModel(modelRef(f.model));
+      if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer.json; steerling generate needs one`);
+      const tok = m.tokenizer;
+      const tLoad = performance.now();
+      let promptIds: number[];
+      if (f.chat) {
+        const messages = [...(f.system ? [{ role: 'system', content: f.system }] : []), { role: 'user', content: f.prompt }];
+        promptIds = tok.applyChatTemplate(messages, { addGenerationPrompt: true }).ids;
+      } else {
+        promptIds = tok.encode(f.prompt, { addSpecialTokens: true });
+      }
+      if (promptIds.length === 0) {
+        const bos = m.config.bosTokenId ?? m.generationConfig?.bosTokenId;
+        if (bos === null || bos === undefined) throw new Error('empty prompt and the model has no BOS token to start from');
+        promptIds = [bos];
+      }
+      const dt = tok.detokenizer({ skipSpecialTokens: true });
+      let firstTokenAt = 0;
+      const [res] = generate(m.model, [promptIds], {
+        maxTokens: f.maxTokens,
+        temperature: f.temperature,
+        topK: f.topK,
+        topP: f.topP,
+        repetitionPenalty: f.repetitionPenalty,
+        seed: f.seed,
+        eosTokenIds: stopIds(m),
+        stop: f.stop,
+        decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }),
+        onToken: (_row, id) => {
+          if (!firstTokenAt) firstTokenAt = performance.now();
+          if (!f.json) process.stdout.write(dt.push(id));
+        },
+      });
+      const tEnd = performance.now();
+      const r = res!;
+      if (f.json) {
+        const decodeMs = firstTokenAt ? tEnd - firstTokenAt : 0;
+        console.log(
+          JSON.stringify({
+            text: r.text,
+            token_ids: [...promptIds, ...r.tokens],
+            prompt_tokens: promptIds.length,
+            generated_tokens: r.tokens.length,
+            finish_reason: r.finishReason,
+            load_ms: tLoad - t0,
+            prefill_ms: firstTokenAt ? firstTokenAt - tLoad : null,
+            decode_ms: decodeMs,
+            decode_tok_s: r.tokens.length > 1 && decodeMs > 0 ? (r.tokens.length - 1) / (decodeMs / 1000) : null,
+            total_ms: tEnd - t0,
+          }),
+        );
+      } else {
+        process.stdout.write(dt.flush() + '\n');
+      }
+    });
+}
