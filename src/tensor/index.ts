@@ -8,4 +8,3 @@ export { tidy, keep, memoryStats } from './scope.js';
 export { noGrad, isRecording } from './tape.js';
 export * from './dtype.js';
 export * as ops from './ops/index.js';
-import './autograd-init.js';

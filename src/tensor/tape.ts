@@ -6,6 +6,8 @@
 import { Tensor, setBackwardImpl, type GradNode } from './tensor.js';
 import { untrack } from './scope.js';
 import { fmt, shapesEqual } from './shape.js';
+import { kernel } from '../backend/registry.js';
+import type { FloatArray } from './dtype.js';
 
 let recording = true;
 
@@ -38,16 +40,17 @@ export function record(out: Tensor, op: string, inputs: readonly Tensor[], backw
   return out;
 }
 
-// Accumulation of gradients uses the ops layer; injected to avoid a cycle.
-let addImpl: (a: Tensor, b: Tensor) => Tensor = () => {
-  throw new Error('autograd add is not initialised');
-};
-let onesLikeImpl: (t: Tensor) => Tensor = () => {
-  throw new Error('autograd onesLike is not initialised');
-};
-export function setTapeOps(add: (a: Tensor, b: Tensor) => Tensor, onesLike: (t: Tensor) => Tensor): void {
-  addImpl = add;
-  onesLikeImpl = onesLike;
+/** a + b for two gradients of the same shape (no recording: backward runs with the tape off). */
+function addImpl(a: Tensor, b: Tensor): Tensor {
+  const f64 = a.dtype === 'f64' || b.dtype === 'f64';
+  const af = a.toFloat(f64 ? 'f64' : 'f32').data as FloatArray;
+  const bf = b.toFloat(f64 ? 'f64' : 'f32').data as FloatArray;
+  return new Tensor(kernel('binary', f64)('add', af, a.shape, bf, b.shape, a.shape), a.shape, f64 ? 'f64' : 'f32');
+}
+
+function onesLikeImpl(t: Tensor): Tensor {
+  const dtype = t.dtype === 'f64' ? 'f64' : 'f32';
+  return new Tensor(dtype === 'f64' ? new Float64Array(t.size).fill(1) : new Float32Array(t.size).fill(1), t.shape, dtype);
 }
 
 function topoOrder(root: Tensor): Tensor[] {
