@@ -130,7 +130,7 @@ function tryLocalOrCache(ref: string, opts: ResolveOptions): ResolvedModel | { m
     return { dir: local, source: 'local', repoId: null, revision: null, commit: null };
   }
   if (looksLikePath(ref) || !isRepoId(ref)) {
-    return { message: `model "${ref}" not found: ${local} does not exist${isRepoId(ref) ? '' : ' (and it is not a Hub repo id like org/name)'}`, repoId: null };
+    return { message: `model "${ref}" not found: ${local} does not exist${looksLikePath(ref) ? '' : ' (and it is not a Hub repo id like org/name)'}`, repoId: null };
   }
   const cache = opts.cacheDir ?? hubCacheDir(opts.env);
   const hit = findInCache(ref, { revision: opts.revision, cacheDir: cache, env: opts.env });
