@@ -1,0 +1,254 @@
+// Interventions at hook sites. Each edits the activation at the positions it selects and carries
+// gradients to its own parameters, so the same objects are trained (CDAS, RePS, ...) and applied
+// (generation, serving). Directions live in the site's trailing shape: [d_model] for residual
+// sites, [n_heads, d_head] for attn.z, [d_mlp] for mlp.act.
+//
+//   add          h + s·v
+//   ablate       h − s·(h·v̂)v̂                      (s = 1 removes the direction)
+//   clamp        h + (s·a − h·v̂)v̂                  (sets the projection to s·a)
+//   affine       h + s·Rᵀ(W h + b − R h)             (LoReFT-style low-rank edit)
+//   interchange  h + s·Rᵀ(R x_src − R h)             (distributed interchange, DAS/CDAS)
+//   rotate       turn h toward v̂ by angle s in the plane of h and v̂, keeping ‖h‖
+
+import type { Tensor } from '../tensor/tensor.js';
+import { fromStorage } from '../tensor/tensor.js';
+import * as ops from '../tensor/ops/index.js';
+import { fmt } from '../tensor/shape.js';
+import type { HookContext } from '../models/hooks.js';
+import { positionMask, type PositionSpec } from './positions.js';
+
+export type InterventionKind = 'add' | 'ablate' | 'clamp' | 'affine' | 'interchange' | 'rotate';
+
+export interface InterventionOptions {
+  positions?: PositionSpec;
+  strength?: number;
+  /** Leave the first real token (BOS) alone, as CDAS and most steering code do. */
+  excludeBos?: boolean;
+}
+
+export abstract class Intervention {
+  abstract readonly kind: InterventionKind;
+  positions: PositionSpec;
+  strength: number;
+  excludeBos: boolean;
+
+  constructor(readonly site: string, opts: InterventionOptions = {}) {
+    this.positions = opts.positions ?? 'all';
+    this.strength = opts.strength ?? 1;
+    this.excludeBos = opts.excludeBos ?? false;
+  }
+
+  /** Width of the flattened trailing dims the intervention works in. */
+  abstract get width(): number;
+  /** The edit at every position of h, flattened to [B, T, width]. */
+  protected abstract edit(h: Tensor, ctx: HookContext): Tensor;
+  /** Trainable tensors. */
+  abstract parameters(): Tensor[];
+  /** Named tensors for saving (names are relative: direction, rotation, ...). */
+  abstract tensors(): Record<string, Tensor>;
+  /** Restores constraints after an optimiser step (unit norm, orthonormal rows). */
+  normalize(): void {}
+
+  /** Applies the intervention to a site activation [B, T, ...trailing]. */
+  apply(h: Tensor, ctx: HookContext): Tensor {
+    const [B, T] = [h.shape[0]!, h.shape[1]!];
+    const width = h.size / (B * T);
+    if (width !== this.width) throw new Error(`intervention at ${this.site}: the site has width ${width} (${fmt(h.shape)}), the intervention ${this.width}`);
+    const flat = ops.reshape(h, [B, T, width]);
+    const edited = this.edit(flat, ctx);
+    const mask = positionMask(this.positions, ctx, B, T, this.excludeBos);
+    const out = mask ? ops.add(flat, ops.mul(ops.sub(edited, flat), fromStorage(mask, [B, T, 1], 'f32'))) : edited;
+    return ops.reshape(out, h.shape);
+  }
+}
+
+function checkVector(v: Tensor, what: string): void {
+  if (v.dtype !== 'f32' && v.dtype !== 'f64') throw new Error(`${what} must be f32 (got ${v.dtype})`);
+}
+
+function flatVec(v: Tensor): Tensor {
+  return v.rank === 1 ? v : ops.reshape(v, [v.size]);
+}
+
+/** v / ‖v‖ as an op (gradients flow through the normalisation). */
+export function unit(v: Tensor): Tensor {
+  return ops.div(v, ops.sqrt(ops.add(ops.sum(ops.square(v)), 1e-12)));
+}
+
+/** h·v over the last axis, kept as [.., 1]. */
+function project(h: Tensor, v: Tensor): Tensor {
+  return ops.sum(ops.mul(h, v), -1, true);
+}
+
+export class AddIntervention extends Intervention {
+  readonly kind = 'add';
+  constructor(site: string, readonly direction: Tensor, opts?: InterventionOptions) {
+    super(site, opts);
+    checkVector(direction, 'add: direction');
+  }
+  get width(): number {
+    return this.direction.size;
+  }
+  protected edit(h: Tensor): Tensor {
+    return ops.add(h, ops.scale(flatVec(this.direction), this.strength));
+  }
+  parameters(): Tensor[] {
+    return this.direction.requiresGrad ? [this.direction] : [];
+  }
+  tensors(): Record<string, Tensor> {
+    return { direction: this.direction };
+  }
+}
+
+export class AblateIntervention extends Intervention {
+  readonly kind = 'ablate';
+  constructor(site: string, readonly direction: Tensor, opts?: InterventionOptions) {
+    super(site, opts);
+    checkVector(direction, 'ablate: direction');
+  }
+  get width(): number {
+    return this.direction.size;
+  }
+  protected edit(h: Tensor): Tensor {
+    const u = unit(flatVec(this.direction));
+    return ops.sub(h, ops.mul(ops.scale(project(h, u), this.strength), u));
+  }
+  parameters(): Tensor[] {
+    return this.direction.requiresGrad ? [this.direction] : [];
+  }
+  tensors(): Record<string, Tensor> {
+    return { direction: this.direction };
+  }
+}
+
+export class ClampIntervention extends Intervention {
+  readonly kind = 'clamp';
+  /** Target projection before the strength multiplier (e.g. the positive class mean). */
+  value: number;
+  constructor(site: string, readonly direction: Tensor, value: number, opts?: InterventionOptions) {
+    super(site, opts);
+    checkVector(direction, 'clamp: direction');
+    this.value = value;
+  }
+  get width(): number {
+    return this.direction.size;
+  }
+  protected edit(h: Tensor): Tensor {
+    const u = unit(flatVec(this.direction));
+    const delta = ops.affine(project(h, u), -1, this.value * this.strength);
+    return ops.add(h, ops.mul(delta, u));
+  }
+  parameters(): Tensor[] {
+    return this.direction.requiresGrad ? [this.direction] : [];
+  }
+  tensors(): Record<string, Tensor> {
+    return { direction: this.direction };
+  }
+}
+
+/** Rotation rows R [r, width], kept orthonormal by normalize(). */
+function checkRotation(r: Tensor, what: string): void {
+  checkVector(r, what);
+  if (r.rank !== 2 || r.shape[0]! > r.shape[1]!) throw new Error(`${what} must be [rank, width] with rank ≤ width, got ${fmt(r.shape)}`);
+}
+
+/** Gram–Schmidt on the rows of R, in place (the rank-1 case is v / ‖v‖, as CDAS does). */
+export function orthonormalizeRows(r: Tensor): void {
+  const [k, n] = [r.shape[0]!, r.shape[1]!];
+  const d = r.f;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < i; j++) {
+      let dot = 0;
+      for (let c = 0; c < n; c++) dot += d[i * n + c]! * d[j * n + c]!;
+      for (let c = 0; c < n; c++) d[i * n + c] = d[i * n + c]! - dot * d[j * n + c]!;
+    }
+    let norm = 0;
+    for (let c = 0; c < n; c++) norm += d[i * n + c]! ** 2;
+    norm = Math.sqrt(norm) + 1e-12;
+    for (let c = 0; c < n; c++) d[i * n + c] = d[i * n + c]! / norm;
+  }
+}
+
+export class AffineIntervention extends Intervention {
+  readonly kind = 'affine';
+  constructor(site: string, readonly rotation: Tensor, readonly weight: Tensor, readonly bias: Tensor, opts?: InterventionOptions) {
+    super(site, opts);
+    checkRotation(rotation, 'affine: rotation');
+    if (weight.rank !== 2 || weight.shape[0] !== rotation.shape[0] || weight.shape[1] !== rotation.shape[1]) throw new Error(`affine: weight ${fmt(weight.shape)} must match rotation ${fmt(rotation.shape)}`);
+    if (bias.rank !== 1 || bias.shape[0] !== rotation.shape[0]) throw new Error(`affine: bias ${fmt(bias.shape)} must be [${rotation.shape[0]}]`);
+  }
+  get width(): number {
+    return this.rotation.shape[1]!;
+  }
+  protected edit(h: Tensor): Tensor {
+    const target = ops.sub(ops.add(ops.linear(h, this.weight), this.bias), ops.linear(h, this.rotation));
+    return ops.add(h, ops.scale(ops.matmul(target, this.rotation), this.strength));
+  }
+  parameters(): Tensor[] {
+    return [this.rotation, this.weight, this.bias].filter((t) => t.requiresGrad);
+  }
+  tensors(): Record<string, Tensor> {
+    return { rotation: this.rotation, weight: this.weight, bias: this.bias };
+  }
+  override normalize(): void {
+    orthonormalizeRows(this.rotation);
+  }
+}
+
+export class InterchangeIntervention extends Intervention {
+  readonly kind = 'interchange';
+  /** Source activations: [B, width] (broadcast to every position) or [B, T, width]. */
+  source: Tensor | null = null;
+  constructor(site: string, readonly rotation: Tensor, opts?: InterventionOptions) {
+    super(site, opts);
+    checkRotation(rotation, 'interchange: rotation');
+  }
+  get width(): number {
+    return this.rotation.shape[1]!;
+  }
+  protected edit(h: Tensor): Tensor {
+    if (!this.source) throw new Error(`interchange at ${this.site}: no source activation set`);
+    const [B] = h.shape;
+    const src = this.source.rank === 2 ? ops.reshape(this.source, [B!, 1, this.width]) : this.source;
+    if (src.shape[0] !== B) throw new Error(`interchange at ${this.site}: source batch ${src.shape[0]} differs from base batch ${B}`);
+    const diff = ops.sub(ops.linear(src, this.rotation), ops.linear(h, this.rotation));
+    return ops.add(h, ops.scale(ops.matmul(diff, this.rotation), this.strength));
+  }
+  parameters(): Tensor[] {
+    return this.rotation.requiresGrad ? [this.rotation] : [];
+  }
+  tensors(): Record<string, Tensor> {
+    return { rotation: this.rotation };
+  }
+  override normalize(): void {
+    orthonormalizeRows(this.rotation);
+  }
+}
+
+export class RotateIntervention extends Intervention {
+  readonly kind = 'rotate';
+  constructor(site: string, readonly direction: Tensor, opts?: InterventionOptions) {
+    super(site, opts);
+    checkVector(direction, 'rotate: direction');
+  }
+  get width(): number {
+    return this.direction.size;
+  }
+  protected edit(h: Tensor): Tensor {
+    // h = c·u + p with p ⟂ u; turning by α toward u gives (c cosα + ‖p‖ sinα)·u + (cosα − c sinα/‖p‖)·p.
+    const u = unit(flatVec(this.direction));
+    const a = this.strength;
+    const c = project(h, u);
+    const p = ops.sub(h, ops.mul(c, u));
+    const pn = ops.sqrt(ops.add(ops.sum(ops.square(p), -1, true), 1e-12));
+    const along = ops.add(ops.scale(c, Math.cos(a)), ops.scale(pn, Math.sin(a)));
+    const keep = ops.affine(ops.div(c, pn), -Math.sin(a), Math.cos(a));
+    return ops.add(ops.mul(along, u), ops.mul(keep, p));
+  }
+  parameters(): Tensor[] {
+    return this.direction.requiresGrad ? [this.direction] : [];
+  }
+  tensors(): Record<string, Tensor> {
+    return { direction: this.direction };
+  }
+}
