@@ -164,7 +164,8 @@ export function orthonormalizeRows(r: Tensor): void {
     }
     let norm = 0;
     for (let c = 0; c < n; c++) norm += d[i * n + c]! ** 2;
-    norm = Math.sqrt(norm) + 1e-12;
+    norm = Math.sqrt(norm);
+    if (!(norm > 1e-30)) throw new Error(`rotation row ${i} is zero or linearly dependent on the rows before it`);
     for (let c = 0; c < n; c++) d[i * n + c] = d[i * n + c]! / norm;
   }
 }
