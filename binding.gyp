@@ -7,8 +7,12 @@
         "native/src/threadpool.cc",
         "native/src/cpu.cc",
         "native/src/gemm.cc",
+        "native/src/gemm_kit_generic.cc",
+        "native/src/gemm_kit_avx2.cc",
+        "native/src/gemm_kit_avx512.cc",
         "native/src/attention.cc",
-        "native/src/rowops.cc"
+        "native/src/rowops.cc",
+        "native/src/eltwise.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

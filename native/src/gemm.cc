@@ -1,3 +1,328 @@
-// Placeholder: kernels for this file are added by their own change.
+// GEMM driver: out[b] = op(A[b]) · op(B[b]) for f32 A and f32/bf16/f16 B, row-major, into an f32
+// output allocated by JS. The loops follow Goto/BLIS: for each NC-wide column panel and KC-deep
+// slice of k, B is packed into NR-wide micro-panels (widening half types), A into MR-high
+// micro-panels, and a register-blocked micro-kernel from the ISA kit (gemm.h) computes each
+// MR×NR tile of C. Special cases: m = 1 or n = 1 is a matrix–vector product (bandwidth-bound,
+// no packing); small problems run on the calling thread only.
+//
+// Threading: big products pack A once into a buffer shared by all threads, then split C into a
+// grid of independent column (and, when n is small, row) strips, handed out dynamically so a core
+// slowed by other work takes fewer strips. Each strip packs its own B columns, so nothing is packed
+// twice. Batched products with small matrices run one matrix per task instead.
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 #include "common.h"
-void st_init_gemm(Napi::Env, Napi::Object) {}
+#include "cpu.h"
+#include "gemm.h"
+#include "threadpool.h"
+
+namespace st {
+namespace gemm {
+namespace {
+
+// ---- kit selection -------------------------------------------------------------------------
+
+const Kit* g_forced = nullptr;  // set by gemmIsa() (tests and benchmarks); null = best available
+
+bool kit_supported(const std::string& name) {
+  const auto& f = st::cpu();
+  if (name == "generic") return true;
+  if (name == "avx2") return f.avx2 && f.fma && f.f16c;
+  if (name == "avx512") return f.avx512f && f.fma && f.f16c;
+  return false;
+}
+
+const Kit& kit_by_name(const std::string& name) {
+  if (name == "avx512") return kit_avx512();
+  if (name == "avx2") return kit_avx2();
+  return kit_generic();
+}
+
+const Kit& active_kit() {
+  if (g_forced) return *g_forced;
+  static const Kit* best = kit_supported("avx512") ? &kit_avx512() : kit_supported("avx2") ? &kit_avx2() : &kit_generic();
+  return *best;
+}
+
+// ---- scratch memory ------------------------------------------------------------------------
+
+// A growable 64-byte-aligned float buffer. Packing buffers are thread-local so pool workers keep
+// theirs between calls (no allocation on the hot path once warm).
+struct Buf {
+  float* p = nullptr;
+  size_t cap = 0;
+  float* get(size_t n) {
+    if (n > cap) {
+      std::free(p);
+      cap = (n + 1023) & ~size_t(1023);
+      p = static_cast<float*>(std::aligned_alloc(64, cap * sizeof(float)));
+      if (!p) {
+        cap = 0;
+        throw std::bad_alloc();
+      }
+    }
+    return p;
+  }
+  ~Buf() { std::free(p); }
+};
+thread_local Buf tls_a, tls_b, tls_x;
+Buf shared_a;  // packed A shared by all threads of one call (owned by the calling thread)
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+// ---- one product -----------------------------------------------------------------------------
+
+struct Problem {
+  int64_t m, n, k;
+  const float* a;
+  bool ta;
+  int64_t lda;
+  const void* b;
+  int bdt;
+  bool tb;
+  int64_t ldb;
+  float* c;  // row stride n
+};
+
+const void* b_offset(const void* b, int dtype, int64_t off) {
+  return dtype == F32 ? static_cast<const void*>(static_cast<const float*>(b) + off)
+                      : static_cast<const void*>(static_cast<const uint16_t*>(b) + off);
+}
+
+// One MR×NR tile, or a partial one at the right/bottom edge through a scratch tile.
+inline void tile(const Kit& K, int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int64_t mr, int64_t nr, bool acc) {
+  if (mr == K.mr && nr == K.nr) {
+    K.ukr(kc, ap, bp, c, ldc, acc);
+    return;
+  }
+  alignas(64) float t[16 * 64];
+  K.ukr(kc, ap, bp, t, K.nr, false);
+  for (int64_t i = 0; i < mr; i++)
+    for (int64_t j = 0; j < nr; j++) c[i * ldc + j] = acc ? c[i * ldc + j] + t[i * K.nr + j] : t[i * K.nr + j];
+}
+
+// The Goto loops for C[i0:i1, j0:j1]. With `packed_a`, A is already packed for all rows in
+// `mpad` rows per KC slice (layout of pack_a over rows [0, m) at offset pc·mpad); i0 must then be
+// a multiple of MR. Otherwise A is packed here, block by block, into thread-local memory.
+void run_block(const Kit& K, const Problem& P, int64_t i0, int64_t i1, int64_t j0, int64_t j1, const float* packed_a, int64_t mpad) {
+  const int64_t MR = K.mr, NR = K.nr;
+  const int64_t MC = std::max<int64_t>(MR, K.mc / MR * MR);
+  const int64_t KC = std::min<int64_t>(K.kc, P.k);
+  const int64_t NC = std::max<int64_t>(NR, K.nc / NR * NR);
+  float* bbuf = tls_b.get(KC * round_up(std::min(NC, j1 - j0), NR));
+  float* abuf = packed_a ? nullptr : tls_a.get(KC * round_up(std::min(MC, i1 - i0), MR));
+  for (int64_t jc = j0; jc < j1; jc += NC) {
+    const int64_t nc = std::min(NC, j1 - jc);
+    for (int64_t pc = 0; pc < P.k; pc += KC) {
+      const int64_t kc = std::min(KC, P.k - pc);
+      const bool acc = pc > 0;
+      K.pack_b(P.b, P.bdt, P.tb, P.ldb, pc, kc, jc, nc, bbuf);
+      for (int64_t ic = i0; ic < i1; ic += MC) {
+        const int64_t mc = std::min(MC, i1 - ic);
+        const float* ap;
+        if (packed_a) {
+          ap = packed_a + pc * mpad + ic * kc;
+        } else {
+          K.pack_a(P.a, P.ta, P.lda, ic, mc, pc, kc, abuf);
+          ap = abuf;
+        }
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int64_t nr = std::min(NR, nc - jr);
+          const float* bp = bbuf + jr * kc;
+          float* cj = P.c + jc + jr;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            tile(K, kc, ap + ir * kc, bp, cj + (ic + ir) * P.n, P.n, std::min(MR, mc - ir), nr, acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Matrix–vector products (m = 1, or n = 1 by symmetry); rows [j0, j1) of the output vector.
+// Returns false when the product is not one.
+struct Gemv {
+  bool trans;      // W is [len, k] (dot products) instead of [k, len] (axpy strips)
+  const float* x;  // k floats
+  const void* w;
+  int wdt;
+  int64_t k, len;
+  float* y;
+};
+
+void run_gemv(const Kit& K, const Gemv& g, int64_t j0, int64_t j1) {
+  if (g.trans) K.gemv_t(g.x, g.w, g.wdt, g.k, j0, j1, g.y);
+  else K.gemv_n(g.x, g.w, g.wdt, g.k, g.len, j0, j1, g.y);
+}
+
+// Builds the matrix–vector view of P if m == 1 or n == 1. For n == 1 the vector is B's column,
+// widened into `xbuf` when B is half precision, and A plays the weight matrix.
+bool as_gemv(const Problem& P, Buf& xbuf, Gemv& g) {
+  if (P.m == 1) {
+    g = {P.tb, P.a, P.b, P.bdt, P.k, P.n, P.c};
+    return true;
+  }
+  if (P.n == 1) {
+    const float* x;
+    if (P.bdt == F32) {
+      x = static_cast<const float*>(P.b);  // B(p, 0) is b[p] in either layout
+    } else {
+      float* t = xbuf.get(P.k);
+      const auto* h = static_cast<const uint16_t*>(P.b);
+      for (int64_t p = 0; p < P.k; p++) t[p] = P.bdt == BF16 ? bf16_to_f32(h[p]) : f16_to_f32(h[p]);
+      x = t;
+    }
+    g = {!P.ta, x, P.a, F32, P.k, P.m, P.c};
+    return true;
+  }
+  return false;
+}
+
+// Below this many multiply-adds a product runs on the calling thread (waking the pool costs
+// several microseconds).
+constexpr int64_t kParallelMin = 1 << 17;
+
+void gemm_serial(const Kit& K, const Problem& P) {
+  Gemv g;
+  if (as_gemv(P, tls_x, g)) {
+    run_gemv(K, g, 0, g.len);
+    return;
+  }
+  run_block(K, P, 0, P.m, 0, P.n, nullptr, 0);
+}
+
+void gemm_parallel(const Kit& K, const Problem& P) {
+  const int T = num_threads();
+  if (T == 1 || P.m * P.n * P.k < kParallelMin) {
+    gemm_serial(K, P);
+    return;
+  }
+  Gemv g;
+  if (as_gemv(P, tls_x, g)) {
+    // Disjoint output strips, several per thread so a busy core does not hold the rest back.
+    const int64_t align = 16;
+    const int64_t chunk = round_up(std::max<int64_t>(64, ceil_div(g.len, 4 * T)), align);
+    parallel_for(ceil_div(g.len, chunk), [&](int64_t t) { run_gemv(K, g, t * chunk, std::min(g.len, (t + 1) * chunk)); });
+    return;
+  }
+  const int64_t MR = K.mr, NR = K.nr;
+  const int64_t MC = std::max<int64_t>(MR, K.mc / MR * MR);
+  const int64_t KC = std::min<int64_t>(K.kc, P.k);
+  // Rows per super-block: keeps the shared packed A near 16 MiB however large m·k is.
+  const int64_t ms_max = std::max<int64_t>(MC, (int64_t(4) << 20) / P.k / MC * MC);
+  for (int64_t s0 = 0; s0 < P.m; s0 += ms_max) {
+    const int64_t ms = std::min(ms_max, P.m - s0);
+    const int64_t mpad = round_up(ms, MR);
+    float* pa = shared_a.get(mpad * P.k);
+    // Pack A in parallel: one task per (KC slice, MC row block).
+    const int64_t nkb = ceil_div(P.k, KC), nmb = ceil_div(ms, MC);
+    parallel_for(nkb * nmb, [&](int64_t t) {
+      const int64_t pc = (t / nmb) * KC, ic = (t % nmb) * MC;
+      const int64_t kc = std::min(KC, P.k - pc);
+      K.pack_a(P.a, P.ta, P.lda, s0 + ic, std::min(MC, ms - ic), pc, kc, pa + pc * mpad + ic * kc);
+    });
+    // Task grid over C: column strips of at least 4 micro-panels, rows split only when the
+    // columns alone give too few tasks.
+    const int64_t want = 4 * int64_t(T);
+    const int64_t npan = ceil_div(P.n, NR), mblk = ceil_div(ms, MR);
+    const int64_t nt = std::clamp<int64_t>(npan / 4, 1, want);
+    const int64_t mt = std::clamp<int64_t>(ceil_div(want, nt), 1, std::max<int64_t>(1, ms / 64));
+    Problem Q = P;
+    Q.m = ms;
+    Q.a = nullptr;  // A comes packed
+    Q.c = P.c + s0 * P.n;
+    parallel_for(nt * mt, [&](int64_t t) {
+      const int64_t ti = t / nt, tj = t % nt;
+      const int64_t i0 = std::min(ms, (ti * mblk / mt) * MR), i1 = std::min(ms, ((ti + 1) * mblk / mt) * MR);
+      const int64_t j0 = std::min(P.n, (tj * npan / nt) * NR), j1 = std::min(P.n, ((tj + 1) * npan / nt) * NR);
+      if (i0 < i1 && j0 < j1) run_block(K, Q, i0, i1, j0, j1, pa, mpad);
+    });
+  }
+}
+
+}  // namespace
+
+// out [batch, m, n] = op(A) · op(B) per batch; see gemm.h for the operand layouts.
+void matmul(const float* a, const void* b, int bdt, float* out, int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb,
+            int64_t a_stride, int64_t b_stride) {
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  if (k == 0) {
+    std::fill(out, out + batch * m * n, 0.f);
+    return;
+  }
+  const Kit& K = active_kit();
+  auto problem = [&](int64_t bi) {
+    return Problem{m, n, k, a + bi * a_stride, ta, ta ? m : k, b_offset(b, bdt, bi * b_stride), bdt, tb, tb ? k : n, out + bi * m * n};
+  };
+  const int T = num_threads();
+  if (batch > 1 && T > 1 && m * n * k < (int64_t(1) << 21) && batch * m * n * k >= kParallelMin) {
+    // Many small matrices (attention-shaped): one whole product per task.
+    parallel_for(batch, [&](int64_t bi) { gemm_serial(K, problem(bi)); });
+    return;
+  }
+  for (int64_t bi = 0; bi < batch; bi++) gemm_parallel(K, problem(bi));
+}
+
+}  // namespace gemm
+}  // namespace st
+
+namespace {
+
+using st::i64;
+
+// matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, bDtype)
+// a: Float32Array; b: Float32Array (bDtype 0) or Uint16Array of bf16 (1) / f16 (2) bits;
+// out: Float32Array of batch·m·n, fully overwritten.
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 12) throw Napi::TypeError::New(env, "matmul: expected 12 arguments");
+  const int64_t batch = i64(info[3]), m = i64(info[4]), n = i64(info[5]), k = i64(info[6]);
+  const bool ta = st::flag(info[7]), tb = st::flag(info[8]);
+  const int64_t as = i64(info[9]), bs = i64(info[10]), bdt = i64(info[11]);
+  if (batch < 0 || m < 0 || n < 0 || k < 0 || as < 0 || bs < 0) throw Napi::RangeError::New(env, "matmul: negative size or stride");
+  if (bdt < 0 || bdt > 2) throw Napi::RangeError::New(env, "matmul: bDtype must be 0 (f32), 1 (bf16) or 2 (f16)");
+  const auto at = info[0].As<Napi::TypedArray>().TypedArrayType();
+  const auto bt = info[1].As<Napi::TypedArray>().TypedArrayType();
+  const auto ot = info[2].As<Napi::TypedArray>().TypedArrayType();
+  if (at != napi_float32_array || ot != napi_float32_array) throw Napi::TypeError::New(env, "matmul: a and out must be Float32Array");
+  if (bt != (bdt == 0 ? napi_float32_array : napi_uint16_array))
+    throw Napi::TypeError::New(env, bdt == 0 ? "matmul: f32 b must be a Float32Array" : "matmul: bf16/f16 b must be a Uint16Array of bits");
+  if (batch > 0 && m > 0 && n > 0) {
+    const auto need = [&](int64_t stride, int64_t per) { return (batch - 1) * stride + per; };
+    if (int64_t(st::length(info[0])) < need(as, m * k)) throw Napi::RangeError::New(env, "matmul: a is shorter than batch, m, k and aBatchStride imply");
+    if (int64_t(st::length(info[1])) < need(bs, k * n)) throw Napi::RangeError::New(env, "matmul: b is shorter than batch, k, n and bBatchStride imply");
+    if (int64_t(st::length(info[2])) < batch * m * n) throw Napi::RangeError::New(env, "matmul: out is shorter than batch·m·n");
+  }
+  const void* b = bdt == 0 ? static_cast<const void*>(st::ptr<float>(info[1])) : static_cast<const void*>(st::ptr<uint16_t>(info[1]));
+  st::gemm::matmul(st::ptr<float>(info[0]), b, int(bdt), st::ptr<float>(info[2]), batch, m, n, k, ta, tb, as, bs);
+  return env.Undefined();
+}
+
+// gemmIsa() → the kit in use; gemmIsa(name) forces 'generic' | 'avx2' | 'avx512' (or 'auto' for
+// the best the CPU has). Lets tests cover every path on one machine, and benchmarks compare them.
+Napi::Value GemmIsa(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() > 0 && info[0].IsString()) {
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    if (name == "auto") {
+      st::gemm::g_forced = nullptr;
+    } else if (name == "generic" || name == "avx2" || name == "avx512") {
+      if (!st::gemm::kit_supported(name)) throw Napi::Error::New(env, "gemmIsa: this CPU (or STEERLING_ISA) does not allow the " + name + " path");
+      st::gemm::g_forced = &st::gemm::kit_by_name(name);
+    } else {
+      throw Napi::RangeError::New(env, "gemmIsa: unknown path '" + name + "' (expected auto, generic, avx2 or avx512)");
+    }
+  }
+  return Napi::String::New(env, st::gemm::active_kit().name);
+}
+
+}  // namespace
+
+void st_init_gemm(Napi::Env env, Napi::Object exports) {
+  exports.Set("matmul", Napi::Function::New(env, Matmul));
+  exports.Set("gemmIsa", Napi::Function::New(env, GemmIsa));
+}

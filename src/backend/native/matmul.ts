@@ -1,8 +1,33 @@
-// Native adapters for this kernel group (see native/src/gemm.cc).
-import type { Kernels } from '../kernels.js';
+// Native adapter for matmul (native/src/gemm.cc): f32 A, f32/bf16/f16 B, f32 output allocated
+// here and filled by the addon. f64 operands never reach this adapter (the registry routes them
+// to the reference backend).
+import type { Kernels, MatmulArgs } from '../kernels.js';
+import type { DType, FloatArray, Storage } from '../../tensor/dtype.js';
 import type { NativeAddon } from './kernels.js';
 
+type NativeMatmul = (
+  a: Float32Array, b: Float32Array | Uint16Array, out: Float32Array,
+  batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
+  aBatchStride: number, bBatchStride: number, bDtype: number,
+) => void;
+
+const DTYPE_CODE: Partial<Record<DType, number>> = { f32: 0, bf16: 1, f16: 2 };
+
 export function wrapMatmul(addon: NativeAddon): Partial<Kernels> {
-  void addon;
-  return {};
+  const fn = addon['matmul'];
+  if (typeof fn !== 'function') return {};
+  const native = fn as NativeMatmul;
+  const matmul = (a: FloatArray, b: Storage, args: MatmulArgs): FloatArray => {
+    const { batch, m, n, k, transA, transB, aBatchStride, bBatchStride, bDtype } = args;
+    const code = DTYPE_CODE[bDtype];
+    if (!(a instanceof Float32Array)) throw new Error(`matmul (native): A must be f32, got ${a.constructor.name}`);
+    if (code === undefined) throw new Error(`matmul (native): B dtype ${bDtype} is not supported (f32, bf16 or f16)`);
+    if (!(code === 0 ? b instanceof Float32Array : b instanceof Uint16Array)) {
+      throw new Error(`matmul (native): B storage ${b.constructor.name} does not hold ${bDtype}`);
+    }
+    const out = new Float32Array(batch * m * n);
+    native(a, b as Float32Array | Uint16Array, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, code);
+    return out;
+  };
+  return { matmul };
 }
