@@ -32,7 +32,8 @@ export async function openModelFiles(ref: string, opts: ResolveOptions & OpenOpt
   const config = loadModelConfig(dir);
   const generation = loadGenerationConfig(dir);
   const checkpoint = Checkpoint.open(dir, opts.lazy !== undefined ? { lazy: opts.lazy } : {});
-  const tokenizer = existsSync(join(dir, 'tokenizer.json')) ? loadTokenizer(dir) : null;
+  const fallbackIds = { bos: generation?.bosTokenId ?? config.bosTokenId, eos: generation?.eosTokenIds[0] ?? config.eosTokenIds[0] ?? null, pad: generation?.padTokenId ?? config.padTokenId };
+  const tokenizer = existsSync(join(dir, 'tokenizer.json')) ? loadTokenizer(dir, { fallbackIds }) : null;
   let eosTokenIds = generation?.eosTokenIds ?? [];
   if (eosTokenIds.length === 0) eosTokenIds = config.eosTokenIds;
   if (eosTokenIds.length === 0 && tokenizer?.eosTokenId != null) eosTokenIds = [tokenizer.eosTokenId];

@@ -61,6 +61,11 @@ export interface TokenizerSources {
   specialTokensMap?: Json;
   /** A chat template that overrides tokenizer_config's (chat_template.jinja). */
   chatTemplate?: string;
+  /**
+   * Special-token ids to use when neither tokenizer_config nor special_tokens_map names the token
+   * (e.g. bos/eos/pad ids from config.json or generation_config.json).
+   */
+  fallbackIds?: { bos?: number | null; eos?: number | null; pad?: number | null };
   /** For messages. */
   source?: string;
 }
@@ -101,11 +106,13 @@ export class Tokenizer {
     this.vocabSize = maxId + 1;
 
     const map = src.specialTokensMap ?? {};
-    const named = (key: string): string | null => tokenString(config[key]) ?? tokenString(map[key]);
+    const fallback = src.fallbackIds ?? {};
+    const named = (key: string, id?: number | null): string | null =>
+      tokenString(config[key]) ?? tokenString(map[key]) ?? (id != null ? (this.tk.id_to_token(id) ?? null) : null);
     const model = src.tokenizerJson['model'] as Json | undefined;
-    this.bosToken = named('bos_token');
-    this.eosToken = named('eos_token');
-    this.padToken = named('pad_token');
+    this.bosToken = named('bos_token', fallback.bos);
+    this.eosToken = named('eos_token', fallback.eos);
+    this.padToken = named('pad_token', fallback.pad);
     this.unkToken = named('unk_token') ?? tokenString(model?.['unk_token']);
     this.bosTokenId = this.idOf(this.bosToken);
     this.eosTokenId = this.idOf(this.eosToken);
@@ -200,11 +207,12 @@ export class Tokenizer {
 
 /**
  * Loads a tokenizer from a model folder: tokenizer.json (required), tokenizer_config.json,
- * special_tokens_map.json and chat_template.jinja / chat_template.json (optional).
+ * special_tokens_map.json and chat_template.jinja / chat_template.json (optional). `fallbackIds`
+ * name special tokens these files leave out (openModelFiles passes config.json's ids).
  * A chat_template.jinja file takes precedence over tokenizer_config's chat_template, as in
  * transformers.
  */
-export function loadTokenizer(dir: string): Tokenizer {
+export function loadTokenizer(dir: string, opts: { fallbackIds?: TokenizerSources['fallbackIds'] } = {}): Tokenizer {
   const tj = join(dir, 'tokenizer.json');
   if (!existsSync(tj)) {
     const sp = existsSync(join(dir, 'tokenizer.model')) ? ' (only a SentencePiece tokenizer.model is present: convert it to tokenizer.json with transformers)' : '';
@@ -225,6 +233,7 @@ export function loadTokenizer(dir: string): Tokenizer {
     ...(tokenizerConfig ? { tokenizerConfig } : {}),
     ...(specialTokensMap ? { specialTokensMap } : {}),
     ...(chatTemplate !== undefined ? { chatTemplate } : {}),
+    ...(opts.fallbackIds ? { fallbackIds: opts.fallbackIds } : {}),
     source: tj,
   });
 }

@@ -56,6 +56,14 @@ test('special tokens and vocabulary', () => {
   assert.deepEqual(tok.encode('<s>Once', { addSpecialTokens: false }), [1, 403]);
 });
 
+test('special tokens missing from the configs fall back to given ids (config.json)', () => {
+  const t = new Tokenizer({ tokenizerJson, tokenizerConfig: {}, fallbackIds: { bos: 1, eos: 2, pad: null } });
+  assert.deepEqual([t.bosToken, t.bosTokenId, t.eosToken, t.eosTokenId, t.padTokenId], ['<s>', 1, '</s>', 2, null]);
+  const none = new Tokenizer({ tokenizerJson, tokenizerConfig: {} });
+  assert.deepEqual([none.bosTokenId, none.eosTokenId], [null, null]);
+  assert.equal(none.unkTokenId, 0, 'unk comes from the model section of tokenizer.json');
+});
+
 test('decode: unknown ids decode to nothing, bad ids throw, empty is empty', () => {
   assert.equal(tok.decode([]), '');
   assert.equal(tok.decode([403, 600, 407]), 'Once upon');
