@@ -38,25 +38,29 @@ constexpr float NEG_INF = -std::numeric_limits<float>::infinity();
 // Primitives, one set per ISA.
 
 struct Prims {
-  // C[M×N] = A[M×K]·B[K×N] (acc: C +=). Row strides lda, ldb, ldc; B's rows are contiguous.
-  void (*gemm)(int M, int N, int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc);
+  // C[M×N] = A[M×K]·B[K×N] (acc: C +=). A[i][k] is at A[i·ars + k·aks], so a transposed A costs
+  // nothing (ars = 1); B and C have row strides ldb, ldc and contiguous rows.
+  void (*gemm)(int M, int N, int K, const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc);
   float (*rowmax)(const float* x, int n);
   // x[i] = exp(x[i] − shift); returns Σ x[i]. exp(−∞) = 0.
   float (*expsum)(float* x, int n, float shift);
   // x[i] = cap·tanh(x[i]/cap).
   void (*softcap)(float* x, int n, float cap);
+  // C[i][j] = A[i]·B[j] over K features: B's rows are keys as stored (no transposed packing).
+  // Cheaper than pack + gemm when A has few rows (decode).
+  void (*dots)(int M, int N, int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc);
   const char* name;
 };
 
 // --- portable ---------------------------------------------------------------------------------
 
-void gemm_generic(int M, int N, int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc) {
+void gemm_generic(int M, int N, int K, const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc) {
   for (int i = 0; i < M; i++) {
     float* c = C + i * ldc;
     if (!acc) std::fill(c, c + N, 0.0f);
-    const float* a = A + i * lda;
+    const float* a = A + i * ars;
     for (int k = 0; k < K; k++) {
-      const float ak = a[k];
+      const float ak = a[k * aks];
       const float* b = B + k * ldb;
       for (int j = 0; j < N; j++) c[j] += ak * b[j];
     }
@@ -75,6 +79,16 @@ float expsum_generic(float* x, int n, float shift) {
   return s;
 }
 
+void dots_generic(int M, int N, int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc) {
+  for (int i = 0; i < M; i++) {
+    for (int j = 0; j < N; j++) {
+      float s = 0;
+      for (int k = 0; k < K; k++) s += A[i * lda + k] * B[j * ldb + k];
+      C[i * ldc + j] = s;
+    }
+  }
+}
+
 void softcap_generic(float* x, int n, float cap) {
   const float inv = 1.0f / cap;
   for (int i = 0; i < n; i++) x[i] = cap * std::tanh(x[i] * inv);
@@ -84,6 +98,9 @@ void softcap_generic(float* x, int n, float cap) {
 
 #define ST_AVX512 __attribute__((target("avx512f,avx512dq,fma")))
 #define ST_AVX2 __attribute__((target("avx2,fma")))
+// Register tiles are arrays indexed by unrolled loops; GCC keeps them in registers only when the
+// loops are unrolled before scalar replacement, hence the explicit pragma (else: spills per k).
+#define ST_UNROLL _Pragma("GCC unroll 16")
 
 // Cephes expf: exp(x) = 2^n·p(r), r = x − n·ln2, |r| ≤ ln2/2, ~1 ulp. Inputs below −87 give 0
 // (they are masked scores and far-off keys; zero also keeps denormals out of the products).
@@ -112,22 +129,22 @@ ST_AVX512 inline __mmask16 tail_mask16(int n) { return n >= 16 ? static_cast<__m
 
 // A register tile of MR rows × NV·16 columns; the last vector of each row is masked by `tail`.
 template <int MR, int NV>
-ST_AVX512 void tile512(int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc, __mmask16 tail) {
+ST_AVX512 void tile512(int K, const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc, __mmask16 tail) {
   __m512 c[MR][NV];
-  for (int r = 0; r < MR; r++)
-    for (int v = 0; v < NV; v++) c[r][v] = _mm512_setzero_ps();
+  ST_UNROLL for (int r = 0; r < MR; r++)
+    ST_UNROLL for (int v = 0; v < NV; v++) c[r][v] = _mm512_setzero_ps();
   for (int k = 0; k < K; k++) {
     const float* bk = B + k * ldb;
     __m512 b[NV];
-    for (int v = 0; v < NV - 1; v++) b[v] = _mm512_loadu_ps(bk + 16 * v);
+    ST_UNROLL for (int v = 0; v < NV - 1; v++) b[v] = _mm512_loadu_ps(bk + 16 * v);
     b[NV - 1] = _mm512_maskz_loadu_ps(tail, bk + 16 * (NV - 1));
-    for (int r = 0; r < MR; r++) {
-      const __m512 a = _mm512_set1_ps(A[r * lda + k]);
-      for (int v = 0; v < NV; v++) c[r][v] = _mm512_fmadd_ps(a, b[v], c[r][v]);
+    ST_UNROLL for (int r = 0; r < MR; r++) {
+      const __m512 a = _mm512_set1_ps(A[r * ars + k * aks]);
+      ST_UNROLL for (int v = 0; v < NV; v++) c[r][v] = _mm512_fmadd_ps(a, b[v], c[r][v]);
     }
   }
-  for (int r = 0; r < MR; r++) {
-    for (int v = 0; v < NV; v++) {
+  ST_UNROLL for (int r = 0; r < MR; r++) {
+    ST_UNROLL for (int v = 0; v < NV; v++) {
       float* cp = C + r * ldc + 16 * v;
       const __mmask16 m = v == NV - 1 ? tail : static_cast<__mmask16>(0xFFFF);
       __m512 x = c[r][v];
@@ -138,31 +155,31 @@ ST_AVX512 void tile512(int K, const float* A, int64_t lda, const float* B, int64
 }
 
 template <int MR>
-ST_AVX512 void tiles512(int nv, int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc, __mmask16 tail) {
+ST_AVX512 void tiles512(int nv, int K, const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc, __mmask16 tail) {
   switch (nv) {
-    case 1: tile512<MR, 1>(K, A, lda, B, ldb, C, ldc, acc, tail); break;
-    case 2: tile512<MR, 2>(K, A, lda, B, ldb, C, ldc, acc, tail); break;
-    case 3: tile512<MR, 3>(K, A, lda, B, ldb, C, ldc, acc, tail); break;
-    default: tile512<MR, 4>(K, A, lda, B, ldb, C, ldc, acc, tail); break;
+    case 1: tile512<MR, 1>(K, A, ars, aks, B, ldb, C, ldc, acc, tail); break;
+    case 2: tile512<MR, 2>(K, A, ars, aks, B, ldb, C, ldc, acc, tail); break;
+    case 3: tile512<MR, 3>(K, A, ars, aks, B, ldb, C, ldc, acc, tail); break;
+    default: tile512<MR, 4>(K, A, ars, aks, B, ldb, C, ldc, acc, tail); break;
   }
 }
 
-ST_AVX512 void gemm_avx512(int M, int N, int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc) {
+ST_AVX512 void gemm_avx512(int M, int N, int K, const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc) {
   for (int j0 = 0; j0 < N; j0 += 64) {
     const int nj = std::min(64, N - j0);
     const int nv = (nj + 15) / 16;
     const __mmask16 tail = tail_mask16(nj - (nv - 1) * 16);
     const float* b = B + j0;
     int i = 0;
-    for (; i + 6 <= M; i += 6) tiles512<6>(nv, K, A + i * lda, lda, b, ldb, C + i * ldc + j0, ldc, acc, tail);
-    const float* a = A + i * lda;
+    for (; i + 6 <= M; i += 6) tiles512<6>(nv, K, A + i * ars, ars, aks, b, ldb, C + i * ldc + j0, ldc, acc, tail);
+    const float* a = A + i * ars;
     float* c = C + i * ldc + j0;
     switch (M - i) {
-      case 1: tiles512<1>(nv, K, a, lda, b, ldb, c, ldc, acc, tail); break;
-      case 2: tiles512<2>(nv, K, a, lda, b, ldb, c, ldc, acc, tail); break;
-      case 3: tiles512<3>(nv, K, a, lda, b, ldb, c, ldc, acc, tail); break;
-      case 4: tiles512<4>(nv, K, a, lda, b, ldb, c, ldc, acc, tail); break;
-      case 5: tiles512<5>(nv, K, a, lda, b, ldb, c, ldc, acc, tail); break;
+      case 1: tiles512<1>(nv, K, a, ars, aks, b, ldb, c, ldc, acc, tail); break;
+      case 2: tiles512<2>(nv, K, a, ars, aks, b, ldb, c, ldc, acc, tail); break;
+      case 3: tiles512<3>(nv, K, a, ars, aks, b, ldb, c, ldc, acc, tail); break;
+      case 4: tiles512<4>(nv, K, a, ars, aks, b, ldb, c, ldc, acc, tail); break;
+      case 5: tiles512<5>(nv, K, a, ars, aks, b, ldb, c, ldc, acc, tail); break;
       default: break;
     }
   }
@@ -184,6 +201,37 @@ ST_AVX512 float expsum_avx512(float* x, int n, float shift) {
     s = _mm512_add_ps(s, e);
   }
   return _mm512_reduce_add_ps(s);
+}
+
+// 16 keys per step: one accumulator per key (K/16 FMAs each), then a transposing reduction tree
+// (unpack ps, unpack pd, two 128-bit lane shuffles) sums each accumulator's lanes into lane j.
+ST_AVX512 void dots_avx512(int M, int N, int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc) {
+  for (int j0 = 0; j0 < N; j0 += 16) {
+    const int nj = std::min(16, N - j0);
+    const float* rows[16];
+    ST_UNROLL for (int j = 0; j < 16; j++) rows[j] = B + std::min(j0 + j, N - 1) * ldb;  // past N: any valid row
+    for (int i = 0; i < M; i++) {
+      const float* a = A + i * lda;
+      __m512 acc[16];
+      ST_UNROLL for (int j = 0; j < 16; j++) acc[j] = _mm512_setzero_ps();
+      for (int k = 0; k < K; k += 16) {
+        const __mmask16 m = tail_mask16(K - k);
+        const __m512 av = _mm512_maskz_loadu_ps(m, a + k);
+        ST_UNROLL for (int j = 0; j < 16; j++) acc[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m, rows[j] + k), acc[j]);
+      }
+      __m512 t[8], u[4];
+      ST_UNROLL for (int j = 0; j < 8; j++) t[j] = _mm512_add_ps(_mm512_unpacklo_ps(acc[2 * j], acc[2 * j + 1]), _mm512_unpackhi_ps(acc[2 * j], acc[2 * j + 1]));
+      ST_UNROLL for (int j = 0; j < 4; j++) {
+        const __m512d x = _mm512_castps_pd(t[2 * j]), y = _mm512_castps_pd(t[2 * j + 1]);
+        u[j] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
+      }
+      // u[m] lane-block L holds the lane-block-L sums of keys 4m..4m+3; fold the four blocks.
+      const __m512 v01 = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88), _mm512_shuffle_f32x4(u[0], u[1], 0xDD));
+      const __m512 v23 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88), _mm512_shuffle_f32x4(u[2], u[3], 0xDD));
+      const __m512 w = _mm512_add_ps(_mm512_shuffle_f32x4(v01, v23, 0x88), _mm512_shuffle_f32x4(v01, v23, 0xDD));
+      _mm512_mask_storeu_ps(C + i * ldc + j0, tail_mask16(nj), w);
+    }
+  }
 }
 
 // tanh(y) = sign(y)·(1 − e)/(1 + e), e = exp(−2|y|); below |y| = 0.15 an odd Taylor polynomial
@@ -231,22 +279,22 @@ ST_AVX2 inline __m256i tail_mask8(int n) {
 }
 
 template <int MR, int NV, bool MASKED>
-ST_AVX2 void tile256(int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc, __m256i tail) {
+ST_AVX2 void tile256(int K, const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc, __m256i tail) {
   __m256 c[MR][NV];
-  for (int r = 0; r < MR; r++)
-    for (int v = 0; v < NV; v++) c[r][v] = _mm256_setzero_ps();
+  ST_UNROLL for (int r = 0; r < MR; r++)
+    ST_UNROLL for (int v = 0; v < NV; v++) c[r][v] = _mm256_setzero_ps();
   for (int k = 0; k < K; k++) {
     const float* bk = B + k * ldb;
     __m256 b[NV];
-    for (int v = 0; v < NV - 1; v++) b[v] = _mm256_loadu_ps(bk + 8 * v);
+    ST_UNROLL for (int v = 0; v < NV - 1; v++) b[v] = _mm256_loadu_ps(bk + 8 * v);
     b[NV - 1] = MASKED ? _mm256_maskload_ps(bk + 8 * (NV - 1), tail) : _mm256_loadu_ps(bk + 8 * (NV - 1));
-    for (int r = 0; r < MR; r++) {
-      const __m256 a = _mm256_broadcast_ss(A + r * lda + k);
-      for (int v = 0; v < NV; v++) c[r][v] = _mm256_fmadd_ps(a, b[v], c[r][v]);
+    ST_UNROLL for (int r = 0; r < MR; r++) {
+      const __m256 a = _mm256_broadcast_ss(A + r * ars + k * aks);
+      ST_UNROLL for (int v = 0; v < NV; v++) c[r][v] = _mm256_fmadd_ps(a, b[v], c[r][v]);
     }
   }
-  for (int r = 0; r < MR; r++) {
-    for (int v = 0; v < NV; v++) {
+  ST_UNROLL for (int r = 0; r < MR; r++) {
+    ST_UNROLL for (int v = 0; v < NV; v++) {
       float* cp = C + r * ldc + 8 * v;
       __m256 x = c[r][v];
       if (MASKED && v == NV - 1) {
@@ -261,18 +309,18 @@ ST_AVX2 void tile256(int K, const float* A, int64_t lda, const float* B, int64_t
 }
 
 template <int MR>
-ST_AVX2 void tiles256(int nv, bool masked, int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc, __m256i tail) {
+ST_AVX2 void tiles256(int nv, bool masked, int K, const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc, __m256i tail) {
   if (nv == 1) {
-    if (masked) tile256<MR, 1, true>(K, A, lda, B, ldb, C, ldc, acc, tail);
-    else tile256<MR, 1, false>(K, A, lda, B, ldb, C, ldc, acc, tail);
+    if (masked) tile256<MR, 1, true>(K, A, ars, aks, B, ldb, C, ldc, acc, tail);
+    else tile256<MR, 1, false>(K, A, ars, aks, B, ldb, C, ldc, acc, tail);
   } else {
-    if (masked) tile256<MR, 2, true>(K, A, lda, B, ldb, C, ldc, acc, tail);
-    else tile256<MR, 2, false>(K, A, lda, B, ldb, C, ldc, acc, tail);
+    if (masked) tile256<MR, 2, true>(K, A, ars, aks, B, ldb, C, ldc, acc, tail);
+    else tile256<MR, 2, false>(K, A, ars, aks, B, ldb, C, ldc, acc, tail);
   }
 }
 
 // 6 rows × 16 columns: 12 accumulators, two B vectors and a broadcast fill the 16 ymm registers.
-ST_AVX2 void gemm_avx2(int M, int N, int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc) {
+ST_AVX2 void gemm_avx2(int M, int N, int K, const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc) {
   for (int j0 = 0; j0 < N; j0 += 16) {
     const int nj = std::min(16, N - j0);
     const int nv = (nj + 7) / 8;
@@ -281,15 +329,15 @@ ST_AVX2 void gemm_avx2(int M, int N, int K, const float* A, int64_t lda, const f
     const __m256i tail = tail_mask8(rem);
     const float* b = B + j0;
     int i = 0;
-    for (; i + 6 <= M; i += 6) tiles256<6>(nv, masked, K, A + i * lda, lda, b, ldb, C + i * ldc + j0, ldc, acc, tail);
-    const float* a = A + i * lda;
+    for (; i + 6 <= M; i += 6) tiles256<6>(nv, masked, K, A + i * ars, ars, aks, b, ldb, C + i * ldc + j0, ldc, acc, tail);
+    const float* a = A + i * ars;
     float* c = C + i * ldc + j0;
     switch (M - i) {
-      case 1: tiles256<1>(nv, masked, K, a, lda, b, ldb, c, ldc, acc, tail); break;
-      case 2: tiles256<2>(nv, masked, K, a, lda, b, ldb, c, ldc, acc, tail); break;
-      case 3: tiles256<3>(nv, masked, K, a, lda, b, ldb, c, ldc, acc, tail); break;
-      case 4: tiles256<4>(nv, masked, K, a, lda, b, ldb, c, ldc, acc, tail); break;
-      case 5: tiles256<5>(nv, masked, K, a, lda, b, ldb, c, ldc, acc, tail); break;
+      case 1: tiles256<1>(nv, masked, K, a, ars, aks, b, ldb, c, ldc, acc, tail); break;
+      case 2: tiles256<2>(nv, masked, K, a, ars, aks, b, ldb, c, ldc, acc, tail); break;
+      case 3: tiles256<3>(nv, masked, K, a, ars, aks, b, ldb, c, ldc, acc, tail); break;
+      case 4: tiles256<4>(nv, masked, K, a, ars, aks, b, ldb, c, ldc, acc, tail); break;
+      case 5: tiles256<5>(nv, masked, K, a, ars, aks, b, ldb, c, ldc, acc, tail); break;
       default: break;
     }
   }
@@ -326,6 +374,38 @@ ST_AVX2 float expsum_avx2(float* x, int n, float shift) {
   return hsum256(s);
 }
 
+// 8 keys per step, as dots_avx512 with a three-stage reduction.
+ST_AVX2 void dots_avx2(int M, int N, int K, const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc) {
+  for (int j0 = 0; j0 < N; j0 += 8) {
+    const int nj = std::min(8, N - j0);
+    const float* rows[8];
+    ST_UNROLL for (int j = 0; j < 8; j++) rows[j] = B + std::min(j0 + j, N - 1) * ldb;
+    for (int i = 0; i < M; i++) {
+      const float* a = A + i * lda;
+      __m256 acc[8];
+      ST_UNROLL for (int j = 0; j < 8; j++) acc[j] = _mm256_setzero_ps();
+      int k = 0;
+      for (; k + 8 <= K; k += 8) {
+        const __m256 av = _mm256_loadu_ps(a + k);
+        ST_UNROLL for (int j = 0; j < 8; j++) acc[j] = _mm256_fmadd_ps(av, _mm256_loadu_ps(rows[j] + k), acc[j]);
+      }
+      if (k < K) {
+        const __m256i m = tail_mask8(K - k);
+        const __m256 av = _mm256_maskload_ps(a + k, m);
+        ST_UNROLL for (int j = 0; j < 8; j++) acc[j] = _mm256_fmadd_ps(av, _mm256_maskload_ps(rows[j] + k, m), acc[j]);
+      }
+      __m256 t[4], u[2];
+      ST_UNROLL for (int j = 0; j < 4; j++) t[j] = _mm256_add_ps(_mm256_unpacklo_ps(acc[2 * j], acc[2 * j + 1]), _mm256_unpackhi_ps(acc[2 * j], acc[2 * j + 1]));
+      ST_UNROLL for (int j = 0; j < 2; j++) {
+        const __m256d x = _mm256_castps_pd(t[2 * j]), y = _mm256_castps_pd(t[2 * j + 1]);
+        u[j] = _mm256_add_ps(_mm256_castpd_ps(_mm256_unpacklo_pd(x, y)), _mm256_castpd_ps(_mm256_unpackhi_pd(x, y)));
+      }
+      const __m256 w = _mm256_add_ps(_mm256_permute2f128_ps(u[0], u[1], 0x20), _mm256_permute2f128_ps(u[0], u[1], 0x31));
+      _mm256_maskstore_ps(C + i * ldc + j0, tail_mask8(nj), w);
+    }
+  }
+}
+
 ST_AVX2 void softcap_avx2(float* x, int n, float cap) {
   const __m256 inv = _mm256_set1_ps(1.0f / cap), vcap = _mm256_set1_ps(cap), one = _mm256_set1_ps(1.0f);
   const __m256 signbit = _mm256_set1_ps(-0.0f);
@@ -351,9 +431,9 @@ ST_AVX2 void softcap_avx2(float* x, int n, float cap) {
 const Prims& prims() {
   static const Prims p = [] {
     const auto& f = st::cpu();
-    if (f.avx512f && f.fma) return Prims{gemm_avx512, rowmax_avx512, expsum_avx512, softcap_avx512, "avx512"};
-    if (f.avx2 && f.fma) return Prims{gemm_avx2, rowmax_avx2, expsum_avx2, softcap_avx2, "avx2"};
-    return Prims{gemm_generic, rowmax_generic, expsum_generic, softcap_generic, "generic"};
+    if (f.avx512f && f.fma) return Prims{gemm_avx512, rowmax_avx512, expsum_avx512, softcap_avx512, dots_avx512, "avx512"};
+    if (f.avx2 && f.fma) return Prims{gemm_avx2, rowmax_avx2, expsum_avx2, softcap_avx2, dots_avx2, "avx2"};
+    return Prims{gemm_generic, rowmax_generic, expsum_generic, softcap_generic, dots_generic, "generic"};
   }();
   return p;
 }
@@ -412,6 +492,20 @@ void finishScores(const Problem& P, const Prims& K, float* s, int nk, int64_t kb
   std::fill(s + e, s + nk, NEG_INF);
 }
 
+// parallel_for, or a plain loop when the whole call is too small to pay for waking the pool
+// (a decode step over a short cache is a few microseconds of work).
+constexpr double SERIAL_FLOPS = 2e5;
+void forTasks(double flops, int64_t n, const std::function<void(int64_t)>& fn) {
+  if (flops < SERIAL_FLOPS) {
+    for (int64_t t = 0; t < n; t++) fn(t);
+  } else {
+    st::parallel_for(n, fn);
+  }
+}
+
+// Upper bound on the multiply-adds of a call (all query-key pairs, both products).
+double workOf(const Problem& P) { return 2.0 * P.B * P.hq * P.tq * P.tk * (P.d + P.dv); }
+
 template <typename T>
 T* scratch(std::vector<T>& v, size_t n) {
   if (v.size() < n) v.resize(n);
@@ -422,15 +516,20 @@ T* scratch(std::vector<T>& v, size_t n) {
 // Forward.
 
 struct FwdBuffers {
-  std::vector<float> qp, kt, s, o, m, l;
+  std::vector<float> qp, s, o, m, l;
 };
 
+// Up to this many rows per task block, scores come from direct dot products (dots) instead of
+// a transposed key tile and the GEMM: decode and short grouped queries.
+constexpr int DIRECT_ROWS = 8;
+
 // Runs one (b, kvh, query block, key range) task: leaves unnormalised O, row max m and row sum l.
-void forwardBlock(const Problem& P, const Prims& K, int64_t b, int64_t kvh, int64_t q0, int64_t nq, int64_t k0, int64_t k1, FwdBuffers& buf) {
+// kt: K of this (b, kvh) packed by key block as [d][BK] tiles, or null for the direct path.
+void forwardBlock(const Problem& P, const Prims& K, int64_t b, int64_t kvh, int64_t q0, int64_t nq, int64_t k0, int64_t k1, const float* kt,
+                  FwdBuffers& buf) {
   const int64_t G = P.G, d = P.d, dv = P.dv;
   const int M = static_cast<int>(nq * G);
   float* qp = scratch(buf.qp, M * d);
-  float* kt = scratch(buf.kt, d * BK);
   float* s = scratch(buf.s, static_cast<size_t>(M) * BK);
   float* o = scratch(buf.o, M * dv);
   float* m = scratch(buf.m, M);
@@ -448,11 +547,11 @@ void forwardBlock(const Problem& P, const Prims& K, int64_t b, int64_t kvh, int6
   P.range(q0, loFirst, hiFirst);
   P.range(q0 + nq - 1, loLast, hiLast);
   const int64_t kLo = std::max(k0, loFirst), kHi = std::min(k1, hiLast);
-  for (int64_t kb0 = kLo; kb0 < kHi; kb0 += BK) {
+  // Key blocks stay aligned to multiples of BK (the packed tiles); hidden keys become −∞ below.
+  for (int64_t kb0 = kLo / BK * BK; kb0 < kHi; kb0 += BK) {
     const int nk = static_cast<int>(std::min<int64_t>(BK, kHi - kb0));
-    const int np = paddedWidth(nk);
-    packTransposed(P.krow(b, kb0, kvh), P.hkv * d, nk, static_cast<int>(d), kt, BK);
-    K.gemm(M, np, static_cast<int>(d), qp, d, kt, BK, s, BK, false);
+    if (kt) K.gemm(M, paddedWidth(nk), static_cast<int>(d), qp, d, 1, kt + kb0 / BK * d * BK, BK, s, BK, false);
+    else K.dots(M, nk, static_cast<int>(d), qp, d, P.krow(b, kb0, kvh), P.hkv * d, s, BK);
     for (int64_t qi = 0; qi < nq; qi++) {
       int64_t lo, hi;
       P.range(q0 + qi, lo, hi);
@@ -476,29 +575,41 @@ void forwardBlock(const Problem& P, const Prims& K, int64_t b, int64_t kvh, int6
         m[r] = mNew;
       }
     }
-    K.gemm(M, static_cast<int>(dv), nk, s, BK, P.vrow(b, kb0, kvh), P.hkv * dv, o, dv, true);
+    K.gemm(M, static_cast<int>(dv), nk, s, BK, 1, P.vrow(b, kb0, kvh), P.hkv * dv, o, dv, true);
   }
 }
 
 void attentionForward(const Problem& P, float* out, float* lse) {
   const Prims& K = prims();
+  const double work = workOf(P);
   const int64_t BQ = P.queriesPerBlock();
   const int64_t nqb = (P.tq + BQ - 1) / BQ;
   const int64_t nkb = (P.tk + BK - 1) / BK;
   const int64_t base = P.B * P.hkv * nqb;
-  const int64_t threads = st::num_threads();
+  const int64_t threads = work < SERIAL_FLOPS ? 1 : st::num_threads();
+  const int64_t G = P.G, dv = P.dv, d = P.d;
+  const int64_t M = std::min(BQ, P.tq) * G;
+  // Many rows per block: pack every key block once, transposed, shared by all query blocks.
+  std::vector<float> ktAll;
+  if (M > DIRECT_ROWS) {
+    ktAll.resize(P.B * P.hkv * nkb * d * BK);
+    forTasks(work, P.B * P.hkv * nkb, [&](int64_t t) {
+      const int64_t kb = t % nkb, bh = t / nkb;
+      const int64_t kb0 = kb * BK;
+      packTransposed(P.krow(bh / P.hkv, kb0, bh % P.hkv), P.hkv * d, static_cast<int>(std::min<int64_t>(BK, P.tk - kb0)), static_cast<int>(d),
+                     ktAll.data() + t * d * BK, BK);
+    });
+  }
   // Too few tasks to keep every thread busy (decode): split the keys, merge partials after.
   int64_t nsplit = 1;
   if (base < 4 * threads && nkb > 1) nsplit = std::min(nkb, (4 * threads + base - 1) / base);
-  const int64_t G = P.G, dv = P.dv;
-  const int64_t M = BQ * G;
   std::vector<float> partO, partM, partL;
   if (nsplit > 1) {
     partO.resize(base * nsplit * M * dv);
     partM.resize(base * nsplit * M);
     partL.resize(base * nsplit * M);
   }
-  st::parallel_for(base * nsplit, [&](int64_t task) {
+  forTasks(work, base * nsplit, [&](int64_t task) {
     thread_local FwdBuffers buf;
     // Later query blocks see more keys under causality: hand them out first.
     const int64_t split = task % nsplit;
@@ -508,7 +619,7 @@ void attentionForward(const Problem& P, float* out, float* lse) {
     const int64_t b = bh / P.hkv, kvh = bh % P.hkv;
     const int64_t q0 = qb * BQ, nq = std::min(BQ, P.tq - q0);
     const int64_t k0 = split * nkb / nsplit * BK, k1 = std::min(P.tk, (split + 1) * nkb / nsplit * BK);
-    forwardBlock(P, K, b, kvh, q0, nq, k0, k1, buf);
+    forwardBlock(P, K, b, kvh, q0, nq, k0, k1, ktAll.empty() ? nullptr : ktAll.data() + bh * nkb * d * BK, buf);
     const int64_t rows = nq * G;
     if (nsplit > 1) {
       const int64_t slot = (t * nsplit + split) * M;
@@ -528,7 +639,7 @@ void attentionForward(const Problem& P, float* out, float* lse) {
     }
   });
   if (nsplit == 1) return;
-  st::parallel_for(base, [&](int64_t t) {
+  forTasks(work, base, [&](int64_t t) {
     const int64_t qb = nqb - 1 - t % nqb;
     const int64_t bh = t / nqb;
     const int64_t b = bh / P.hkv, kvh = bh % P.hkv;
@@ -561,16 +672,12 @@ void attentionForward(const Problem& P, float* out, float* lse) {
 // Backward.
 
 struct BwdBuffers {
-  std::vector<float> kt, vt, qp, dop, dd, ll, s, dp, cap, pt, dst, dk, dvb;
+  std::vector<float> kt, vt, qp, dop, s, dp, cap, dk, dvb;
 };
 
-void transpose(const float* src, int rows, int cols, int64_t lds, float* dst, int64_t ldd) {
-  for (int r = 0; r < rows; r++)
-    for (int c = 0; c < cols; c++) dst[c * ldd + r] = src[r * lds + c];
-}
-
-// One (b, kvh, key block): dK and dV for those keys, dQ contributions into dqAcc ([tq·G, d]).
-void backwardKeyBlock(const Problem& P, const Prims& K, const float* out, const float* lse, const float* gOut, int64_t b, int64_t kvh, int64_t kb0,
+// One (b, kvh, key block): dK and dV for those keys, dQ contributions into dqAcc ([tq·G, d],
+// unscaled). rowD and lse are [b, hq, tq]: D_i = dO_i·O_i and the forward's log-sum-exp.
+void backwardKeyBlock(const Problem& P, const Prims& K, const float* rowD, const float* lse, const float* gOut, int64_t b, int64_t kvh, int64_t kb0,
                       float* dqAcc, float* dk, float* dvOut, BwdBuffers& buf) {
   const int64_t G = P.G, d = P.d, dv = P.dv;
   const int nk = static_cast<int>(std::min<int64_t>(BK, P.tk - kb0));
@@ -581,13 +688,9 @@ void backwardKeyBlock(const Problem& P, const Prims& K, const float* out, const 
   float* vt = scratch(buf.vt, dv * BK);
   float* qp = scratch(buf.qp, Mmax * d);
   float* dop = scratch(buf.dop, Mmax * dv);
-  float* D = scratch(buf.dd, Mmax);
-  float* L = scratch(buf.ll, Mmax);
   float* s = scratch(buf.s, static_cast<size_t>(Mmax) * BK);
   float* dp = scratch(buf.dp, static_cast<size_t>(Mmax) * BK);
   float* capped = P.softcap > 0 ? scratch(buf.cap, static_cast<size_t>(Mmax) * BK) : nullptr;
-  float* pt = scratch(buf.pt, static_cast<size_t>(BK) * Mmax);
-  float* dst = scratch(buf.dst, static_cast<size_t>(BK) * Mmax);
   float* dkAcc = scratch(buf.dk, BK * d);
   float* dvAcc = scratch(buf.dvb, BK * dv);
   std::fill(dkAcc, dkAcc + nk * d, 0.0f);
@@ -596,45 +699,37 @@ void backwardKeyBlock(const Problem& P, const Prims& K, const float* out, const 
   packTransposed(P.vrow(b, kb0, kvh), P.hkv * dv, nk, static_cast<int>(dv), vt, BK);
   // Queries that can see a key of this block: causal needs i + qOffset ≥ kb0; the window needs
   // i + qOffset − window < kb0 + nk − 1.
-  int64_t qLo = P.causal ? std::max<int64_t>(0, kb0 - P.qOffset) : 0;
-  int64_t qHi = P.window > 0 ? std::min<int64_t>(P.tq, kb0 + nk - 1 - P.qOffset + P.window) : P.tq;
+  const int64_t qLo = P.causal ? std::max<int64_t>(0, kb0 - P.qOffset) : 0;
+  const int64_t qHi = P.window > 0 ? std::min<int64_t>(P.tq, kb0 + nk - 1 - P.qOffset + P.window) : P.tq;
   for (int64_t q0 = qLo; q0 < qHi; q0 += BQ) {
     const int64_t nq = std::min(BQ, qHi - q0);
     const int M = static_cast<int>(nq * G);
     for (int64_t qi = 0; qi < nq; qi++) {
       const float* qsrc = P.qrow(b, q0 + qi, kvh * G);
       for (int64_t c = 0; c < G * d; c++) qp[qi * G * d + c] = qsrc[c] * P.scale;
-      for (int64_t g = 0; g < G; g++) {
-        const int64_t r = qi * G + g, h = kvh * G + g;
-        const int64_t orow = ((b * P.tq + q0 + qi) * P.hq + h) * dv;
-        float sum = 0;
-        for (int64_t c = 0; c < dv; c++) {
-          dop[r * dv + c] = gOut[orow + c];
-          sum += gOut[orow + c] * out[orow + c];
-        }
-        D[r] = sum;
-        L[r] = lse[(b * P.hq + h) * P.tq + q0 + qi];
-      }
+      const float* gsrc = gOut + ((b * P.tq + q0 + qi) * P.hq + kvh * G) * dv;
+      std::copy(gsrc, gsrc + G * dv, dop + qi * G * dv);
     }
-    K.gemm(M, np, static_cast<int>(d), qp, d, kt, BK, s, BK, false);
-    K.gemm(M, np, static_cast<int>(dv), dop, dv, vt, BK, dp, BK, false);
+    K.gemm(M, np, static_cast<int>(d), qp, d, 1, kt, BK, s, BK, false);
+    K.gemm(M, np, static_cast<int>(dv), dop, dv, 1, vt, BK, dp, BK, false);
     for (int64_t qi = 0; qi < nq; qi++) {
       int64_t lo, hi;
       P.range(q0 + qi, lo, hi);
       const float* mrow = P.maskrow(b, q0 + qi);
       for (int64_t g = 0; g < G; g++) {
         const int64_t r = qi * G + g;
+        const int64_t row = (b * P.hq + kvh * G + g) * P.tq + q0 + qi;
         float* sr = s + r * BK;
         float* dpr = dp + r * BK;
-        if (L[r] == NEG_INF) {  // fully masked row: no gradient
+        if (lse[row] == NEG_INF) {  // fully masked row: no gradient
           std::fill(sr, sr + nk, 0.0f);
           std::fill(dpr, dpr + nk, 0.0f);
           continue;
         }
         float* cr = capped ? capped + r * BK : nullptr;
         finishScores(P, K, sr, nk, kb0, lo, hi, mrow, cr);
-        K.expsum(sr, nk, L[r]);  // sr = P
-        const float Dr = D[r];
+        K.expsum(sr, nk, lse[row]);  // sr = P
+        const float Dr = rowD[row];
         for (int j = 0; j < nk; j++) dpr[j] = sr[j] * (dpr[j] - Dr);  // dp = dS
         if (cr) {
           const float inv = 1.0f / P.softcap;
@@ -645,11 +740,10 @@ void backwardKeyBlock(const Problem& P, const Prims& K, const float* out, const 
         }
       }
     }
-    transpose(s, M, nk, BK, pt, Mmax);
-    transpose(dp, M, nk, BK, dst, Mmax);
-    K.gemm(nk, static_cast<int>(dv), M, pt, Mmax, dop, dv, dvAcc, dv, true);
-    K.gemm(nk, static_cast<int>(d), M, dst, Mmax, qp, d, dkAcc, d, true);
-    K.gemm(M, static_cast<int>(d), nk, dp, BK, P.krow(b, kb0, kvh), P.hkv * d, dqAcc + q0 * G * d, d, true);
+    // dV += Pᵀ·dO, dK += dSᵀ·(scale·Q): the transposed operands are read with swapped strides.
+    K.gemm(nk, static_cast<int>(dv), M, s, 1, BK, dop, dv, dvAcc, dv, true);
+    K.gemm(nk, static_cast<int>(d), M, dp, 1, BK, qp, d, dkAcc, d, true);
+    K.gemm(M, static_cast<int>(d), nk, dp, BK, 1, P.krow(b, kb0, kvh), P.hkv * d, dqAcc + q0 * G * d, d, true);
   }
   for (int j = 0; j < nk; j++) {
     std::copy(dkAcc + j * d, dkAcc + (j + 1) * d, dk + ((b * P.tk + kb0 + j) * P.hkv + kvh) * d);
@@ -659,32 +753,49 @@ void backwardKeyBlock(const Problem& P, const Prims& K, const float* out, const 
 
 void attentionBackward(const Problem& P, const float* out, const float* lse, const float* gOut, float* dq, float* dk, float* dvOut) {
   const Prims& K = prims();
+  const double work = workOf(P);
   const int64_t nkb = (P.tk + BK - 1) / BK;
   const int64_t base = P.B * P.hkv;
-  const int64_t threads = st::num_threads();
+  const int64_t threads = work < SERIAL_FLOPS ? 1 : st::num_threads();
+  // D_i = dO_i·O_i once per row, laid out like lse.
+  std::vector<float> rowD(P.B * P.hq * P.tq);
+  forTasks(work, P.B * P.hq, [&](int64_t bh) {
+    const int64_t b = bh / P.hq, h = bh % P.hq;
+    for (int64_t i = 0; i < P.tq; i++) {
+      const int64_t o = ((b * P.tq + i) * P.hq + h) * P.dv;
+      float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // independent partial sums vectorise
+      int64_t c = 0;
+      for (; c + 8 <= P.dv; c += 8)
+        for (int u = 0; u < 8; u++) part[u] += gOut[o + c + u] * out[o + c + u];
+      float sum = 0;
+      for (; c < P.dv; c++) sum += gOut[o + c] * out[o + c];
+      for (float x : part) sum += x;
+      rowD[bh * P.tq + i] = sum;
+    }
+  });
   // Each (b, kvh) splits its key blocks over nsplit tasks (interleaved, so causal work balances);
   // each split keeps its own dQ accumulator [tq·G, d], summed at the end.
   const int64_t nsplit = std::max<int64_t>(1, std::min(nkb, (4 * threads + base - 1) / base));
   const int64_t perHead = P.tq * P.G * P.d;
   std::vector<float> dqAcc(base * nsplit * perHead, 0.0f);
-  st::parallel_for(base * nsplit, [&](int64_t task) {
+  forTasks(work, base * nsplit, [&](int64_t task) {
     thread_local BwdBuffers buf;
     const int64_t split = task % nsplit, bh = task / nsplit;
     const int64_t b = bh / P.hkv, kvh = bh % P.hkv;
     float* acc = dqAcc.data() + task * perHead;
-    // Later key blocks see fewer queries under causality: start from the front.
-    for (int64_t kb = split; kb < nkb; kb += nsplit) backwardKeyBlock(P, K, out, lse, gOut, b, kvh, kb * BK, acc, dk, dvOut, buf);
+    for (int64_t kb = split; kb < nkb; kb += nsplit) backwardKeyBlock(P, K, rowD.data(), lse, gOut, b, kvh, kb * BK, acc, dk, dvOut, buf);
   });
   // dq[b, i, kvh·G + g, :] = scale · Σ_split acc[split][i·G + g, :]
-  st::parallel_for(base, [&](int64_t bh) {
+  forTasks(work, base, [&](int64_t bh) {
     const int64_t b = bh / P.hkv, kvh = bh % P.hkv;
+    const int64_t n = P.G * P.d;
     for (int64_t i = 0; i < P.tq; i++) {
       float* dst = dq + ((b * P.tq + i) * P.hq + kvh * P.G) * P.d;
-      for (int64_t c = 0; c < P.G * P.d; c++) {
-        float sum = 0;
-        for (int64_t sp = 0; sp < nsplit; sp++) sum += dqAcc[(bh * nsplit + sp) * perHead + i * P.G * P.d + c];
-        dst[c] = sum * P.scale;
-      }
+      const float* src = dqAcc.data() + bh * nsplit * perHead + i * n;
+      for (int64_t c = 0; c < n; c++) dst[c] = src[c];
+      for (int64_t sp = 1; sp < nsplit; sp++)
+        for (int64_t c = 0; c < n; c++) dst[c] += src[sp * perHead + c];
+      for (int64_t c = 0; c < n; c++) dst[c] *= P.scale;
     }
   });
 }

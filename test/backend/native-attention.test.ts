@@ -4,7 +4,8 @@
 // and shapes that split the key range across tasks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nativeBackend } from '../../src/backend/registry.js';
+import { nativeBackend, withBackend } from '../../src/backend/registry.js';
+import { ops, tensor, type Tensor } from '../../src/index.js';
 import { referenceKernels } from '../../src/backend/reference/index.js';
 import type { AttentionDims, Kernels } from '../../src/backend/kernels.js';
 import { Rng } from '../../src/util/rng.js';
@@ -109,7 +110,9 @@ test('native attention: tile boundaries, grouped heads, head sizes off the vecto
 test('native attention: decode (tq = 1, long tk, key range split across tasks)', { skip }, () => {
   check({ batch: 1, tq: 1, tk: 1000, hq: 9, hkv: 3, d: 64 });
   check({ batch: 2, tq: 1, tk: 333, hq: 4, hkv: 1, d: 40, maskBatch: 2 });
-  check({ batch: 1, tq: 2, tk: 300, hq: 2, hkv: 2, d: 16, window: 100 });
+  check({ batch: 1, tq: 2, tk: 300, hq: 8, hkv: 2, d: 32, window: 100 });
+  check({ batch: 1, tq: 3, tk: 500, hq: 4, hkv: 1, d: 32, softcap: 2 }); // packed-tile path, split keys
+  check({ batch: 1, tq: 1, tk: 40, hq: 2, hkv: 1, d: 8 }); // small enough to run on the calling thread
 });
 
 test('native attention: masks, padding, windows, soft-capping, offsets', { skip }, () => {
@@ -124,7 +127,7 @@ test('native attention: masks, padding, windows, soft-capping, offsets', { skip 
 
 test('native attention: fully masked rows give zeros, lse −∞ and no gradient', { skip }, () => {
   check({ batch: 1, tq: 6, tk: 6, hq: 2, hkv: 1, d: 5, maskRows: [0, 3] });
-  check({ batch: 2, tq: 1, tk: 500, hq: 2, hkv: 1, d: 8, maskRows: [0] }); // split decode, all masked
+  check({ batch: 2, tq: 1, tk: 500, hq: 4, hkv: 1, d: 64, maskRows: [0] }); // split decode, all masked
   const dims = dimsOf({ batch: 1, tq: 2, tk: 3, hq: 1, hkv: 1, d: 2 });
   const mask = new Float32Array([-Infinity, -Infinity, -Infinity, 0, 0, 0]);
   const q = randArray(4), k = randArray(6), v = randArray(6);
@@ -140,4 +143,20 @@ test('native attention: bad buffer lengths are refused, not read out of bounds',
   const dims = dimsOf({ batch: 1, tq: 2, tk: 3, hq: 2, hkv: 1, d: 4 });
   assert.throws(() => native!.kernels.attention!(randArray(15), randArray(12), randArray(12), null, 1, dims), /q has the wrong length/);
   assert.throws(() => native!.kernels.attention!(randArray(16), randArray(12), randArray(12), randArray(5), 1, dims), /mask has the wrong length/);
+});
+
+test('native attention through ops.attention: forward and autograd match the reference backend', { skip }, () => {
+  const mk = (shape: number[]) => tensor(randArray(shape.reduce((a, b) => a * b, 1)), shape, { dtype: 'f32', requiresGrad: true });
+  const q = mk([2, 5, 4, 3]), k = mk([2, 9, 2, 3]), v = mk([2, 9, 2, 6]);
+  const mask = tensor(Array.from({ length: 5 * 9 }, (_, i) => (i % 9 === 0 ? -Infinity : 0)), [5, 9], { dtype: 'f32' });
+  const run = (backend: 'native' | 'reference') =>
+    withBackend(backend, () => {
+      for (const x of [q, k, v]) x.grad = null;
+      const o = ops.attention(q, k, v, { mask, window: 4, softcap: 2 });
+      ops.sum(ops.square(o)).backward();
+      return [o, q.grad!, k.grad!, v.grad!].map((t: Tensor) => t.toArray());
+    });
+  const n = run('native');
+  const r = run('reference');
+  n.forEach((a, i) => assert.ok(maxRelDiff(a, r[i]!) < 1e-5, `output ${i} differs by ${maxRelDiff(a, r[i]!)}`));
 });
