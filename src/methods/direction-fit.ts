@@ -1,0 +1,54 @@
+// The shared shape of the direction methods (DiffMean, PCA, probe): read activations at the site,
+// find a unit direction, orient it toward the positive class, derive strength from the data, and
+// package an additive intervention.
+
+import { collectActivations, type Collected } from './collect.js';
+import { tokenizeExamples } from './tokenize.js';
+import { projectionStats, derivedStrength } from './strength.js';
+import { buildArtifact, dataHash } from './build.js';
+import type { FitContext } from './types.js';
+import type { Artifact } from '../artifact/artifact.js';
+
+export interface ActivationSet extends Collected {
+  labels: number[];
+  pairs: (number | null)[];
+}
+
+export function readActivations(ctx: FitContext): ActivationSet {
+  const ex = ctx.data.examples;
+  const toks = tokenizeExamples(ctx.tokenizer, ex, { chat: ctx.chat });
+  const reduce = ctx.reduce ?? 'mean';
+  if (reduce === 'all') throw new Error('direction methods summarise each example: use reduce mean or last');
+  const c = collectActivations(ctx.model, toks, ctx.site, { reduce, onProgress: (d, t) => ctx.onProgress?.(d, t, 'activations') });
+  return { ...c, labels: ex.map((e) => e.label), pairs: ex.map((e) => e.pair) };
+}
+
+export function directionArtifact(ctx: FitContext, method: string, acts: ActivationSet, u: Float64Array, settings: Record<string, unknown>, extra: { steps?: number; finalLoss?: number | null } = {}): Artifact {
+  let stats = projectionStats(acts.data, acts.width, acts.labels, u);
+  if (stats.gap < 0) {
+    // Orient the direction so that positives project higher.
+    u = u.map((x) => -x);
+    stats = projectionStats(acts.data, acts.width, acts.labels, u);
+  }
+  const s = derivedStrength(stats);
+  return buildArtifact({
+    name: ctx.name,
+    method,
+    settings: { site: ctx.site, reduce: ctx.reduce ?? 'mean', chat: ctx.chat ?? false, ...settings },
+    model: ctx.model,
+    hubId: ctx.hubId ?? null,
+    interventions: [
+      {
+        site: ctx.site,
+        kind: 'add',
+        positions: ctx.positions ?? 'all',
+        tensors: { direction: { data: Float32Array.from(u) } },
+        defaultStrength: s.default,
+        range: s.range,
+        values: { mu_pos: stats.mu_pos, mu_neg: stats.mu_neg },
+      },
+    ],
+    training: { data_hash: dataHash(ctx.data.examples), examples: acts.labels.length, steps: extra.steps ?? 0, seed: ctx.seed ?? null, final_loss: extra.finalLoss ?? null },
+    stats: { ...stats },
+  });
+}

@@ -1,0 +1,21 @@
+// Steering methods, all behind one interface (fit → artifact).
+//
+//   const art = METHODS.diffmean.fit({ model, tokenizer, data, site: 'layers.3.resid_post', name: 'ocean' });
+//   saveArtifact('ocean.steer.safetensors', art);
+import type { SteeringMethod } from './types.js';
+import { diffmean } from './diffmean.js';
+import { pca } from './pca.js';
+import { probe } from './probe.js';
+import { actadd } from './actadd.js';
+
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd };
+
+export function method(name: string): SteeringMethod {
+  const m = METHODS[name];
+  if (!m) throw new Error(`unknown method "${name}" (available: ${Object.keys(METHODS).join(', ')})`);
+  return m;
+}
+
+export type { SteeringMethod, FitContext } from './types.js';
+export { collectActivations, type TokenizedExample, type Reduce } from './collect.js';
+export { tokenizeExamples, promptIds } from './tokenize.js';
