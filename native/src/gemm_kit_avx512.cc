@@ -5,6 +5,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positives inside avx512fintrin.h
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -56,8 +57,92 @@ ST_AVX512 void ukr(int64_t kc, const float* ap, const float* bp, float* c, int64
 ST_AVX512 void pack_a(const float* a, bool trans, int64_t lda, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
   detail::pack_a<MR>(a, trans, lda, i0, rows, p0, kc, dst);
 }
+// In-register transpose of a 16×16 block: r[i] holds row i on entry, column i on exit.
+ST_AVX512 ST_INLINE void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int g = 0; g < 16; g += 4) {
+    r[g + 0] = _mm512_shuffle_ps(t[g + 0], t[g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[g + 1] = _mm512_shuffle_ps(t[g + 0], t[g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[g + 2] = _mm512_shuffle_ps(t[g + 1], t[g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  // Now r[4g + c] holds, in 128-bit lane L, rows 4g..4g+3 of column 4L + c.
+  for (int h = 0; h < 16; h += 8) {
+    for (int c = 0; c < 4; c++) {
+      t[h + c] = _mm512_shuffle_f32x4(r[h + c], r[h + c + 4], 0x88);
+      t[h + c + 4] = _mm512_shuffle_f32x4(r[h + c], r[h + c + 4], 0xdd);
+    }
+  }
+  for (int c = 0; c < 8; c++) {
+    r[c] = _mm512_shuffle_f32x4(t[c], t[c + 8], 0x88);
+    r[c + 8] = _mm512_shuffle_f32x4(t[c], t[c + 8], 0xdd);
+  }
+}
+
+// Up to 16 consecutive B elements at index i (the rest zero), widened to f32.
+template <int DT>
+ST_AVX512 ST_INLINE __m512 loadw_mask(const void* b, int64_t i, __mmask16 mask) {
+  if (DT == F32) return _mm512_maskz_loadu_ps(mask, static_cast<const float*>(b) + i);
+  const __m256i h = _mm256_maskz_loadu_epi16(mask, static_cast<const uint16_t*>(b) + i);
+  if (DT == BF16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  return _mm512_cvtph_ps(h);
+}
+
+// B stored [n, k] (the x·Wᵀ layout): each micro-panel is NR source rows read along k, turned
+// into k-major order by 16×16 register transposes, so every source row streams contiguously.
+template <int DT>
+ST_AVX512 void pack_b_trans(const void* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+  for (int64_t c = 0; c < cols; c += NR) {
+    const int64_t nr = std::min<int64_t>(NR, cols - c);
+    float* d = dst + c * kc;
+    for (int64_t p = 0; p < kc; p += 16) {
+      const int64_t kr = std::min<int64_t>(16, kc - p);
+      const __mmask16 km = kr == 16 ? __mmask16(0xffff) : __mmask16((1u << kr) - 1);
+      for (int h = 0; h < NR / 16; h++) {
+        __m512 r[16];
+        for (int i = 0; i < 16; i++) {
+          const int64_t j = 16 * h + i;
+          r[i] = j < nr ? loadw_mask<DT>(b, (j0 + c + j) * ldb + p0 + p, km) : _mm512_setzero_ps();
+        }
+        transpose16(r);
+        for (int q = 0; q < kr; q++) _mm512_store_ps(d + (p + q) * NR + 16 * h, r[q]);
+      }
+    }
+  }
+}
+
+// B stored [k, n]: each k-row of a micro-panel is NR contiguous source elements.
+template <int DT>
+ST_AVX512 void pack_b_plain(const void* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+  for (int64_t c = 0; c < cols; c += NR) {
+    const int64_t nr = std::min<int64_t>(NR, cols - c);
+    float* d = dst + c * kc;
+    __mmask16 m[NR / 16];
+    for (int h = 0; h < NR / 16; h++) {
+      const int64_t v = std::clamp<int64_t>(nr - 16 * h, 0, 16);
+      m[h] = v == 16 ? __mmask16(0xffff) : __mmask16((1u << v) - 1);
+    }
+    for (int64_t p = 0; p < kc; p++) {
+      const int64_t base = (p0 + p) * ldb + j0 + c;
+      for (int h = 0; h < NR / 16; h++) _mm512_store_ps(d + p * NR + 16 * h, loadw_mask<DT>(b, base + 16 * h, m[h]));
+    }
+  }
+}
+
 ST_AVX512 void pack_b(const void* b, int dtype, bool trans, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
-  detail::pack_b<NR, HalfF16C>(b, dtype, trans, ldb, p0, kc, j0, cols, dst);
+  if (trans) {
+    if (dtype == F32) pack_b_trans<F32>(b, ldb, p0, kc, j0, cols, dst);
+    else if (dtype == BF16) pack_b_trans<BF16>(b, ldb, p0, kc, j0, cols, dst);
+    else pack_b_trans<F16>(b, ldb, p0, kc, j0, cols, dst);
+  } else {
+    if (dtype == F32) pack_b_plain<F32>(b, ldb, p0, kc, j0, cols, dst);
+    else if (dtype == BF16) pack_b_plain<BF16>(b, ldb, p0, kc, j0, cols, dst);
+    else pack_b_plain<F16>(b, ldb, p0, kc, j0, cols, dst);
+  }
 }
 ST_AVX512 void gemv_t(const float* x, const void* w, int dtype, int64_t k, int64_t j0, int64_t j1, float* y) {
   simd::gemv_t<V512>(x, w, dtype, k, j0, j1, y);
