@@ -41,6 +41,7 @@ struct Prims {
   // C[M×N] = A[M×K]·B[K×N] (acc: C +=). A[i][k] is at A[i·ars + k·aks], so a transposed A costs
   // nothing (ars = 1); B and C have row strides ldb, ldc and contiguous rows.
   void (*gemm)(int M, int N, int K, const float* A, int64_t ars, int64_t aks, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc);
+  // Maximum of x; NaN if any x is NaN (a NaN score must reach the output, as in the reference).
   float (*rowmax)(const float* x, int n);
   // x[i] = exp(x[i] − shift); returns Σ x[i]. exp(−∞) = 0.
   float (*expsum)(float* x, int n, float shift);
@@ -67,9 +68,12 @@ void gemm_generic(int M, int N, int K, const float* A, int64_t ars, int64_t aks,
   }
 }
 
+// max that propagates NaN from either side (std::max and max_ps keep one operand).
+inline float nanmax(float a, float b) { return std::isnan(a) || std::isnan(b) ? std::numeric_limits<float>::quiet_NaN() : std::max(a, b); }
+
 float rowmax_generic(const float* x, int n) {
   float m = NEG_INF;
-  for (int i = 0; i < n; i++) m = std::max(m, x[i]);
+  for (int i = 0; i < n; i++) m = nanmax(m, x[i]);
   return m;
 }
 
@@ -115,8 +119,9 @@ void softcap_generic(float* x, int n, float cap) {
   p = FMA(SET1(1.0f), SET1(1.0f), p);
 
 ST_AVX512 inline __m512 exp512(__m512 x) {
-  const __mmask16 keep = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_GE_OQ);
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
+  // NaN passes: the compare is unordered-true and max/min return their second operand (x) on NaN.
+  const __mmask16 keep = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_NLT_UQ);
+  x = _mm512_min_ps(_mm512_set1_ps(88.0f), _mm512_max_ps(_mm512_set1_ps(-87.0f), x));
   const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
   r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
@@ -187,8 +192,13 @@ ST_AVX512 void gemm_avx512(int M, int N, int K, const float* A, int64_t ars, int
 
 ST_AVX512 float rowmax_avx512(const float* x, int n) {
   __m512 m = _mm512_set1_ps(NEG_INF);
-  for (int i = 0; i < n; i += 16) m = _mm512_max_ps(m, _mm512_mask_loadu_ps(_mm512_set1_ps(NEG_INF), tail_mask16(n - i), x + i));
-  return _mm512_reduce_max_ps(m);
+  __mmask16 nan = 0;
+  for (int i = 0; i < n; i += 16) {
+    const __m512 v = _mm512_mask_loadu_ps(_mm512_set1_ps(NEG_INF), tail_mask16(n - i), x + i);
+    nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    m = _mm512_max_ps(m, v);
+  }
+  return nan ? std::numeric_limits<float>::quiet_NaN() : _mm512_reduce_max_ps(m);
 }
 
 ST_AVX512 float expsum_avx512(float* x, int n, float shift) {
@@ -262,8 +272,8 @@ ST_AVX512 void softcap_avx512(float* x, int n, float cap) {
 // --- AVX2 -------------------------------------------------------------------------------------
 
 ST_AVX2 inline __m256 exp256(__m256 x) {
-  const __m256 keep = _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_GE_OQ);
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
+  const __m256 keep = _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_NLT_UQ);
+  x = _mm256_min_ps(_mm256_set1_ps(88.0f), _mm256_max_ps(_mm256_set1_ps(-87.0f), x));
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
@@ -351,14 +361,18 @@ ST_AVX2 float hsum256(__m256 v) {
 }
 
 ST_AVX2 float rowmax_avx2(const float* x, int n) {
-  __m256 m = _mm256_set1_ps(NEG_INF);
+  __m256 m = _mm256_set1_ps(NEG_INF), nan = _mm256_setzero_ps();
   int i = 0;
-  for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    m = _mm256_max_ps(m, v);
+  }
   alignas(32) float t[8];
   _mm256_store_ps(t, m);
-  float r = NEG_INF;
-  for (float v : t) r = std::max(r, v);
-  for (; i < n; i++) r = std::max(r, x[i]);
+  float r = _mm256_movemask_ps(nan) ? std::numeric_limits<float>::quiet_NaN() : NEG_INF;
+  for (float v : t) r = nanmax(r, v);
+  for (; i < n; i++) r = nanmax(r, x[i]);
   return r;
 }
 
@@ -560,7 +574,7 @@ void forwardBlock(const Problem& P, const Prims& K, int64_t b, int64_t kvh, int6
         const int64_t r = qi * G + g;
         float* sr = s + r * BK;
         finishScores(P, K, sr, nk, kb0, std::max(lo, k0), std::min(hi, k1), mrow, nullptr);
-        const float mNew = std::max(m[r], K.rowmax(sr, nk));
+        const float mNew = nanmax(m[r], K.rowmax(sr, nk));
         if (mNew == NEG_INF) {  // nothing visible yet: this tile contributes nothing
           std::fill(sr, sr + nk, 0.0f);
           continue;
@@ -633,9 +647,10 @@ void attentionForward(const Problem& P, float* out, float* lse) {
       float* dst = out + ((b * P.tq + qi) * P.hq + h) * dv;
       const float* src = buf.o.data() + r * dv;
       const float l = buf.l[r];
-      const float inv = l > 0 ? 1.0f / l : 0.0f;
+      // l = 0: nothing visible (zeros, lse −∞); a NaN l passes through both.
+      const float inv = l == 0 ? 0.0f : 1.0f / l;
       for (int64_t c = 0; c < dv; c++) dst[c] = src[c] * inv;
-      lse[(b * P.hq + h) * P.tq + qi] = l > 0 ? buf.m[r] + std::log(l) : NEG_INF;
+      lse[(b * P.hq + h) * P.tq + qi] = l == 0 ? NEG_INF : buf.m[r] + std::log(l);
     }
   });
   if (nsplit == 1) return;
@@ -647,7 +662,7 @@ void attentionForward(const Problem& P, float* out, float* lse) {
     for (int64_t r = 0; r < nq * G; r++) {
       const int64_t qi = q0 + r / G, h = kvh * G + r % G;
       float mx = NEG_INF;
-      for (int64_t sp = 0; sp < nsplit; sp++) mx = std::max(mx, partM[(t * nsplit + sp) * M + r]);
+      for (int64_t sp = 0; sp < nsplit; sp++) mx = nanmax(mx, partM[(t * nsplit + sp) * M + r]);
       float* dst = out + ((b * P.tq + qi) * P.hq + h) * dv;
       std::fill(dst, dst + dv, 0.0f);
       float l = 0;
@@ -661,9 +676,9 @@ void attentionForward(const Problem& P, float* out, float* lse) {
           for (int64_t c = 0; c < dv; c++) dst[c] += w * src[c];
         }
       }
-      const float inv = l > 0 ? 1.0f / l : 0.0f;
+      const float inv = l == 0 ? 0.0f : 1.0f / l;
       for (int64_t c = 0; c < dv; c++) dst[c] *= inv;
-      lse[(b * P.hq + h) * P.tq + qi] = l > 0 ? mx + std::log(l) : NEG_INF;
+      lse[(b * P.hq + h) * P.tq + qi] = l == 0 ? NEG_INF : mx + std::log(l);
     }
   });
 }

@@ -8,6 +8,7 @@ import { kernel, backendName, nativeBackend } from '../backend/registry.js';
 import { referenceKernels } from '../backend/reference/index.js';
 import { visibleKeys } from '../backend/reference/attention.js';
 import type { AttentionDims, Kernels } from '../backend/kernels.js';
+import type { NativeAddon } from '../backend/native/kernels.js';
 import { Rng } from '../util/rng.js';
 
 export interface AttentionBenchOptions {
@@ -20,6 +21,8 @@ export interface AttentionBenchOptions {
   repeats?: number;
   /** Also time the pure-TypeScript reference once (slow: seconds at 1024 tokens). */
   reference?: boolean;
+  /** Worker threads for the native pool (default: the pool's current size). */
+  threads?: number;
 }
 
 function bestMs(fn: () => void, repeats: number, budgetMs = 5000): number {
@@ -49,6 +52,18 @@ function positiveInt(v: number, what: string): number {
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
 export function benchAttention(opts: AttentionBenchOptions): Record<string, unknown> {
+  const addon = backendName() === 'native' ? nativeBackend()?.addon : undefined;
+  if (opts.threads !== undefined && !addon) throw new Error('--threads needs the native backend, which is not active');
+  const prevThreads = addon?.getThreads();
+  try {
+    if (addon && opts.threads !== undefined) addon.setThreads(positiveInt(opts.threads, '--threads'));
+    return run(opts, addon);
+  } finally {
+    if (addon && prevThreads !== undefined && addon.getThreads() !== prevThreads) addon.setThreads(prevThreads);
+  }
+}
+
+function run(opts: AttentionBenchOptions, addon: NativeAddon | undefined): Record<string, unknown> {
   const batch = positiveInt(opts.batch ?? 1, '--batch');
   const T = positiveInt(opts.tokens, '--tokens');
   const hq = positiveInt(opts.heads, '--heads');
@@ -84,18 +99,17 @@ export function benchAttention(opts: AttentionBenchOptions): Record<string, unkn
   const decodeMs = bestMs(() => void fwd(q1, k, v, null, 1, dec), Math.max(repeats, 50));
   const kvBytes = 4 * batch * T * hkv * 2 * d;
 
-  const addon = nativeBackend()?.addon;
   const result: Record<string, unknown> = {
     bench: 'attention',
     backend: backendName(),
-    isa: typeof addon?.attentionIsa === 'function' ? (addon.attentionIsa as () => string)() : null,
+    isa: typeof addon?.attentionIsa === 'function' ? (addon.attentionIsa as () => string)() : 'reference',
     batch,
     tokens: T,
     heads: hq,
     kv_heads: hkv,
     head_dim: d,
     causal: true,
-    threads: addon && backendName() === 'native' ? addon.getThreads() : 1,
+    threads: addon ? addon.getThreads() : 1,
     forward_ms: round(forwardMs),
     backward_ms: round(backwardMs),
     forward_gflops: round(fwdFlops / forwardMs / 1e6, 2),

@@ -160,3 +160,25 @@ test('native attention through ops.attention: forward and autograd match the ref
   const r = run('reference');
   n.forEach((a, i) => assert.ok(maxRelDiff(a, r[i]!) < 1e-5, `output ${i} differs by ${maxRelDiff(a, r[i]!)}`));
 });
+
+test('native attention: a NaN key poisons exactly the rows that see it, as in the reference', { skip }, () => {
+  for (const s of [
+    { batch: 1, tq: 100, tk: 100, hq: 9, hkv: 3, d: 8 }, // packed tiles
+    { batch: 1, tq: 1, tk: 1000, hq: 4, hkv: 1, d: 16, qOffset: 999 }, // decode, split keys
+    { batch: 1, tq: 6, tk: 6, hq: 1, hkv: 1, d: 4, softcap: 5 },
+  ]) {
+    const dims = dimsOf(s);
+    const q = randArray(dims.batch * dims.tq * dims.hq * dims.d);
+    const k = randArray(dims.batch * dims.tk * dims.hkv * dims.d);
+    const v = randArray(dims.batch * dims.tk * dims.hkv * dims.dv);
+    k[2 * dims.hkv * dims.d] = NaN; // key 2, kv head 0
+    const got = native!.kernels.attention!(q, k, v, null, 1, dims);
+    const ref = referenceKernels.attention(q, k, v, null, 1, dims);
+    let nanRows = 0;
+    for (let i = 0; i < ref.out.length; i += dims.dv) {
+      assert.equal(Number.isNaN(got.out[i]!), Number.isNaN(ref.out[i]!), `${JSON.stringify(s)}: row ${i / dims.dv}`);
+      if (Number.isNaN(ref.out[i]!)) nanRows++;
+    }
+    assert.ok(nanRows > 0);
+  }
+});
