@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { benchGemm, type GemmBenchDtype } from '../bench/gemm.js';
 import { benchAttention } from '../bench/attention.js';
+import { benchForward } from '../bench/forward.js';
 
 /** Parses a CLI integer, naming the option in the error. */
 export function intOption(name: string): (v: string) => number {
@@ -54,8 +55,23 @@ function registerAttention(bench: Command): void {
     });
 }
 
+function registerForward(bench: Command): void {
+  bench
+    .command('forward')
+    .description('model throughput: prefill, decode and forward+backward tokens/s (gradient w.r.t. one residual vector), peak memory')
+    .requiredOption('--model <path-or-id>', 'model folder or hub id in the HF cache')
+    .option('--tokens <n>', 'prompt length for prefill and forward+backward', intOption('--tokens'), 256)
+    .option('--decode-tokens <n>', 'tokens generated for the decode figure', intOption('--decode-tokens'), 32)
+    .option('--repeats <n>', 'timed repeats, best is reported', intOption('--repeats'), 3)
+    .option('--json', 'print JSON (always on; accepted for scripts)')
+    .action(async (o: { model: string; tokens: number; decodeTokens: number; repeats: number }) => {
+      printJson(await benchForward({ model: o.model, tokens: o.tokens, decodeTokens: o.decodeTokens, repeats: o.repeats }));
+    });
+}
+
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks (one JSON object on stdout each)');
   registerGemm(bench);
   registerAttention(bench);
+  registerForward(bench);
 }

@@ -7,6 +7,7 @@ import { Tensor, setBackwardImpl, type GradNode } from './tensor.js';
 import { untrack } from './scope.js';
 import { fmt, shapesEqual } from './shape.js';
 import { kernel } from '../backend/registry.js';
+import { markCaptured } from './pool.js';
 import type { FloatArray } from './dtype.js';
 
 let recording = true;
@@ -37,6 +38,9 @@ export function record(out: Tensor, op: string, inputs: readonly Tensor[], backw
   if (!needsGrad(inputs)) return out;
   out.requiresGrad = true;
   out.node = { op, inputs, backward };
+  // Backward rules read their inputs' and output's arrays later: keep those out of the pool.
+  markCaptured(out.data);
+  for (const t of inputs) markCaptured(t.data);
   return out;
 }
 

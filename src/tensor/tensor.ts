@@ -12,6 +12,7 @@
 import { type DType, type Storage, allocStorage, fromNumbers, storageMatches, toFloatArray, type FloatArray } from './dtype.js';
 import { type Shape, checkShape, fmt, sizeOf } from './shape.js';
 import { trackCreated, trackDisposed } from './scope.js';
+import { retainStorage, releaseStorage } from './pool.js';
 
 /** One recorded op on the tape: how to turn the output's gradient into its inputs' gradients. */
 export interface GradNode {
@@ -44,6 +45,7 @@ export class Tensor {
     this.dtype = dtype;
     this.size = n;
     this.requiresGrad = requiresGrad;
+    retainStorage(data);
     trackCreated(this);
   }
 
@@ -70,6 +72,7 @@ export class Tensor {
 
   dispose(): void {
     if (this.storage === null) return;
+    releaseStorage(this.storage);
     this.storage = null;
     this.node = null;
     this.grad?.dispose();

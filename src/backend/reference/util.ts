@@ -1,10 +1,11 @@
 // Small helpers shared by the reference kernels.
 import type { FloatArray, Storage, DType } from '../../tensor/dtype.js';
 import { bf16BitsToF32, f16BitsToF32 } from '../../tensor/dtype.js';
+import { allocF32, allocF64 } from '../../tensor/pool.js';
 
 /** A new zeroed array of the same float type as `like`. */
 export function allocLike(like: FloatArray, n: number): FloatArray {
-  return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+  return like instanceof Float64Array ? allocF64(n) : allocF32(n);
 }
 
 /** A new zeroed array of the same storage type as `like`. */

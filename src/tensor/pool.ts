@@ -1,0 +1,98 @@
+// A pool of float buffers so that disposing a tensor releases its memory at once (for reuse by
+// the next allocation of the same size) instead of whenever the garbage collector runs: inference
+// loops then run at the memory of one step. Only buffers that this pool allocated are recycled,
+// and never one that a recorded autograd node captured (a backward rule may still read it after
+// its tensor is disposed); those are left to the garbage collector.
+
+const free = new Map<number, Float32Array[]>();
+const freeF64 = new Map<number, Float64Array[]>();
+/** Live tensor count per pooled buffer. */
+const refs = new WeakMap<ArrayBufferLike, number>();
+const captured = new WeakSet<ArrayBufferLike>();
+let pooledBytes = 0;
+const MAX_POOLED_BYTES = Number(process.env.STEERLING_POOL_MB ?? 1024) * 1024 * 1024;
+// Tiny buffers are cheaper to allocate than to track.
+const MIN_ELEMENTS = 1024;
+
+function take<T extends Float32Array | Float64Array>(m: Map<number, T[]>, n: number): T | undefined {
+  const list = m.get(n);
+  const b = list?.pop();
+  if (b) pooledBytes -= b.byteLength;
+  return b;
+}
+
+/** A zeroed Float32Array of n elements, recycled when one of that size is free. */
+export function allocF32(n: number, zero = true): Float32Array {
+  if (n < MIN_ELEMENTS) return new Float32Array(n);
+  const b = take(free, n);
+  if (b) {
+    if (zero) b.fill(0);
+    refs.set(b.buffer, 0);
+    return b;
+  }
+  const fresh = new Float32Array(n);
+  refs.set(fresh.buffer, 0);
+  return fresh;
+}
+
+export function allocF64(n: number, zero = true): Float64Array {
+  if (n < MIN_ELEMENTS) return new Float64Array(n);
+  const b = take(freeF64, n);
+  if (b) {
+    if (zero) b.fill(0);
+    refs.set(b.buffer, 0);
+    return b;
+  }
+  const fresh = new Float64Array(n);
+  refs.set(fresh.buffer, 0);
+  return fresh;
+}
+
+/** Called when a tensor starts using a storage array. */
+export function retainStorage(data: ArrayBufferView): void {
+  const r = refs.get(data.buffer);
+  if (r !== undefined) refs.set(data.buffer, r + 1);
+}
+
+/** Called when a tensor drops its storage; recycles the buffer when no tensor uses it any more. */
+export function releaseStorage(data: ArrayBufferView): void {
+  const buf = data.buffer;
+  const r = refs.get(buf);
+  if (r === undefined) return;
+  if (r > 1) {
+    refs.set(buf, r - 1);
+    return;
+  }
+  refs.delete(buf);
+  if (captured.has(buf) || pooledBytes + buf.byteLength > MAX_POOLED_BYTES) return;
+  // Recycle the whole buffer (views of it share the same allocation).
+  if (data instanceof Float32Array) {
+    const whole = new Float32Array(buf);
+    if (whole.length < MIN_ELEMENTS) return;
+    const list = free.get(whole.length) ?? [];
+    list.push(whole);
+    free.set(whole.length, list);
+  } else if (data instanceof Float64Array) {
+    const whole = new Float64Array(buf);
+    const list = freeF64.get(whole.length) ?? [];
+    list.push(whole);
+    freeF64.set(whole.length, list);
+  } else return;
+  pooledBytes += buf.byteLength;
+}
+
+/** Marks a storage array as read by a recorded backward rule: it will not be recycled. */
+export function markCaptured(data: ArrayBufferView): void {
+  if (refs.has(data.buffer)) captured.add(data.buffer);
+}
+
+/** Drops every free buffer (e.g. before a long idle period). */
+export function drainPool(): void {
+  free.clear();
+  freeF64.clear();
+  pooledBytes = 0;
+}
+
+export function poolStats(): { pooledBytes: number } {
+  return { pooledBytes };
+}
