@@ -5,14 +5,17 @@
 //
 // Tiling. A task owns one (batch, kv head) pair and a block of queries; its rows are every
 // (query, head) pair of the heads that share that kv head (grouped-query attention), so one packed
-// key tile serves all of them. Per key block of 64: S = Qp·Kt (Q pre-scaled, K packed transposed),
-// soft-cap, mask, online softmax, O += P·V. All products go through one small GEMM primitive
-// (C = or += A·B, B rows contiguous) that has AVX-512, AVX2 and portable versions chosen at run time.
+// key tile serves all of them. Per key block of 64: S = Qp·Kt (Q pre-scaled, K packed transposed
+// once per call), soft-cap, mask, online softmax, O += P·V. The products go through one small GEMM
+// primitive (C = or += A·B, B rows contiguous, A read with any strides so Aᵀ is free); blocks of at
+// most 8 rows (decode) take direct dot products against K as stored instead. Each primitive has
+// AVX-512, AVX2 and portable versions, chosen at run time (STEERLING_ISA can force a lower one).
 //
 // Parallelism. Forward: tasks over (batch, kv head, query block), plus a split of the key range
 // when that gives too few tasks (decode, tq = 1): partial (O, max, sum) per split are merged after.
 // Backward: tasks over (batch, kv head, key split); a task owns dK/dV for its key blocks (no races)
 // and accumulates dQ into its own scratch copy, summed at the end.
+
 // GCC 12's AVX-512 headers trip -Wuninitialized on their own _mm512_undefined_ps() (a known
 // false positive at the inlined call sites), so it is silenced for this file only.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -21,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -517,7 +521,7 @@ void forTasks(double flops, int64_t n, const std::function<void(int64_t)>& fn) {
   }
 }
 
-// Upper bound on the multiply-adds of a call (all query-key pairs, both products).
+// Upper bound on the flops of a forward call (every query-key pair, both products).
 double workOf(const Problem& P) { return 2.0 * P.B * P.hq * P.tq * P.tk * (P.d + P.dv); }
 
 template <typename T>
