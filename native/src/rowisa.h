@@ -14,14 +14,19 @@ enum RowIsa : int { ISA_GENERIC = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
 // The best supported set (honouring STEERLING_ISA), unless rowopsIsa() forced another.
 RowIsa row_isa();
 
-// Below this many element-operations a kernel runs on the calling thread: waking the pool costs
-// several microseconds, more than decode-sized rows take.
-constexpr double kParallelWork = 48 * 1024;
+// Below this much work a kernel runs on the calling thread. Units are "simple f32 operations per
+// element" (a multiply = 1, an exp ≈ 12), and 1 unit ≈ 0.06–0.1 ns on one AVX-512 core, so the
+// threshold is ≈ 20 µs of single-thread work: waking and joining the pool costs 5–10 µs when the
+// other cores are idle and much more when they are busy, so decode-sized rows (one token's
+// norm, softmax or activation) stay on the calling thread.
+// Tests lower it (rowopsParallelWork) to run the threaded paths on small inputs.
+double parallel_work();
+void set_parallel_work(double units);
 
 // Runs fn(i0, i1) over [0, n): one call on this thread for small work, else blocks on the pool.
 inline void for_blocks(int64_t n, double work, const std::function<void(int64_t, int64_t)>& fn) {
   const int nt = num_threads();
-  if (nt <= 1 || n < 2 || work < kParallelWork) {
+  if (nt <= 1 || n < 2 || work < parallel_work()) {
     if (n > 0) fn(0, n);
     return;
   }

@@ -23,6 +23,10 @@ namespace {
 // ---- instruction-set choice (shared with eltwise.cc) ----------------------------------------
 
 static int g_forced_isa = -1;  // −1: best available
+static double g_parallel_work = 256 * 1024;
+
+double parallel_work() { return g_parallel_work; }
+void set_parallel_work(double units) { g_parallel_work = units; }
 
 static bool isa_supported(int isa) {
 #ifdef ST_X86
@@ -73,6 +77,12 @@ Napi::Value RowopsIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, isa_name(row_isa()));
 }
 
+// rowopsParallelWork(units?): sets the threading threshold (see rowisa.h); returns it.
+Napi::Value RowopsParallelWork(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsNumber()) set_parallel_work(f64(info[0]));
+  return Napi::Number::New(info.Env(), parallel_work());
+}
+
 // ---- norms ----------------------------------------------------------------------------------
 
 // rmsnorm(x, w|null, wDtype, rows, cols, eps, weightOffset, y, rstd)
@@ -96,7 +106,7 @@ Napi::Value RmsNorm(const Napi::CallbackInfo& info) {
 template <class F>
 void rows_with_param_grads(int64_t rows, int64_t cols, double work, std::vector<float*> outs, F fn) {
   const int64_t nt = num_threads();
-  if (nt <= 1 || rows < 2 || work < kParallelWork) {
+  if (nt <= 1 || rows < 2 || work < parallel_work()) {
     fn(0, rows, outs);
     return;
   }
@@ -342,6 +352,7 @@ void st_init_eltwise(Napi::Env env, Napi::Object exports);  // eltwise.cc
 void st_init_rowops(Napi::Env env, Napi::Object exports) {
   using namespace st;
   exports.Set("rowopsIsa", Napi::Function::New(env, RowopsIsa));
+  exports.Set("rowopsParallelWork", Napi::Function::New(env, RowopsParallelWork));
   exports.Set("rmsnorm", Napi::Function::New(env, RmsNorm));
   exports.Set("rmsnormBackward", Napi::Function::New(env, RmsNormBackward));
   exports.Set("layernorm", Napi::Function::New(env, LayerNorm));

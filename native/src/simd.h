@@ -6,6 +6,7 @@
 //   zero, set1, load(p), load(p, m, fill) (first m lanes, rest = fill), store(p), store(p, m),
 //   load_bf16(p, m), load_f16(p, m) (widening), + − * /, fmadd(a,b,c) = a·b + c,
 //   max, min, abs, sqrt, round (to nearest), pow2i(n) = 2^n for integral n in [−126, 127],
+//   ldexp(x, n) = x·2^n for integral n (at least [−252, 254]),
 //   frexp(x, e) (x = mantissa·2^e, mantissa in [0.5, 1), positive normal x), lt/le/gt/ge/eq,
 //   select(mask, a, b) (a where mask), hsum, hmax.
 // The x86 types are compiled under `#pragma GCC target` so the file builds with portable flags;
@@ -59,6 +60,7 @@ struct VS {
   static VS sqrt(VS a) { return VS(std::sqrt(a.v)); }
   static VS round(VS a) { return VS(std::nearbyint(a.v)); }
   static VS pow2i(VS n) { return VS(std::ldexp(1.f, static_cast<int>(n.v))); }
+  static VS ldexp(VS x, VS n) { return VS(std::ldexp(x.v, static_cast<int>(n.v))); }
   static VS frexp(VS x, VS& e) {
     int ei;
     float m = std::frexp(x.v, &ei);
@@ -121,6 +123,11 @@ struct V8 {
   static V8 pow2i(V8 n) {
     __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n.v), _mm256_set1_epi32(127));
     return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+  }
+  // x·2^n for integral n in [−252, 254]: two halves, so neither power overflows its exponent.
+  static V8 ldexp(V8 x, V8 n) {
+    V8 n1 = round(_mm256_mul_ps(n.v, _mm256_set1_ps(0.5f)));
+    return _mm256_mul_ps(_mm256_mul_ps(x.v, pow2i(n1).v), pow2i(_mm256_sub_ps(n.v, n1.v)).v);
   }
   static V8 frexp(V8 x, V8& e) {
     __m256i b = _mm256_castps_si256(x.v);
@@ -197,6 +204,7 @@ struct V16 {
     __m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(n.v), _mm512_set1_epi32(127));
     return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
   }
+  static V16 ldexp(V16 x, V16 n) { return _mm512_scalef_ps(x.v, n.v); }
   static V16 frexp(V16 x, V16& e) {
     // getexp gives floor(log2 x); getmant in [1, 2): shift both by one to match frexp.
     e = _mm512_add_ps(_mm512_getexp_ps(x.v), _mm512_set1_ps(1.f));

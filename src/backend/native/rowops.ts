@@ -253,3 +253,10 @@ export function rowopsIsa(addon: NativeAddon, name?: 'generic' | 'avx2' | 'avx51
   if (!f) throw new Error('the native addon has no rowopsIsa (rebuild it)');
   return f(name);
 }
+
+/** Sets the work (≈ f32 operations) below which these kernels stay on the calling thread; returns it. */
+export function rowopsParallelWork(addon: NativeAddon, units?: number): number {
+  const f = addon.rowopsParallelWork as ((n?: number) => number) | undefined;
+  if (!f) throw new Error('the native addon has no rowopsParallelWork (rebuild it)');
+  return f(units);
+}
