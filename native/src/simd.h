@@ -27,7 +27,9 @@
 
 #include "common.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+// The vector paths rely on GCC's `#pragma GCC target` regions; other compilers (clang spells it
+// differently) get the portable path only, which is correct, just slower.
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 #define ST_X86 1
 #endif
