@@ -1,7 +1,8 @@
 // Native row-wise and elementwise kernels against the reference, kernel by kernel, on random
-// shapes (1 row, 1 column, odd widths, vocab 5000, threaded sizes) and weight dtypes, once per
-// instruction set this CPU has (rowopsIsa forces each), plus a child process started with
-// STEERLING_ISA=generic to check the portable path is what the environment selects.
+// shapes (1 row, 1 column, odd widths, vocab 5000) and weight dtypes (f32/bf16/f16), once per
+// instruction set this CPU has (rowopsIsa forces each), once more with threading forced on
+// (rowopsParallelWork(0)), and in a child process started with STEERLING_ISA=generic to check
+// the environment selects the portable path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
