@@ -3,6 +3,7 @@
 import type { AttentionDims, Kernels } from '../kernels.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import type { NativeAddon } from './kernels.js';
+import { allocF32 } from '../../tensor/pool.js';
 
 type Forward = (q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, maskBatch: number, dims: Float64Array, out: Float32Array, lse: Float32Array) => void;
 type Backward = (
@@ -26,17 +27,17 @@ export function wrapAttention(addon: NativeAddon): Partial<Kernels> {
   const k: Partial<Kernels> = {};
   if (fwd) {
     k.attention = (q, kk, v, mask, maskBatch, dims) => {
-      const out = new Float32Array(dims.batch * dims.tq * dims.hq * dims.dv);
-      const lse = new Float32Array(dims.batch * dims.hq * dims.tq);
+      const out = allocF32(dims.batch * dims.tq * dims.hq * dims.dv);
+      const lse = allocF32(dims.batch * dims.hq * dims.tq);
       fwd(f32(q, 'q'), f32(kk, 'k'), f32(v, 'v'), mask ? f32(mask, 'mask') : null, maskBatch, packDims(dims), out, lse);
       return { out, lse };
     };
   }
   if (bwd) {
     k.attentionBackward = (q, kk, v, mask, maskBatch, out, lse, gOut, dims) => {
-      const dq = new Float32Array(q.length);
-      const dk = new Float32Array(kk.length);
-      const dv = new Float32Array(v.length);
+      const dq = allocF32(q.length);
+      const dk = allocF32(kk.length);
+      const dv = allocF32(v.length);
       bwd(f32(q, 'q'), f32(kk, 'k'), f32(v, 'v'), mask ? f32(mask, 'mask') : null, maskBatch, packDims(dims), f32(out, 'out'), f32(lse, 'lse'), f32(gOut, 'gOut'), dq, dk, dv);
       return { dq, dk, dv };
     };
