@@ -5,6 +5,7 @@
 import type { BinaryOp, Kernels, UnaryOp } from '../kernels.js';
 import type { DType, Storage } from '../../tensor/dtype.js';
 import type { NativeAddon } from './kernels.js';
+import { allocF32 } from '../../tensor/pool.js';
 import { referenceKernels as R } from '../reference/index.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -54,7 +55,7 @@ function wrapElementwise(addon: NativeAddon): Partial<Kernels> {
     k.binary = (op, a, aShape, b, bShape, outShape) => {
       if (!isF32(a) || !isF32(b)) return R.binary(op, a, aShape, b, bShape, outShape);
       const n = outShape.reduce((x, y) => x * y, 1);
-      if (n === 0) return new Float32Array(0);
+      if (n === 0) return allocF32(0);
       let lay: { mode: number; len: number } | null = null;
       let swap = false;
       if (a.length === n && b.length === n) lay = { mode: FULL, len: n };
@@ -64,7 +65,7 @@ function wrapElementwise(addon: NativeAddon): Partial<Kernels> {
         swap = true;
       }
       if (!lay) return R.binary(op, a, aShape, b, bShape, outShape);
-      const out = new Float32Array(n);
+      const out = allocF32(n);
       const [x, y] = swap ? [b, a] : [a, b];
       const full = lay.mode === FULL || lay.mode === SCALAR;
       binaryRows(BINARY_CODES[op], swap, x, y, lay.mode, full ? n : lay.len, full ? 1 : n / lay.len, out);
@@ -74,7 +75,7 @@ function wrapElementwise(addon: NativeAddon): Partial<Kernels> {
   if (unary) {
     k.unary = (op, x) => {
       if (!isF32(x)) return R.unary(op, x);
-      const out = new Float32Array(x.length);
+      const out = allocF32(x.length);
       unary(UNARY_CODES[op], x, out);
       return out;
     };
@@ -82,7 +83,7 @@ function wrapElementwise(addon: NativeAddon): Partial<Kernels> {
   if (unaryBackward) {
     k.unaryBackward = (op, x, y, g) => {
       if (!isF32(x) || !isF32(y) || !isF32(g)) return R.unaryBackward(op, x, y, g);
-      const out = new Float32Array(x.length);
+      const out = allocF32(x.length);
       unaryBackward(UNARY_CODES[op], x, y, g, out);
       return out;
     };
@@ -90,7 +91,7 @@ function wrapElementwise(addon: NativeAddon): Partial<Kernels> {
   if (affine) {
     k.affine = (x, scale, shift) => {
       if (!isF32(x)) return R.affine(x, scale, shift);
-      const out = new Float32Array(x.length);
+      const out = allocF32(x.length);
       affine(x, scale, shift, out);
       return out;
     };
@@ -108,8 +109,8 @@ function wrapNorms(addon: NativeAddon): Partial<Kernels> {
     k.rmsnorm = (x, w, wDtype, rows, cols, eps, off) => {
       const dt = paramCode(w, wDtype);
       if (!isF32(x) || dt < 0) return R.rmsnorm(x, w, wDtype, rows, cols, eps, off);
-      const y = new Float32Array(rows * cols);
-      const rstd = new Float32Array(rows);
+      const y = allocF32(rows * cols);
+      const rstd = allocF32(rows);
       rmsnorm(x, w, dt, rows, cols, eps, off, y, rstd);
       return { y, rstd };
     };
@@ -118,8 +119,8 @@ function wrapNorms(addon: NativeAddon): Partial<Kernels> {
     k.rmsnormBackward = (x, w, wDtype, g, rstd, rows, cols, off) => {
       const dt = paramCode(w, wDtype);
       if (!isF32(x) || !isF32(g) || !isF32(rstd) || dt < 0) return R.rmsnormBackward(x, w, wDtype, g, rstd, rows, cols, off);
-      const dx = new Float32Array(rows * cols);
-      const dw = w ? new Float32Array(cols) : null;
+      const dx = allocF32(rows * cols);
+      const dw = w ? allocF32(cols) : null;
       rmsnormBackward(x, w, dt, g, rstd, rows, cols, off, dx, dw);
       return { dx, dw };
     };
@@ -128,9 +129,9 @@ function wrapNorms(addon: NativeAddon): Partial<Kernels> {
     k.layernorm = (x, w, b, wDtype, rows, cols, eps) => {
       const dt = paramCode(w ?? b, wDtype);
       if (!isF32(x) || dt < 0 || paramCode(b, wDtype) < 0) return R.layernorm(x, w, b, wDtype, rows, cols, eps);
-      const y = new Float32Array(rows * cols);
-      const mean = new Float32Array(rows);
-      const rstd = new Float32Array(rows);
+      const y = allocF32(rows * cols);
+      const mean = allocF32(rows);
+      const rstd = allocF32(rows);
       layernorm(x, w, b, dt, rows, cols, eps, y, mean, rstd);
       return { y, mean, rstd };
     };
@@ -139,9 +140,9 @@ function wrapNorms(addon: NativeAddon): Partial<Kernels> {
     k.layernormBackward = (x, w, wDtype, g, mean, rstd, rows, cols) => {
       const dt = paramCode(w, wDtype);
       if (!isF32(x) || !isF32(g) || !isF32(mean) || !isF32(rstd) || dt < 0) return R.layernormBackward(x, w, wDtype, g, mean, rstd, rows, cols);
-      const dx = new Float32Array(rows * cols);
-      const dw = new Float32Array(cols);
-      const db = new Float32Array(cols);
+      const dx = allocF32(rows * cols);
+      const dw = allocF32(cols);
+      const db = allocF32(cols);
       layernormBackward(x, w, dt, g, mean, rstd, rows, cols, dx, dw, db);
       return { dx, dw, db };
     };
@@ -157,7 +158,7 @@ function wrapRopeEmbedding(addon: NativeAddon): Partial<Kernels> {
   if (rope) {
     k.rope = (x, batch, t, heads, d, rd, positions, invFreq, inverse) => {
       if (!isF32(x)) return R.rope(x, batch, t, heads, d, rd, positions, invFreq, inverse);
-      const out = new Float32Array(x.length);
+      const out = allocF32(x.length);
       rope(x, batch, t, heads, d, rd, positions, invFreq, inverse, out);
       return out;
     };
@@ -166,7 +167,7 @@ function wrapRopeEmbedding(addon: NativeAddon): Partial<Kernels> {
     k.gather = (table, tableDtype, rows, cols, ids, outType) => {
       const dt = paramCode(table, tableDtype);
       if (outType !== 'f32' || dt < 0) return R.gather(table, tableDtype, rows, cols, ids, outType);
-      const out = new Float32Array(ids.length * cols);
+      const out = allocF32(ids.length * cols);
       gather(table, dt, rows, cols, ids, out);
       return out;
     };
@@ -174,7 +175,7 @@ function wrapRopeEmbedding(addon: NativeAddon): Partial<Kernels> {
   if (scatterAdd) {
     k.scatterAdd = (g, ids, rows, cols) => {
       if (!isF32(g)) return R.scatterAdd(g, ids, rows, cols);
-      const out = new Float32Array(rows * cols);
+      const out = allocF32(rows * cols);
       scatterAdd(g, ids, rows, cols, out);
       return out;
     };
@@ -193,7 +194,7 @@ function wrapSoftmaxLosses(addon: NativeAddon): Partial<Kernels> {
   if (softmax) {
     k.softmax = (x, rows, cols, log) => {
       if (!isF32(x)) return R.softmax(x, rows, cols, log);
-      const out = new Float32Array(rows * cols);
+      const out = allocF32(rows * cols);
       softmax(x, rows, cols, log, out);
       return out;
     };
@@ -201,7 +202,7 @@ function wrapSoftmaxLosses(addon: NativeAddon): Partial<Kernels> {
   if (softmaxBackward) {
     k.softmaxBackward = (y, g, rows, cols, log) => {
       if (!isF32(y) || !isF32(g)) return R.softmaxBackward(y, g, rows, cols, log);
-      const out = new Float32Array(rows * cols);
+      const out = allocF32(rows * cols);
       softmaxBackward(y, g, rows, cols, log, out);
       return out;
     };
@@ -209,8 +210,8 @@ function wrapSoftmaxLosses(addon: NativeAddon): Partial<Kernels> {
   if (ce) {
     k.crossEntropy = (logits, targets, rows, vocab, ignoreIndex) => {
       if (!isF32(logits)) return R.crossEntropy(logits, targets, rows, vocab, ignoreIndex);
-      const loss = new Float32Array(rows);
-      const lse = new Float32Array(rows);
+      const loss = allocF32(rows);
+      const lse = allocF32(rows);
       ce(logits, targets, rows, vocab, ignoreIndex, loss, lse);
       return { loss, lse };
     };
@@ -218,7 +219,7 @@ function wrapSoftmaxLosses(addon: NativeAddon): Partial<Kernels> {
   if (ceBackward) {
     k.crossEntropyBackward = (logits, targets, lse, gRow, rows, vocab, ignoreIndex) => {
       if (!isF32(logits) || !isF32(lse) || !isF32(gRow)) return R.crossEntropyBackward(logits, targets, lse, gRow, rows, vocab, ignoreIndex);
-      const out = new Float32Array(rows * vocab);
+      const out = allocF32(rows * vocab);
       ceBackward(logits, targets, lse, gRow, rows, vocab, ignoreIndex, out);
       return out;
     };
@@ -226,7 +227,7 @@ function wrapSoftmaxLosses(addon: NativeAddon): Partial<Kernels> {
   if (div) {
     k.divergence = (kind, p, q, rows, vocab) => {
       if (!isF32(p) || !isF32(q)) return R.divergence(kind, p, q, rows, vocab);
-      const out = new Float32Array(rows);
+      const out = allocF32(rows);
       div(kind === 'jsd', p, q, rows, vocab, out);
       return out;
     };
@@ -234,8 +235,8 @@ function wrapSoftmaxLosses(addon: NativeAddon): Partial<Kernels> {
   if (divBackward) {
     k.divergenceBackward = (kind, p, q, gRow, rows, vocab) => {
       if (!isF32(p) || !isF32(q) || !isF32(gRow)) return R.divergenceBackward(kind, p, q, gRow, rows, vocab);
-      const dp = new Float32Array(rows * vocab);
-      const dq = new Float32Array(rows * vocab);
+      const dp = allocF32(rows * vocab);
+      const dq = allocF32(rows * vocab);
       divBackward(kind === 'jsd', p, q, gRow, rows, vocab, dp, dq);
       return { dp, dq };
     };
