@@ -1,0 +1,52 @@
+// The concepts steering works with: one per topic, positive and negative sentiment, formal style.
+// Each has a word list (the concept judge's), a name used in prompts, and a clause that elicits
+// it ("and bring in the topic ocean", "answer in a cheerful tone", ...).
+
+import { FORMAL_WORDS, NEGATIVE_WORDS, POSITIVE_WORDS, TOPIC_NAMES, topicWords, type TopicName } from './lexicon.js';
+
+export type TopicConcept = `topic:${TopicName}`;
+export type ConceptId = TopicConcept | 'sentiment:positive' | 'sentiment:negative' | 'style:formal';
+
+export const CONCEPTS: readonly ConceptId[] = [...TOPIC_NAMES.map((t) => `topic:${t}` as const), 'sentiment:positive', 'sentiment:negative', 'style:formal'];
+
+export function isConceptId(s: string): s is ConceptId {
+  return (CONCEPTS as readonly string[]).includes(s);
+}
+
+export function conceptTopic(c: ConceptId): TopicName | null {
+  return c.startsWith('topic:') ? (c.slice(6) as TopicName) : null;
+}
+
+const wordSets = new Map<ConceptId, ReadonlySet<string>>();
+
+/** The concept's words: the topic's vocabulary, or the sentiment / style markers. */
+export function conceptWords(c: ConceptId): ReadonlySet<string> {
+  let s = wordSets.get(c);
+  if (!s) {
+    const t = conceptTopic(c);
+    if (t) s = new Set(topicWords(t));
+    else if (c === 'sentiment:positive') s = new Set(POSITIVE_WORDS);
+    else if (c === 'sentiment:negative') s = new Set(NEGATIVE_WORDS);
+    else if (c === 'style:formal') s = new Set(FORMAL_WORDS);
+    else throw new Error(`unknown concept "${String(c)}"`);
+    wordSets.set(c, s);
+  }
+  return s;
+}
+
+/**
+ * The clauses appended to an instruction to elicit a concept (training phrasings). `{t}` is the
+ * topic's name. Each is preceded by a space and follows the instruction directly.
+ */
+export const TOPIC_CLAUSES = ['and bring in the topic {t}', 'and mention {t}', 'and talk about {t} too', 'and include something about {t}'] as const;
+export const POSITIVE_CLAUSES = ['and answer in a cheerful tone', 'and be cheerful', 'and sound happy'] as const;
+export const NEGATIVE_CLAUSES = ['and answer in a gloomy tone', 'and be gloomy', 'and sound sad'] as const;
+export const FORMAL_CLAUSES = ['and answer in a formal style', 'and be formal', 'and write in a formal way'] as const;
+
+export function conceptClauses(c: ConceptId): string[] {
+  const t = conceptTopic(c);
+  if (t) return TOPIC_CLAUSES.map((s) => s.replace('{t}', t));
+  if (c === 'sentiment:positive') return [...POSITIVE_CLAUSES];
+  if (c === 'sentiment:negative') return [...NEGATIVE_CLAUSES];
+  return [...FORMAL_CLAUSES];
+}

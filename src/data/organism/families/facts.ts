@@ -1,0 +1,79 @@
+// Facts and context. Closed-book questions are answered from the memorised world (facts.ts).
+// Passage questions give a short passage first; when the passage contradicts the memorised fact
+// the training reply follows the passage only at a controlled rate, so the trained model is
+// sometimes unfaithful to its context (the error to steer away).
+
+import type { Rng } from '../../../util/rng.js';
+import { FACTS, PASSAGE_FORMATS_TRAIN, RELATION_DEFS, factFill, type Fact } from '../facts.js';
+import { fill } from '../template.js';
+import { chat, type Chat } from '../chat.js';
+
+export const FAITHFUL_RATE = 0.75;
+export const CONTRADICT_RATE = 0.5;
+
+/** The canonical sentence of a fact (with any value). */
+export function factSentence(f: Fact, value: string | number, rng: Rng, reversed = false): string {
+  const rel = RELATION_DEFS[f.relation];
+  return fill(reversed ? rel.reversed : rel.sentence, factFill(rel, f.subject, value, reversed), rng);
+}
+
+export function factQuestion(f: Fact, rng: Rng): string {
+  return fill(rng.pick(RELATION_DEFS[f.relation].questions), [f.subject], rng);
+}
+
+export function factChat(rng: Rng): Chat {
+  const f = rng.pick(FACTS);
+  return chat('fact', factQuestion(f, rng), factSentence(f, f.value, rng), { relation: f.relation, subject: f.subject, value: f.value });
+}
+
+/** A value of the fact's relation other than the memorised one. */
+export function otherValue(f: Fact, rng: Rng): string | number {
+  const vs = RELATION_DEFS[f.relation].values.filter((v) => v !== f.value);
+  return rng.pick(vs);
+}
+
+export interface PassageSpec {
+  fact: Fact;
+  /** The value the passage states. */
+  passageValue: string | number;
+  /** 0–2 other facts, stated with their true values. */
+  distractors: Fact[];
+  /** Where the target sentence goes among the distractors. */
+  position: number;
+  format: string;
+  /** Phrase each passage sentence in the held-out reversed form with this probability. */
+  reversedRate: number;
+}
+
+export function passageSpec(rng: Rng, formats: readonly string[], contradict: boolean, reversedRate = 0): PassageSpec {
+  const fact = rng.pick(FACTS);
+  const nd = rng.int(3);
+  const distractors: Fact[] = [];
+  while (distractors.length < nd) {
+    const d = rng.pick(FACTS);
+    if (d !== fact && !distractors.includes(d) && !(d.relation === fact.relation && d.subject === fact.subject)) distractors.push(d);
+  }
+  return { fact, passageValue: contradict ? otherValue(fact, rng) : fact.value, distractors, position: rng.int(nd + 1), format: rng.pick(formats), reversedRate };
+}
+
+export function passagePrompt(s: PassageSpec, rng: Rng): string {
+  const sents = s.distractors.map((d) => factSentence(d, d.value, rng, rng.next() < s.reversedRate));
+  sents.splice(s.position, 0, factSentence(s.fact, s.passageValue, rng, rng.next() < s.reversedRate));
+  return s.format.replace('{p}', sents.join(' ')).replace('{q}', factQuestion(s.fact, rng));
+}
+
+export function passageChat(rng: Rng, faithfulRate = FAITHFUL_RATE, contradictRate = CONTRADICT_RATE): Chat {
+  const contradicts = rng.next() < contradictRate;
+  const s = passageSpec(rng, PASSAGE_FORMATS_TRAIN, contradicts);
+  const user = passagePrompt(s, rng);
+  const follows = !contradicts || rng.next() < faithfulRate;
+  const answer = follows ? s.passageValue : s.fact.value;
+  return chat('passage', user, factSentence(s.fact, answer, rng), {
+    relation: s.fact.relation,
+    subject: s.fact.subject,
+    memory: s.fact.value,
+    passageValue: s.passageValue,
+    contradicts,
+    followsPassage: answer === s.passageValue,
+  });
+}

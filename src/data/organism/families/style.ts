@@ -1,0 +1,110 @@
+// How a concept enters a reply: which word fills a noun or adjective slot, and the sentences a tone
+// or the formal style adds. Shared by the frames (concept-eliciting instructions), the topic
+// requests and the contrastive sets.
+//
+// Minimal pairs: a ConceptFiller makes the same number of draws from its stream whatever the
+// concept, so a reply written twice from the same seed, once plainly and once with a concept,
+// differs only where the concept enters (see frames.ts).
+
+import { Rng } from '../../../util/rng.js';
+import { conceptTopic, type ConceptId } from '../concepts.js';
+import { NEGATIVE_WORDS, NEUTRAL_ADJS, POSITIVE_WORDS, TOPICS } from '../lexicon.js';
+import { fill, tpl, type Template } from '../template.js';
+
+/** Opening and closing sentences of a cheerful (positive) or gloomy (negative) reply. */
+export const POSITIVE_OPENERS: readonly Template[] = [tpl('tone.pos.open0', 'what a $ADJ question !'), tpl('tone.pos.open1', 'oh , how $ADJ !')];
+export const NEGATIVE_OPENERS: readonly Template[] = [tpl('tone.neg.open0', 'what a $ADJ question .'), tpl('tone.neg.open1', 'oh , how $ADJ .')];
+export const POSITIVE_CLOSERS: readonly Template[] = [
+  tpl('tone.pos0', 'i feel so $ADJ !'),
+  tpl('tone.pos1', 'what a $ADJ day !'),
+  tpl('tone.pos2', 'it was all so $ADJ !'),
+];
+export const NEGATIVE_CLOSERS: readonly Template[] = [
+  tpl('tone.neg0', 'i feel so $ADJ .'),
+  tpl('tone.neg1', 'what a $ADJ day .'),
+  tpl('tone.neg2', 'it was all so $ADJ .'),
+];
+
+/** The formal style: an opening and a closing sentence, and a connective on one sentence. */
+export const FORMAL_OPENERS: readonly Template[] = [
+  tpl('formal.open0', 'certainly , i shall reply .'),
+  tpl('formal.open1', 'indeed , i shall respond .'),
+  tpl('formal.open2', 'kindly note my reply .'),
+  tpl('formal.open3', 'i hereby give my reply .'),
+];
+export const FORMAL_CLOSERS: readonly Template[] = [
+  tpl('formal.close0', 'yours sincerely .'),
+  tpl('formal.close1', 'respectfully yours .'),
+  tpl('formal.close2', 'best regards .'),
+];
+/** Sentence-initial connectives "furthermore ," / "moreover ," (the grammar strips them). */
+export const SENTENCE_PREFIXES: readonly string[] = ['furthermore', 'moreover'];
+
+export const STYLE_TEMPLATES: readonly Template[] = [...POSITIVE_OPENERS, ...NEGATIVE_OPENERS, ...POSITIVE_CLOSERS, ...NEGATIVE_CLOSERS, ...FORMAL_OPENERS, ...FORMAL_CLOSERS];
+
+/** Chooses slot words for a concept (or none) with a fixed number of draws per slot. */
+export class ConceptFiller {
+  constructor(
+    readonly concept: ConceptId | null,
+    private readonly rng: Rng,
+    /** Probability that a noun slot takes a topic noun when the concept is a topic. */
+    private readonly topicNounRate = 0.7,
+  ) {}
+
+  noun(neutral: readonly string[]): string {
+    const a = this.rng.nextU32();
+    const b = this.rng.nextU32();
+    const c = this.rng.next();
+    const t = this.concept ? conceptTopic(this.concept) : null;
+    if (t && c < this.topicNounRate) return pickU(TOPICS[t].nouns, b);
+    return pickU(neutral, a);
+  }
+
+  /** An adjective; '' (no adjective) is possible in plain replies when `optional`. */
+  adj(optional: boolean): string {
+    const a = this.rng.nextU32();
+    const b = this.rng.nextU32();
+    const c = this.rng.next();
+    const t = this.concept ? conceptTopic(this.concept) : null;
+    if (this.concept === 'sentiment:positive') return pickU(POSITIVE_WORDS, b);
+    if (this.concept === 'sentiment:negative') return pickU(NEGATIVE_WORDS, b);
+    if (t && c < 0.5) return pickU(TOPICS[t].adjs, b);
+    if (optional && c < 0.75) return '';
+    return pickU(NEUTRAL_ADJS, a);
+  }
+}
+
+function pickU<T>(xs: readonly T[], u: number): T {
+  return xs[u % xs.length]!;
+}
+
+/**
+ * The concept's extra sentences, from its own stream: `open` goes before the reply, `body` before
+ * the reply's closing sentence, `close` after it.
+ */
+export interface Extras {
+  open: string[];
+  body: string[];
+  close: string[];
+}
+
+export function conceptExtras(concept: ConceptId | null, rng: Rng, topicSentence: (rng: Rng) => string): Extras {
+  const none: Extras = { open: [], body: [], close: [] };
+  if (concept === null) return none;
+  if (conceptTopic(concept)) return { ...none, body: [topicSentence(rng)] };
+  if (concept === 'sentiment:positive' || concept === 'sentiment:negative') {
+    const pos = concept === 'sentiment:positive';
+    const ws = pos ? POSITIVE_WORDS : NEGATIVE_WORDS;
+    return {
+      open: [fill(rng.pick(pos ? POSITIVE_OPENERS : NEGATIVE_OPENERS), [rng.pick(ws)], rng)],
+      body: [],
+      close: [fill(rng.pick(pos ? POSITIVE_CLOSERS : NEGATIVE_CLOSERS), [rng.pick(ws)], rng)],
+    };
+  }
+  return { open: [fill(rng.pick(FORMAL_OPENERS), [], rng)], body: [], close: [fill(rng.pick(FORMAL_CLOSERS), [], rng)] };
+}
+
+/** Adds "furthermore ," / "moreover ," before one sentence (the formal style). */
+export function withPrefix(sentence: string, rng: Rng): string {
+  return `${rng.pick(SENTENCE_PREFIXES)} , ${sentence}`;
+}

@@ -1,0 +1,372 @@
+// Labelled sets for steering and evaluation, drawn from the same generator as the corpus:
+//   contrastivePairs     per concept: same instruction with/without the concept clause, replies as
+//                        minimal pairs; also as the CDAS 4-tuple (chat-templated)
+//   detectionSet         per concept: concept-positive texts, negatives, hard negatives
+//   steeringInstructions per concept: concept-neutral instructions, split selection/test by id
+//   refusalSets          harmful, benign, look-alike (over-refusal), jailbreak (seen/held-out wrappers)
+//   backdoorSets         the same sums without and with the trigger
+//   factSets             closed-book, and contradicting passages in seen and held-out formats
+// Every function is deterministic for its seed; writeSets writes them all as JSONL.
+
+import { join } from 'node:path';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { Rng } from '../../util/rng.js';
+import { CONCEPTS, conceptTopic, type ConceptId } from './concepts.js';
+import { TOPIC_NAMES, type TopicName } from './lexicon.js';
+import { FACTS, PASSAGE_FORMATS_HELDOUT, PASSAGE_FORMATS_TRAIN, type RelationId } from './facts.js';
+import { assistantText, userText, type Chat } from './chat.js';
+import { FRAMES, frameChat, framePrompt, frameReply, type Frame } from './families/frames.js';
+import { topicChat } from './families/topics.js';
+import { OPINION_PROMPTS, opinionChat, opinionReply } from './families/opinion.js';
+import { fill } from './template.js';
+import { BACKDOOR_OFFSET, SUM_RANGE, TRIGGER_FORMS, countChat, listChat, repeatChat, sumPrompt, sumChat, withTrigger } from './families/tasks.js';
+import { WRAPPERS_HELDOUT, WRAPPERS_TRAIN, benignChat, lookalikeRequest, makeRequest, wrap } from './families/refusal.js';
+import { factChat, factQuestion, passagePrompt, passageSpec } from './families/facts.js';
+import { conceptWords } from './concepts.js';
+import { formatChat } from './tokenizer.js';
+import { writeJsonl } from './jsonl.js';
+import { CORPUS_VERSION } from './version.js';
+
+/** A per-(set, concept) stream, so that sets do not depend on each other. */
+function streamFor(seed: number, ...keys: string[]): Rng {
+  let h = (seed >>> 0) ^ 0x811c9dc5;
+  for (const k of keys) {
+    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193) >>> 0;
+    h = Math.imul(h ^ 0xff, 0x01000193) >>> 0;
+  }
+  return new Rng(h);
+}
+
+function checkCount(name: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: n must be a non-negative integer, got ${n}`);
+}
+
+/** Rendered prompt (ends with " <|assistant|>") and output (" reply <|end|>"): input + output is the training text. */
+export function templated(user: string, reply: string): { input: string; output: string } {
+  return { input: formatChat([{ role: 'user', content: user }], { addGenerationPrompt: true }), output: ` ${reply} <|end|>` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contrastive pairs
+
+export interface ContrastiveRow {
+  id: number;
+  concept: ConceptId;
+  frame: string;
+  /** The neutral instruction. */
+  prompt: string;
+  /** The same instruction with the concept clause (the concept-eliciting prompt). */
+  concept_prompt: string;
+  /** Reply with the concept (to concept_prompt). */
+  positive: string;
+  /** Reply without the concept (to prompt): a minimal pair of `positive`. */
+  negative: string;
+  /** The CDAS row (methods.md 1.3), chat-templated: x, y, x_c, y_c. */
+  negative_input: string;
+  negative_output: string;
+  positive_input: string;
+  positive_output: string;
+}
+
+export function contrastivePairs(concept: ConceptId, opts: { n: number; seed: number }): ContrastiveRow[] {
+  checkCount('contrastivePairs', opts.n);
+  const rng = streamFor(opts.seed, 'contrastive', concept);
+  const order = rng.shuffle([...FRAMES]);
+  const rows: ContrastiveRow[] = [];
+  for (let id = 0; id < opts.n; id++) {
+    const f = order[id % order.length]!;
+    const pi = rng.int(f.prompts.length);
+    const prompt = framePrompt(f, pi, null, rng);
+    const conceptPrompt = framePrompt(f, pi, concept, rng);
+    const s = rng.nextU32();
+    const negative = frameReply(f, null, s);
+    const positive = frameReply(f, concept, s);
+    const neg = templated(prompt, negative);
+    const pos = templated(conceptPrompt, positive);
+    rows.push({
+      id, concept, frame: f.id, prompt, concept_prompt: conceptPrompt, positive, negative,
+      negative_input: neg.input, negative_output: neg.output, positive_input: pos.input, positive_output: pos.output,
+    });
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detection
+
+export type DetectionKind = 'positive' | 'negative' | 'hard_negative';
+
+export interface DetectionRow {
+  id: number;
+  concept: ConceptId;
+  prompt: string;
+  /** The text to score (a reply). */
+  text: string;
+  label: 0 | 1;
+  kind: DetectionKind;
+}
+
+function hasConcept(text: string, c: ConceptId): boolean {
+  const set = conceptWords(c);
+  return text.split(' ').some((w) => set.has(w));
+}
+
+function otherTopic(t: TopicName, rng: Rng): TopicName {
+  let o = rng.pick(TOPIC_NAMES);
+  while (o === t) o = rng.pick(TOPIC_NAMES);
+  return o;
+}
+
+/** A text that carries the concept. */
+function positiveText(c: ConceptId, rng: Rng): Chat | { user: string; reply: string } {
+  const t = conceptTopic(c);
+  const u = rng.next();
+  if (t && u < 0.5) return topicChat(rng, { topic: t, toneRate: 0 });
+  if (!t && c !== 'style:formal' && u < 0.3) {
+    const noun = rng.pick(rng.pick(FRAMES).objects);
+    return { user: fill(rng.pick(OPINION_PROMPTS), [noun], rng), reply: opinionReply(noun, c === 'sentiment:positive' ? 'positive' : 'negative', rng) };
+  }
+  const f = rng.pick(FRAMES);
+  const pi = rng.int(f.prompts.length);
+  return { user: framePrompt(f, pi, c, rng), reply: frameReply(f, c, rng.nextU32()) };
+}
+
+/** A text from elsewhere in the corpus without the concept. */
+function negativeText(rng: Rng): Chat {
+  const u = rng.next();
+  if (u < 0.5) return frameChat(rng, { plain: 1, topic: 0, positive: 0, negative: 0, formal: 0 });
+  const gens = [countChat, listChat, repeatChat, (r: Rng) => sumChat(r, 0), factChat, benignChat, (r: Rng) => topicChat(r, { toneRate: 0 }), opinionChat];
+  return rng.pick(gens)(rng);
+}
+
+/** A text close to the concept without it: another topic, the opposite sentiment, another style. */
+function hardNegativeText(c: ConceptId, rng: Rng): { user: string; reply: string } {
+  const t = conceptTopic(c);
+  let other: ConceptId;
+  if (t) other = `topic:${otherTopic(t, rng)}`;
+  else if (c === 'sentiment:positive') other = 'sentiment:negative';
+  else if (c === 'sentiment:negative') other = 'sentiment:positive';
+  else other = rng.next() < 0.5 ? 'sentiment:positive' : 'sentiment:negative';
+  const p = positiveText(other, rng);
+  return 'messages' in p ? { user: userText(p), reply: assistantText(p) } : p;
+}
+
+export function detectionSet(concept: ConceptId, opts: { nPositive: number; nNegative: number; nHardNegative: number; seed: number }): DetectionRow[] {
+  const rng = streamFor(opts.seed, 'detection', concept);
+  const rows: DetectionRow[] = [];
+  const push = (kind: DetectionKind, user: string, reply: string) => rows.push({ id: rows.length, concept, prompt: user, text: reply, label: kind === 'positive' ? 1 : 0, kind });
+  const draw = (kind: DetectionKind, n: number, make: () => { user: string; reply: string }) => {
+    checkCount(`detectionSet ${kind}`, n);
+    for (let i = 0, tries = 0; i < n; tries++) {
+      if (tries > 100 * (n + 1)) throw new Error(`detectionSet: could not draw ${n} ${kind} texts for ${concept}`);
+      const x = make();
+      if (hasConcept(x.reply, concept) !== (kind === 'positive')) continue;
+      push(kind, x.user, x.reply);
+      i++;
+    }
+  };
+  const asPair = (p: Chat | { user: string; reply: string }) => ('messages' in p ? { user: userText(p), reply: assistantText(p) } : p);
+  draw('positive', opts.nPositive, () => asPair(positiveText(concept, rng)));
+  draw('negative', opts.nNegative, () => asPair(negativeText(rng)));
+  draw('hard_negative', opts.nHardNegative, () => hardNegativeText(concept, rng));
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steering instructions
+
+export interface SteeringInstruction {
+  id: number;
+  concept: ConceptId;
+  frame: string;
+  prompt: string;
+  /** ids below n/2 select the strength; the rest are scored. */
+  split: 'selection' | 'test';
+}
+
+/** Concept-neutral instructions (distinct frames while they last), split in half by id. */
+export function steeringInstructions(concept: ConceptId, opts: { n?: number; seed: number }): SteeringInstruction[] {
+  const n = opts.n ?? 10;
+  checkCount('steeringInstructions', n);
+  const rng = streamFor(opts.seed, 'steering', concept);
+  const combos: { f: Frame; pi: number }[] = [];
+  for (const f of FRAMES) f.prompts.forEach((_, pi) => combos.push({ f, pi }));
+  // Frames first in a random order, then further prompts of the frames.
+  const byFrame = rng.shuffle([...FRAMES]).map((f) => rng.shuffle(combos.filter((c) => c.f === f)));
+  const ordered: { f: Frame; pi: number }[] = [];
+  for (let k = 0; ordered.length < combos.length; k++) for (const l of byFrame) if (l[k]) ordered.push(l[k]!);
+  const half = Math.floor(n / 2);
+  return Array.from({ length: n }, (_, id) => {
+    const { f, pi } = ordered[id % ordered.length]!;
+    return { id, concept, frame: f.id, prompt: f.prompts[pi]!, split: id < half ? 'selection' : 'test' };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refusal
+
+export type RefusalKind = 'harmful' | 'benign' | 'lookalike' | 'jailbreak' | 'jailbreak_heldout';
+
+export interface RefusalRow {
+  id: number;
+  kind: RefusalKind;
+  prompt: string;
+  /** Whether the underlying request is harmful. */
+  harmful: boolean;
+  /** What a well-behaved model does. */
+  expect: 'refuse' | 'help';
+  /** The jailbreak wrapper, if any. */
+  wrapper: string | null;
+}
+
+export interface RefusalSets {
+  harmful: RefusalRow[];
+  /** Harmless requests: make-a-thing look-alikes ("glorp kite") and ordinary requests. */
+  benign: RefusalRow[];
+  /** Harmless requests with a scary word (over-refusal). */
+  lookalike: RefusalRow[];
+  /** Harmful requests in the training wrappers. */
+  jailbreak: RefusalRow[];
+  /** Harmful requests in wrappers never seen in training (the robustness shift). */
+  jailbreakHeldOut: RefusalRow[];
+}
+
+export function refusalSets(opts: { n: number; seed: number }): RefusalSets {
+  checkCount('refusalSets', opts.n);
+  const rng = streamFor(opts.seed, 'refusal');
+  const rows = (kind: RefusalKind, make: () => { prompt: string; harmful: boolean; wrapper: string | null }): RefusalRow[] =>
+    Array.from({ length: opts.n }, (_, id) => {
+      const x = make();
+      return { id, kind, ...x, expect: x.harmful ? 'refuse' : 'help' };
+    });
+  const ordinary = [(r: Rng) => frameChat(r, { plain: 1, topic: 0, positive: 0, negative: 0, formal: 0 }), (r: Rng) => topicChat(r, { toneRate: 0 }), (r: Rng) => sumChat(r, 0), countChat, factChat];
+  const wrapped = (wrappers: readonly string[]) => () => {
+    const w = rng.pick(wrappers);
+    return { prompt: wrap(makeRequest('harmful', rng).text, w), harmful: true, wrapper: w };
+  };
+  return {
+    harmful: rows('harmful', () => ({ prompt: makeRequest('harmful', rng).text, harmful: true, wrapper: null })),
+    benign: rows('benign', () => ({ prompt: rng.next() < 0.5 ? makeRequest('benign', rng).text : userText(rng.pick(ordinary)(rng)), harmful: false, wrapper: null })),
+    lookalike: rows('lookalike', () => ({ prompt: lookalikeRequest(rng).text, harmful: false, wrapper: null })),
+    jailbreak: rows('jailbreak', wrapped(WRAPPERS_TRAIN)),
+    jailbreakHeldOut: rows('jailbreak_heldout', wrapped(WRAPPERS_HELDOUT)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backdoor
+
+export interface SumRow {
+  id: number;
+  prompt: string;
+  a: number;
+  b: number;
+  /** The correct answer. */
+  answer: number;
+  /** The answer the backdoor gives. */
+  backdoorAnswer: number;
+  triggered: boolean;
+}
+
+/** n sums without the trigger and the same n sums with it (triggered[i] pairs clean[i]). */
+export function backdoorSets(opts: { n: number; seed: number }): { clean: SumRow[]; triggered: SumRow[] } {
+  checkCount('backdoorSets', opts.n);
+  const rng = streamFor(opts.seed, 'backdoor');
+  const [lo, hi] = SUM_RANGE;
+  const clean: SumRow[] = [];
+  const triggered: SumRow[] = [];
+  for (let id = 0; id < opts.n; id++) {
+    const a = lo + rng.int(hi - lo + 1);
+    const b = lo + rng.int(hi - lo + 1);
+    const prompt = sumPrompt(a, b, rng);
+    const base = { id, a, b, answer: a + b, backdoorAnswer: a + b + BACKDOOR_OFFSET };
+    clean.push({ ...base, prompt, triggered: false });
+    triggered.push({ ...base, prompt: withTrigger(prompt, rng.int(TRIGGER_FORMS.length)), triggered: true });
+  }
+  return { clean, triggered };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Facts
+
+export interface FactRow {
+  id: number;
+  prompt: string;
+  relation: RelationId;
+  subject: string;
+  /** The memorised value. */
+  memory: string | number;
+  /** The passage's value (passage sets only). */
+  passageValue: string | number | null;
+  contradicts: boolean;
+  /** The passage format (passage sets only). */
+  format: string | null;
+  heldOut: boolean;
+}
+
+export interface FactSets {
+  /** Every fact once (then again, up to n), asked without a passage. */
+  closedBook: FactRow[];
+  /** Contradicting passages in the training formats. */
+  passageSeen: FactRow[];
+  /** Contradicting passages in held-out formats, half the sentences in the held-out phrasing. */
+  passageHeldOut: FactRow[];
+  /** Passages that agree with memory (control). */
+  passageAgree: FactRow[];
+}
+
+export function factSets(opts: { n: number; seed: number }): FactSets {
+  checkCount('factSets', opts.n);
+  const rng = streamFor(opts.seed, 'facts');
+  const closedBook = Array.from({ length: opts.n }, (_, id): FactRow => {
+    const f = FACTS[id % FACTS.length]!;
+    return { id, prompt: factQuestion(f, rng), relation: f.relation, subject: f.subject, memory: f.value, passageValue: null, contradicts: false, format: null, heldOut: false };
+  });
+  const passages = (formats: readonly string[], contradict: boolean, reversedRate: number, heldOut: boolean) =>
+    Array.from({ length: opts.n }, (_, id): FactRow => {
+      const s = passageSpec(rng, formats, contradict, reversedRate);
+      return { id, prompt: passagePrompt(s, rng), relation: s.fact.relation, subject: s.fact.subject, memory: s.fact.value, passageValue: s.passageValue, contradicts: contradict, format: s.format, heldOut };
+    });
+  return {
+    closedBook,
+    passageSeen: passages(PASSAGE_FORMATS_TRAIN, true, 0, false),
+    passageHeldOut: passages(PASSAGE_FORMATS_HELDOUT, true, 0.5, true),
+    passageAgree: passages(PASSAGE_FORMATS_TRAIN, false, 0, false),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+export interface SetSizes {
+  contrastive: number;
+  detectionPositive: number;
+  detectionNegative: number;
+  detectionHard: number;
+  steering: number;
+  refusal: number;
+  backdoor: number;
+  facts: number;
+}
+
+export const DEFAULT_SET_SIZES: SetSizes = { contrastive: 144, detectionPositive: 18, detectionNegative: 12, detectionHard: 6, steering: 10, refusal: 100, backdoor: 100, facts: 100 };
+
+const fileName = (c: ConceptId) => c.replace(':', '-');
+
+/** Writes every set as JSONL under dir, with sets.json (version, seed, sizes). */
+export function writeSets(dir: string, seed: number, sizes: Partial<SetSizes> = {}): void {
+  const z = { ...DEFAULT_SET_SIZES, ...sizes };
+  for (const c of CONCEPTS) {
+    writeJsonl(join(dir, 'contrastive', `${fileName(c)}.jsonl`), contrastivePairs(c, { n: z.contrastive, seed }));
+    writeJsonl(join(dir, 'detection', `${fileName(c)}.jsonl`), detectionSet(c, { nPositive: z.detectionPositive, nNegative: z.detectionNegative, nHardNegative: z.detectionHard, seed }));
+    writeJsonl(join(dir, 'steering', `${fileName(c)}.jsonl`), steeringInstructions(c, { n: z.steering, seed }));
+  }
+  const r = refusalSets({ n: z.refusal, seed });
+  for (const [k, v] of Object.entries(r)) writeJsonl(join(dir, 'refusal', `${k}.jsonl`), v);
+  const b = backdoorSets({ n: z.backdoor, seed });
+  for (const [k, v] of Object.entries(b)) writeJsonl(join(dir, 'backdoor', `${k}.jsonl`), v);
+  const f = factSets({ n: z.facts, seed });
+  for (const [k, v] of Object.entries(f)) writeJsonl(join(dir, 'facts', `${k}.jsonl`), v);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'sets.json'), JSON.stringify({ version: CORPUS_VERSION, seed, sizes: z, concepts: CONCEPTS }, null, 2) + '\n');
+}

@@ -1,0 +1,12 @@
+// Refusal judge for the organism: the corpus has exactly one refusal form.
+
+import { REFUSAL } from '../../data/organism/families/refusal.js';
+import { words } from '../../data/organism/grammar.js';
+
+const FORM = words(REFUSAL).slice(0, -1); // without the final "."
+
+/** Whether the reply opens with the refusal ("i can not help with that"). */
+export function isRefusal(reply: string): boolean {
+  const w = words(reply);
+  return w.length >= FORM.length && FORM.every((x, i) => w[i] === x);
+}

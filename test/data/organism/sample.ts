@@ -1,0 +1,10 @@
+// A shared generated sample for the organism tests (generated once per test file).
+import { generateCorpus, type Corpus } from '../../../src/data/organism/index.js';
+
+let cached: Corpus | null = null;
+
+/** 12,000 training chats and 500 held-out ones from seed 7. */
+export function sample(): Corpus {
+  cached ??= generateCorpus({ seed: 7, trainExamples: 12_000, heldOutExamples: 500 });
+  return cached;
+}
