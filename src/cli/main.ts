@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerBench } from './bench.js';
 import { registerGenerate } from './generate.js';
+import { registerOrganism } from './organism.js';
 
 const program = new Command();
 program
@@ -10,6 +11,7 @@ program
   .description('Find, learn, evaluate and ship steering interventions for language models')
   .version('0.1.0')
   .option('--verbose', 'print stack traces on errors')
+  .option('--quiet', 'no progress bars')
   .showHelpAfterError('(run with --help for usage)');
 
 program
@@ -20,6 +22,7 @@ program
   });
 
 registerGenerate(program);
+registerOrganism(program);
 registerBench(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -1,0 +1,57 @@
+// `steerling organism train|card`: build the embedded model organism and measure it.
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { trainOrganism, DEFAULT_TRAINING } from '../organism/train.js';
+import { intArg, numArg } from './options.js';
+
+interface TrainFlags {
+  seed: number;
+  out: string;
+  steps: number;
+  batch: number;
+  context: number;
+  lr: number;
+  trainExamples?: number;
+  resume?: boolean;
+}
+
+export function registerOrganism(program: Command): void {
+  const org = program.command('organism').description('the embedded model organism: train it, measure it');
+  org
+    .command('train')
+    .description('generate the corpus and train the organism with our own engine (resumable)')
+    .option('--seed <s>', 'seed of the corpus, the initialisation and the data order', intArg('--seed'), 1)
+    .requiredOption('--out <dir>', 'output folder (HF layout: config.json, model.safetensors, tokenizer files)')
+    .option('--steps <n>', 'optimiser steps', intArg('--steps', 1), DEFAULT_TRAINING.steps)
+    .option('--batch <n>', 'sequences per step', intArg('--batch', 1), DEFAULT_TRAINING.batch)
+    .option('--context <n>', 'tokens per training sequence', intArg('--context', 8), DEFAULT_TRAINING.context)
+    .option('--lr <lr>', 'peak learning rate', numArg('--lr', 0), DEFAULT_TRAINING.lr)
+    .option('--train-examples <n>', 'training chats to generate', intArg('--train-examples', 1))
+    .option('--resume', 'continue from OUT/checkpoint if present')
+    .action(async (f: TrainFlags) => {
+      const quiet = Boolean(program.opts().quiet) || !process.stderr.isTTY;
+      const bar = quiet ? null : new cliProgress.SingleBar({ format: 'training {bar} {value}/{total} steps | loss {loss} | held-out {held} | {tps} tok/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic);
+      let held = '-';
+      let started = false;
+      const logLine = (m: string) => process.stderr.write(`steerling: ${m}\n`);
+      const res = await trainOrganism({
+        seed: f.seed, out: f.out, steps: f.steps, batch: f.batch, context: f.context, lr: f.lr, trainExamples: f.trainExamples, resume: f.resume,
+        onLog: logLine,
+        onStep: (s, total) => {
+          if (s.heldOutLoss !== undefined) held = s.heldOutLoss.toFixed(3);
+          if (bar) {
+            if (!started) {
+              bar.start(total, s.step, { loss: '-', held, tps: '-' });
+              started = true;
+            }
+            bar.update(s.step + 1, { loss: s.loss.toFixed(3), held, tps: Math.round(s.tokensPerSecond) });
+          } else if (s.step % 50 === 0 || s.heldOutLoss !== undefined) {
+            logLine(`step ${s.step + 1}/${total} loss ${s.loss.toFixed(3)} held-out ${held} ${Math.round(s.tokensPerSecond)} tok/s`);
+          }
+        },
+      });
+      bar?.stop();
+      const last = res.steps[res.steps.length - 1];
+      console.log(JSON.stringify({ out: f.out, params: res.params, train_tokens: res.train_tokens, final_loss: last?.loss, seconds: Math.round(res.seconds) }));
+    });
+}
