@@ -186,10 +186,30 @@ bool as_gemv(const Problem& P, Buf& xbuf, Gemv& g) {
 // several microseconds).
 constexpr int64_t kParallelMin = 1 << 17;
 
+bool use_dot(const Kit& K, const Problem& P) { return P.tb && P.m <= K.dot_max_m; }
+
+// The kit's dot path (x·Wᵀ with few rows): prepare A once, then split W's rows over tasks.
+void run_dot(const Kit& K, const Problem& P, Buf& abuf, bool parallel) {
+  float* ap = abuf.get(K.dot_size(P.m, P.k));
+  K.dot_prep(P.a, P.ta, P.lda, P.m, P.k, P.bdt, ap);
+  if (!parallel) {
+    K.dot_t(ap, P.m, P.b, P.bdt, P.k, 0, P.n, P.c, P.n);
+    return;
+  }
+  const int64_t chunk = round_up(std::max<int64_t>(32, ceil_div(P.n, 4 * int64_t(num_threads()))), 16);
+  parallel_for(ceil_div(P.n, chunk), [&](int64_t t) {
+    K.dot_t(ap, P.m, P.b, P.bdt, P.k, t * chunk, std::min(P.n, (t + 1) * chunk), P.c, P.n);
+  });
+}
+
 void gemm_serial(const Kit& K, const Problem& P) {
   Gemv g;
   if (as_gemv(P, tls_x, g)) {
     run_gemv(K, g, 0, g.len);
+    return;
+  }
+  if (use_dot(K, P)) {
+    run_dot(K, P, tls_a, false);
     return;
   }
   run_block(K, P, 0, P.m, 0, P.n, nullptr, 0);
@@ -207,6 +227,10 @@ void gemm_parallel(const Kit& K, const Problem& P) {
     const int64_t align = 16;
     const int64_t chunk = round_up(std::max<int64_t>(64, ceil_div(g.len, 4 * T)), align);
     parallel_for(ceil_div(g.len, chunk), [&](int64_t t) { run_gemv(K, g, t * chunk, std::min(g.len, (t + 1) * chunk)); });
+    return;
+  }
+  if (use_dot(K, P)) {
+    run_dot(K, P, shared_a, true);
     return;
   }
   const int64_t MR = K.mr, NR = K.nr;

@@ -41,6 +41,14 @@ struct Kit {
   // gemv_n: y[j] = Σ_p x[p]·W[p·n + j] for j in [j0, j1)   (W [k, n])
   void (*gemv_t)(const float* x, const void* w, int dtype, int64_t k, int64_t j0, int64_t j1, float* y);
   void (*gemv_n)(const float* x, const void* w, int dtype, int64_t k, int64_t n, int64_t j0, int64_t j1, float* y);
+
+  // Optional "dot" path for B stored [n, k] and m ≤ dot_max_m (0 = the kit has none): B is not
+  // packed; A is first copied by dot_prep into dot_size(m, k) floats (a layout private to the
+  // kit), then dot_t fills C[0:m, j0:j1] (row stride ldc) with dot products of A and B rows.
+  int64_t dot_max_m;
+  int64_t (*dot_size)(int64_t m, int64_t k);
+  void (*dot_prep)(const float* a, bool trans, int64_t lda, int64_t m, int64_t k, int dtype, float* dst);
+  void (*dot_t)(const float* ap, int64_t m, const void* b, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc);
 };
 
 const Kit& kit_generic();

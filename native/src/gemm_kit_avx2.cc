@@ -67,7 +67,7 @@ ST_AVX2 void gemv_n(const float* x, const void* w, int dtype, int64_t k, int64_t
 }  // namespace
 
 const Kit& kit_avx2() {
-  static const Kit kit{"avx2", MR, NR, 120, 256, 2048, ukr, pack_a, pack_b, gemv_t, gemv_n};
+  static const Kit kit{"avx2", MR, NR, 120, 256, 2048, ukr, pack_a, pack_b, gemv_t, gemv_n, 0, nullptr, nullptr, nullptr};
   return kit;
 }
 

@@ -14,6 +14,7 @@
 #define ST_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")))
 #define ST_KIT_TARGET ST_AVX512
 #include "gemm_simd.h"
+#include "gemm_dot_avx512.h"
 
 
 namespace st {
@@ -50,6 +51,14 @@ struct V512 {
 #define ST_AVX512_NV 2
 #endif
 constexpr int MR = ST_AVX512_MR, NR = 16 * ST_AVX512_NV;
+#ifndef ST_MC_DEF
+#define ST_MC_DEF 140
+#define ST_KC_DEF 256
+#define ST_NC_DEF 2048
+#endif
+#ifndef ST_DOTM_DEF
+#define ST_DOTM_DEF 48
+#endif
 
 ST_AVX512 void ukr(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, bool acc) {
   simd::ukr<V512, MR, NR / 16>(kc, ap, bp, c, ldc, acc);
@@ -151,6 +160,16 @@ ST_AVX512 void gemv_n(const float* x, const void* w, int dtype, int64_t k, int64
   simd::gemv_n<V512>(x, w, dtype, k, n, j0, j1, y);
 }
 
+int64_t dot_size(int64_t m, int64_t k) { return dot::rows(m) * dot::lda(k); }
+void dot_prep(const float* a, bool trans, int64_t lda, int64_t m, int64_t k, int dtype, float* dst) {
+  dot::prep(a, trans, lda, m, k, dtype, dst);
+}
+ST_AVX512 void dot_t(const float* ap, int64_t m, const void* b, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc) {
+  if (dtype == F32) dot::run<F32>(ap, m, b, k, j0, j1, c, ldc);
+  else if (dtype == BF16) dot::run<BF16>(ap, m, b, k, j0, j1, c, ldc);
+  else dot::run<F16>(ap, m, b, k, j0, j1, c, ldc);
+}
+
 int64_t env_or(const char* name, int64_t dflt) {
   const char* s = std::getenv(name);
   return s ? std::atoll(s) : dflt;
@@ -159,7 +178,8 @@ int64_t env_or(const char* name, int64_t dflt) {
 }  // namespace
 
 const Kit& kit_avx512() {
-  static const Kit kit{"avx512", MR, NR, env_or("ST_MC", 140), env_or("ST_KC", 256), env_or("ST_NC", 2048), ukr, pack_a, pack_b, gemv_t, gemv_n};
+  static const Kit kit{"avx512", MR, NR, env_or("ST_MC", ST_MC_DEF), env_or("ST_KC", ST_KC_DEF), env_or("ST_NC", ST_NC_DEF), ukr, pack_a, pack_b, gemv_t, gemv_n,
+                        env_or("ST_DOTM", ST_DOTM_DEF), dot_size, dot_prep, dot_t};
   return kit;
 }
 

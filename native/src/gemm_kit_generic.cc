@@ -64,7 +64,7 @@ void gemv_n(const float* x, const void* w, int dtype, int64_t k, int64_t n, int6
 }  // namespace
 
 const Kit& kit_generic() {
-  static const Kit kit{"generic", MR, NR, 96, 256, 2048, ukr, pack_a, pack_b, gemv_t, gemv_n};
+  static const Kit kit{"generic", MR, NR, 96, 256, 2048, ukr, pack_a, pack_b, gemv_t, gemv_n, 0, nullptr, nullptr, nullptr};
   return kit;
 }
 

@@ -26,8 +26,9 @@ interface Shape {
   why: string;
 }
 
-// Sizes straddle the micro-tiles (6×8, 6×16, 14×32), the KC = 256 depth blocks, the
-// single-thread cut-off (2^17 multiply-adds) and the matrix–vector special cases.
+// Sizes straddle the micro-tiles (6×8, 6×16, 14×32), the KC = 256 depth blocks, the AVX-512 dot
+// path's 6×4 tiles and 32-wide k blocks (transB with m ≤ 48), the single-thread cut-off (2^17
+// multiply-adds) and the matrix–vector special cases.
 const SHAPES: Shape[] = [
   { m: 1, n: 1, k: 1, why: 'scalar' },
   { m: 1, n: 37, k: 19, why: '1×N (serial matrix–vector)' },
@@ -39,6 +40,7 @@ const SHAPES: Shape[] = [
   { m: 2, n: 40, k: 70, why: 'two rows' },
   { m: 29, n: 45, k: 67, why: 'not a multiple of any tile' },
   { m: 70, n: 90, k: 40, why: 'parallel, partial tiles' },
+  { m: 20, n: 301, k: 100, why: 'few rows, parallel (AVX-512 dot path with transB)' },
   { m: 75, n: 140, k: 270, why: 'parallel, two depth blocks, several strips' },
   { m: 150, n: 20, k: 30, why: 'several row blocks (serial)' },
   { m: 300, n: 20, k: 30, why: 'parallel row strips (narrow n)' },
