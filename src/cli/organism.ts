@@ -3,6 +3,10 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { trainOrganism, DEFAULT_TRAINING } from '../organism/train.js';
 import { intArg, numArg } from './options.js';
+import { modelRef } from './model-ref.js';
+import { loadModel, stopIds } from '../models/load.js';
+import { measureOrganism } from '../organism/card.js';
+import { cardJson, writeModelCard, readTrainingLog } from '../organism/model-card.js';
 
 interface TrainFlags {
   seed: number;
@@ -53,5 +57,40 @@ export function registerOrganism(program: Command): void {
       bar?.stop();
       const last = res.steps[res.steps.length - 1];
       console.log(JSON.stringify({ out: f.out, params: res.params, train_tokens: res.train_tokens, final_loss: last?.loss, seconds: Math.round(res.seconds) }));
+    });
+  registerOrganismCard(org, program);
+}
+
+interface CardFlags {
+  model?: string;
+  n: number;
+  seed: number;
+  json?: boolean;
+  write?: boolean;
+}
+
+export function registerOrganismCard(org: Command, program: Command): void {
+  org
+    .command('card')
+    .description('recompute the organism\'s behaviour figures with the exact judges')
+    .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
+    .option('--n <n>', 'examples per set', intArg('--n', 1), 100)
+    .option('--seed <s>', 'seed of the evaluation sets', intArg('--seed'), 7)
+    .option('--json', 'print the figures as one JSON object')
+    .option('--write', 'write card.json, MODEL_CARD.md and loss.svg into the model folder')
+    .action(async (f: CardFlags) => {
+      const dir = modelRef(f.model);
+      const m = await loadModel(dir);
+      if (!m.tokenizer) throw new Error(`${dir} has no tokenizer`);
+      const quiet = Boolean(program.opts().quiet) || !process.stderr.isTTY;
+      const { figures } = measureOrganism(m.model, m.tokenizer, {
+        n: f.n, seed: f.seed, eosTokenIds: stopIds(m),
+        onProgress: (phase, d, t) => { if (!quiet) process.stderr.write(`\r${phase}: ${d}/${t}    `); },
+      });
+      if (!quiet) process.stderr.write('\n');
+      const card = cardJson(figures, readTrainingLog(dir), { n: f.n, seed: f.seed });
+      if (f.write) await writeModelCard(dir, card, readTrainingLog(dir));
+      if (f.json) console.log(JSON.stringify(figures));
+      else for (const [k, b] of Object.entries(card.bar)) console.log(`${b.ok ? 'ok ' : 'NO '} ${k.padEnd(26)} ${b.value.toFixed(3)}  (${b.want})`);
     });
 }

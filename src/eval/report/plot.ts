@@ -1,0 +1,28 @@
+// Plots as SVG strings via vega-lite → vega, rendered headless (renderer 'none', no canvas).
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+
+export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+/** A line chart of one or more series over x. */
+export function lineChart(rows: readonly Record<string, number | string>[], x: string, y: string, series: string, title: string): vl.TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 480,
+    height: 260,
+    data: { values: rows as Record<string, number | string>[] },
+    mark: { type: 'line', point: false },
+    encoding: {
+      x: { field: x, type: 'quantitative', title: x },
+      y: { field: y, type: 'quantitative', title: y, scale: { zero: false } },
+      color: { field: series, type: 'nominal', title: null },
+    },
+  };
+}
