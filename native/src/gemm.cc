@@ -182,9 +182,11 @@ bool as_gemv(const Problem& P, Buf& xbuf, Gemv& g) {
   return false;
 }
 
-// Below this many multiply-adds a product runs on the calling thread (waking the pool costs
-// several microseconds).
-constexpr int64_t kParallelMin = 1 << 17;
+// Below these sizes a product runs on the calling thread: waking the pool costs several
+// microseconds, about what 2^20 multiply-adds take on one core. Matrix–vector products are
+// bandwidth-bound and gain from a second core's memory traffic sooner.
+constexpr int64_t kParallelMin = 1 << 20;      // m·n·k
+constexpr int64_t kParallelGemvMin = 1 << 17;  // elements of the matrix
 
 bool use_dot(const Kit& K, const Problem& P) { return P.tb && P.m <= K.dot_max_m; }
 
@@ -217,12 +219,14 @@ void gemm_serial(const Kit& K, const Problem& P) {
 
 void gemm_parallel(const Kit& K, const Problem& P) {
   const int T = num_threads();
-  if (T == 1 || P.m * P.n * P.k < kParallelMin) {
-    gemm_serial(K, P);
+  Gemv g;
+  const bool gemv = as_gemv(P, tls_x, g);
+  if (T == 1 || P.m * P.n * P.k < (gemv ? kParallelGemvMin : kParallelMin)) {
+    if (gemv) run_gemv(K, g, 0, g.len);
+    else gemm_serial(K, P);
     return;
   }
-  Gemv g;
-  if (as_gemv(P, tls_x, g)) {
+  if (gemv) {
     // Disjoint output strips, several per thread so a busy core does not hold the rest back.
     const int64_t align = 16;
     const int64_t chunk = round_up(std::max<int64_t>(64, ceil_div(g.len, 4 * T)), align);

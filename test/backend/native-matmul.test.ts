@@ -23,12 +23,14 @@ interface Shape {
   /** Batch strides: 'full' (one matrix per batch), 'shared' (stride 0). */
   a?: 'full' | 'shared';
   b?: 'full' | 'shared';
+  /** B dtypes to try (default all three; big shapes use fewer to keep the f64 reference quick). */
+  dtypes?: HalfOrF32[];
   why: string;
 }
 
 // Sizes straddle the micro-tiles (6×8, 6×16, 14×32), the KC = 256 depth blocks, the AVX-512 dot
-// path's 6×4 tiles and 32-wide k blocks (transB with m ≤ 48), the single-thread cut-off (2^17
-// multiply-adds) and the matrix–vector special cases.
+// path's 6×4 tiles and 32-wide k blocks (transB with m ≤ 48), the single-thread cut-offs (2^20
+// multiply-adds, 2^17 matrix–vector elements) and the matrix–vector special cases.
 const SHAPES: Shape[] = [
   { m: 1, n: 1, k: 1, why: 'scalar' },
   { m: 1, n: 37, k: 19, why: '1×N (serial matrix–vector)' },
@@ -39,17 +41,18 @@ const SHAPES: Shape[] = [
   { m: 3, n: 5, k: 3001, why: 'large K, small m and n' },
   { m: 2, n: 40, k: 70, why: 'two rows' },
   { m: 29, n: 45, k: 67, why: 'not a multiple of any tile' },
-  { m: 70, n: 90, k: 40, why: 'parallel, partial tiles' },
-  { m: 20, n: 301, k: 100, why: 'few rows, parallel (AVX-512 dot path with transB)' },
+  { m: 100, n: 110, k: 100, why: 'parallel, partial tiles' },
+  { m: 20, n: 521, k: 101, why: 'few rows, parallel (AVX-512 dot path with transB)' },
   { m: 75, n: 140, k: 270, why: 'parallel, two depth blocks, several strips' },
   { m: 150, n: 20, k: 30, why: 'several row blocks (serial)' },
-  { m: 300, n: 20, k: 30, why: 'parallel row strips (narrow n)' },
+  { m: 600, n: 20, k: 90, why: 'parallel row strips (narrow n)' },
   { m: 13, n: 21, k: 17, batch: 3, why: 'batch, B per batch' },
   { m: 13, n: 21, k: 17, batch: 3, b: 'shared', why: 'batch, shared B (stride 0)' },
   { m: 9, n: 11, k: 5, batch: 2, a: 'shared', why: 'batch, shared A (stride 0)' },
-  { m: 40, n: 50, k: 30, batch: 5, why: 'batch of small products (one per task)' },
+  { m: 40, n: 50, k: 110, batch: 5, why: 'batch of small products (one per task)' },
   { m: 1, n: 64, k: 48, batch: 4, why: 'batched matrix–vector' },
-  { m: 60, n: 70, k: 40, batch: 2, b: 'shared', why: 'batch of parallel products' },
+  { m: 1, n: 128, k: 64, batch: 130, a: 'shared', dtypes: ['f32'], why: 'many matrix–vector products in parallel' },
+  { m: 130, n: 140, k: 120, batch: 2, b: 'shared', dtypes: ['f32'], why: 'batch of parallel products' },
 ];
 
 function randArray(rng: Rng, n: number): number[] {
@@ -113,7 +116,7 @@ test('native matmul matches the reference on every ISA path, shape, layout and B
   const rng = new Rng(2024);
   const cases: { c: Case; label: string }[] = [];
   for (const s of SHAPES) {
-    for (const dtype of ['f32', 'bf16', 'f16'] as const) {
+    for (const dtype of s.dtypes ?? (['f32', 'bf16', 'f16'] as const)) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           const label = `${s.why}: batch ${s.batch ?? 1} m ${s.m} n ${s.n} k ${s.k} ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} ${dtype}`;
