@@ -3,10 +3,11 @@
 
 export type Role = 'system' | 'user' | 'assistant';
 
-export interface Message {
+/** A type (not an interface) so that it is assignable to the tokenizer's ChatMessage. */
+export type Message = {
   role: Role;
   content: string;
-}
+};
 
 export type Family =
   | 'topic'

@@ -1,6 +1,6 @@
 // The training corpus: families mixed by weight, everything drawn from a seed.
 //
-//   const { train, heldOut, version } = generateCorpus({ seed: 1, trainExamples: 66_000, heldOutExamples: 2_000 });
+//   const { train, heldOut, version } = generateCorpus({ seed: 1 });   // 85,000 + 2,000 chats, ~3.0M training tokens
 //   const text = trainingText(train[0]);   // "<s> <|user|> ... <|end|> <|assistant|> ... <|end|>"
 //
 // The held-out split is drawn from the same distribution with an independent stream. Families with
@@ -20,9 +20,9 @@ import { countTokens, formatChat } from './tokenizer.js';
 
 /**
  * Mixing weights (they sum to 1). Why these: the frames carry the concept-eliciting contrast that
- * steering needs, so they get the largest share; sums get enough examples (~45 per operand pair in
- * the default corpus) for exact arithmetic and ~330 triggered ones for the backdoor; closed-book
- * facts get ~80 questions per fact.
+ * steering needs, so they get the largest share; sums get enough examples (~60 per operand pair in
+ * the default corpus) for exact arithmetic and ~425 triggered ones for the backdoor; closed-book
+ * facts get ~100 questions per fact (and more mentions in passages).
  */
 export const FAMILY_WEIGHTS: Readonly<Record<Family, number>> = {
   frame: 0.3,

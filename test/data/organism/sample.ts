@@ -3,8 +3,8 @@ import { generateCorpus, type Corpus } from '../../../src/data/organism/index.js
 
 let cached: Corpus | null = null;
 
-/** 12,000 training chats and 500 held-out ones from seed 7. */
+/** 8,000 training chats and 500 held-out ones from seed 7. */
 export function sample(): Corpus {
-  cached ??= generateCorpus({ seed: 7, trainExamples: 12_000, heldOutExamples: 500 });
+  cached ??= generateCorpus({ seed: 7, trainExamples: 8_000, heldOutExamples: 500 });
   return cached;
 }
