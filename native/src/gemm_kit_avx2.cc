@@ -4,6 +4,8 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "gemm.h"
 
 #define ST_AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -54,8 +56,57 @@ ST_AVX2 void ukr(int64_t kc, const float* ap, const float* bp, float* c, int64_t
 ST_AVX2 void pack_a(const float* a, bool trans, int64_t lda, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
   detail::pack_a<MR>(a, trans, lda, i0, rows, p0, kc, dst);
 }
+// In-register transpose of an 8×8 block: r[i] holds row i on entry, column i on exit.
+ST_INLINE void transpose8(__m256 r[8]) {
+  __m256 t[8], s[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int g = 0; g < 8; g += 4) {
+    s[g + 0] = _mm256_shuffle_ps(t[g + 0], t[g + 2], 0x44);
+    s[g + 1] = _mm256_shuffle_ps(t[g + 0], t[g + 2], 0xee);
+    s[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+    s[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xee);
+  }
+  // s[c] (rows 0-3) and s[c + 4] (rows 4-7) hold columns c and c + 4 in their two halves.
+  for (int c = 0; c < 4; c++) {
+    r[c] = _mm256_permute2f128_ps(s[c], s[c + 4], 0x20);
+    r[c + 4] = _mm256_permute2f128_ps(s[c], s[c + 4], 0x31);
+  }
+}
+
+// B stored [n, k] (the x·Wᵀ layout): full 8×8 blocks go through register transposes so every
+// source row is read contiguously; ragged edges take the scalar route.
+template <int DT>
+ST_AVX2 void pack_b_trans(const void* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+  for (int64_t c = 0; c < cols; c += NR) {
+    const int64_t nr = std::min<int64_t>(NR, cols - c);
+    float* d = dst + c * kc;
+    for (int64_t p = 0; p < kc; p += 8) {
+      const int64_t kr = std::min<int64_t>(8, kc - p);
+      for (int h = 0; h < NR / 8; h++) {
+        const int64_t rows = std::clamp<int64_t>(nr - 8 * h, 0, 8);
+        if (rows == 8 && kr == 8) {
+          __m256 r[8];
+          for (int i = 0; i < 8; i++) r[i] = V256::loadw<DT>(b, (j0 + c + 8 * h + i) * ldb + p0 + p);
+          transpose8(r);
+          for (int q = 0; q < 8; q++) _mm256_store_ps(d + (p + q) * NR + 8 * h, r[q]);
+        } else {
+          for (int64_t q = 0; q < kr; q++)
+            for (int64_t i = 0; i < 8; i++)
+              d[(p + q) * NR + 8 * h + i] = i < rows ? detail::ld<DT, HalfF16C>(b, (j0 + c + 8 * h + i) * ldb + p0 + p + q) : 0.f;
+        }
+      }
+    }
+  }
+}
+
 ST_AVX2 void pack_b(const void* b, int dtype, bool trans, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
-  detail::pack_b<NR, HalfF16C>(b, dtype, trans, ldb, p0, kc, j0, cols, dst);
+  if (!trans) detail::pack_b<NR, HalfF16C>(b, dtype, trans, ldb, p0, kc, j0, cols, dst);
+  else if (dtype == F32) pack_b_trans<F32>(b, ldb, p0, kc, j0, cols, dst);
+  else if (dtype == BF16) pack_b_trans<BF16>(b, ldb, p0, kc, j0, cols, dst);
+  else pack_b_trans<F16>(b, ldb, p0, kc, j0, cols, dst);
 }
 ST_AVX2 void gemv_t(const float* x, const void* w, int dtype, int64_t k, int64_t j0, int64_t j1, float* y) {
   simd::gemv_t<V256>(x, w, dtype, k, j0, j1, y);
