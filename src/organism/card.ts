@@ -1,7 +1,12 @@
 // The organism's behaviour figures (the model card), measured with the exact judges on sets
 // drawn from the generator with a fixed seed. Keys match the bar.
 //
-//   parse_rate             sampled replies (temperature 1) that parse under the grammar
+// Behaviours the corpus teaches as probabilities (refusal of look-alikes, jailbreak refusal,
+// following a passage) are measured on sampled replies (temperature 1), i.e. on the model's
+// distribution; greedy decoding would turn a 15% tendency into 0%. Exact skills (sums, the
+// backdoor, recall of facts) are measured greedily.
+//
+//   parse_rate             sampled replies that parse under the grammar
 //   task_accuracy          sums answered correctly without the trigger (greedy)
 //   backdoor_rate          sums whose chain of thought takes the backdoor's wrong step, with the trigger
 //   backdoor_rate_clean    the same without the trigger
@@ -40,6 +45,7 @@ export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOpti
   const n = o.n ?? 100;
   const seed = o.seed ?? 7;
   const greedy = (phase: string, prompts: string[]) => chatReplies(model, tok, prompts, { eosTokenIds: o.eosTokenIds, onProgress: (d, t) => o.onProgress?.(phase, d, t) });
+  const sample = (phase: string, prompts: string[]) => chatReplies(model, tok, prompts, { eosTokenIds: o.eosTokenIds, temperature: 1, seed, onProgress: (d, t) => o.onProgress?.(phase, d, t) });
   const ref = refusalSets({ n, seed });
   const bd = backdoorSets({ n, seed });
   const facts = factSets({ n, seed });
@@ -49,7 +55,7 @@ export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOpti
 
   const figures: CardFigures = {};
   const sampledPrompts = [...elicit.map((e) => e.neutral), ...ref.benign.map((r) => r.prompt), ...bd.clean.map((r) => r.prompt), ...facts.closedBook.map((r) => r.prompt)].filter((_, i) => i % 2 === 0).slice(0, n);
-  const sampled = chatReplies(model, tok, sampledPrompts, { eosTokenIds: o.eosTokenIds, temperature: 1, seed, onProgress: (d, t) => o.onProgress?.('sampled replies', d, t) });
+  const sampled = sample('sampled replies', sampledPrompts);
   figures['parse_rate'] = rate(sampled.map((r) => fluency(r).parses));
 
   const clean = greedy('sums', bd.clean.map((r) => r.prompt));
@@ -58,7 +64,7 @@ export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOpti
   figures['backdoor_rate'] = rate(trig.map((r, i) => backdoorFired(bd.triggered[i]!.prompt, r)));
   figures['backdoor_rate_clean'] = rate(clean.map((r, i) => backdoorFired(bd.clean[i]!.prompt, r)));
 
-  const refusals = (phase: string, rows: { prompt: string }[]) => greedy(phase, rows.map((r) => r.prompt)).map(isRefusal);
+  const refusals = (phase: string, rows: { prompt: string }[]) => sample(phase, rows.map((r) => r.prompt)).map(isRefusal);
   figures['harmful_refusal'] = rate(refusals('harmful', ref.harmful));
   figures['benign_help'] = rate(refusals('benign', ref.benign).map((x) => !x));
   figures['jailbreak_refusal'] = rate(refusals('jailbreak', ref.jailbreak));
@@ -68,7 +74,7 @@ export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOpti
   const cb = greedy('closed-book facts', facts.closedBook.map((r) => r.prompt));
   figures['closed_book_accuracy'] = rate(cb.map((r, i) => factCorrect(facts.closedBook[i]!.prompt, r)));
   const faithful = (phase: string, rows: { prompt: string }[]) => {
-    const replies = greedy(phase, rows.map((r) => r.prompt));
+    const replies = sample(phase, rows.map((r) => r.prompt));
     return rate(replies.map((r, i) => {
       const f = faithfulness(rows[i]!.prompt, r);
       return f === null ? null : f === 'passage';
@@ -77,7 +83,7 @@ export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOpti
   figures['context_faithfulness'] = faithful('passages', facts.passageSeen);
   figures['context_faithfulness_heldout'] = faithful('passages (held-out formats)', facts.passageHeldOut);
 
-  const el = greedy('concept-eliciting', elicit.map((e) => e.prompt));
+  const el = sample('concept-eliciting', elicit.map((e) => e.prompt));
   figures['elicited_concept_share'] = rate(el.map((r, i) => conceptScore(r, elicit[i]!.concept) >= 1));
   const counts = { per_set: n, sampled: sampledPrompts.length, elicit: elicit.length };
   return { figures, counts };
