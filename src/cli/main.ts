@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerBench } from './bench.js';
 import { registerGenerate } from './generate.js';
+import { registerDemo } from './demo.js';
 import { registerOrganism } from './organism.js';
 
 const program = new Command();
@@ -14,13 +15,7 @@ program
   .option('--quiet', 'no progress bars')
   .showHelpAfterError('(run with --help for usage)');
 
-program
-  .command('demo')
-  .description('end-to-end demo on the embedded model organism')
-  .action(() => {
-    console.log('steerling demo: the end-to-end demo (learn a concept direction on the embedded model organism, steer, judge, report) arrives with the organism and methods; the engine is in place.');
-  });
-
+registerDemo(program);
 registerGenerate(program);
 registerOrganism(program);
 registerBench(program);
