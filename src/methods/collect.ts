@@ -29,6 +29,8 @@ export interface Collected {
   width: number;
   /** Rows per example (1 for mean/last). */
   counts: number[];
+  /** Mean L2 norm of the selected tokens' activations before reduction (the site's per-token scale). */
+  tokenNorm: number;
 }
 
 export function collectActivations(model: DecoderModel, examples: readonly TokenizedExample[], site: string, opts: CollectOptions = {}): Collected {
@@ -42,6 +44,8 @@ export function collectActivations(model: DecoderModel, examples: readonly Token
   const rows: Float32Array[] = [];
   const counts: number[] = [];
   let width = 0;
+  let normSum = 0;
+  let normCount = 0;
   // Sort by length so padded batches waste little; restore the order at the end.
   const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);
   const byIndex = new Map<number, Float32Array[]>();
@@ -64,6 +68,12 @@ export function collectActivations(model: DecoderModel, examples: readonly Token
             const sel: Float32Array[] = [];
             const lo = reduce === 'last' ? e.end - 1 : e.start;
             for (let t = lo; t < e.end; t++) sel.push(f.slice((b * T + off + t) * w, (b * T + off + t + 1) * w));
+            for (const r of sel) {
+              let q = 0;
+              for (let j = 0; j < w; j++) q += r[j]! * r[j]!;
+              normSum += Math.sqrt(q);
+              normCount++;
+            }
             if (reduce === 'mean') {
               const m = new Float32Array(w);
               for (const r of sel) for (let j = 0; j < w; j++) m[j] = m[j]! + r[j]! / sel.length;
@@ -83,5 +93,5 @@ export function collectActivations(model: DecoderModel, examples: readonly Token
   }
   const data = new Float32Array(rows.length * width);
   rows.forEach((r, i) => data.set(r, i * width));
-  return { data, width, counts };
+  return { data, width, counts, tokenNorm: normCount ? normSum / normCount : 0 };
 }

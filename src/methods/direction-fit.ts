@@ -24,11 +24,11 @@ export function readActivations(ctx: FitContext): ActivationSet {
 }
 
 export function directionArtifact(ctx: FitContext, method: string, acts: ActivationSet, u: Float64Array, settings: Record<string, unknown>, extra: { steps?: number; finalLoss?: number | null } = {}): Artifact {
-  let stats = projectionStats(acts.data, acts.width, acts.labels, u);
+  let stats = projectionStats(acts.data, acts.width, acts.labels, u, acts.tokenNorm);
   if (stats.gap < 0) {
     // Orient the direction so that positives project higher.
     u = u.map((x) => -x);
-    stats = projectionStats(acts.data, acts.width, acts.labels, u);
+    stats = projectionStats(acts.data, acts.width, acts.labels, u, acts.tokenNorm);
   }
   const s = derivedStrength(stats);
   return buildArtifact({

@@ -1,0 +1,83 @@
+// The real-weights bar of issue 6 on stories260K: a DiffMean direction learned from contrastive
+// story openings (a dog vs six other nouns, test/fixtures/stories/dog.jsonl) at the middle layer
+// makes greedy continuations of neutral openings mention dogs at the artifact's derived default
+// strength (inside its range) while the text stays fluent, and far past the range the text
+// degenerates.
+//
+// Fluency is measured, not eyeballed: at least 80% of a continuation's words are in a vocabulary
+// of normal English for this model (the words of its own unsteered greedy continuations of a set
+// of openings, plus the words of the training data), and no word repeats more than 3 times in a row.
+// Words are weighted by their length, so one long run of junk ("playgggggggggggg") counts as much
+// as the letters it spends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { loadModel, type LoadedModel } from '../../src/models/load.js';
+import { loadConceptData } from '../../src/data/concept-data.js';
+import { METHODS } from '../../src/methods/index.js';
+import { artifactInterventions } from '../../src/artifact/apply.js';
+import { hooksFor } from '../../src/intervene/index.js';
+import { generate } from '../../src/generate/generate.js';
+import type { Hooks } from '../../src/models/hooks.js';
+
+const STORIES = fileURLToPath(new URL('../../../../shared/models/stories260K/', import.meta.url));
+const DATA = fileURLToPath(new URL('../../../test/fixtures/stories/dog.jsonl', import.meta.url));
+const SITE = 'layers.2.resid_post'; // the middle of the model's five blocks
+const CONCEPT = /\bdog/i;
+const NEUTRAL = ['Once upon a time,', 'One day, a little girl', 'Tom went to the park and', 'The sun was shining.', 'Lily and her mom', 'Once upon a time, there was a', 'Max was a little boy who', 'It was a cold day.'];
+// Openings whose unsteered continuations define the vocabulary (none of them is about dogs).
+const VOCAB_PROMPTS = ['Once upon a time, there was a little boy', 'One day, the kids', 'Her friend said,', 'The girl was', 'They went to the', 'After lunch,', 'The old man', 'It was raining.', 'Sam and his friends', 'She looked at the', 'He was very', 'The next day,', 'At school,', 'They played', 'Once upon a time,', 'One day,', 'There was a', 'Lily', 'Tom', 'Mom said,', 'It was a sunny day.', 'The little boy', 'In the park,', 'Sue had a', 'Max and Mia', 'The ball', 'The sky was', 'Ben was sad', 'Anna was happy', 'The tree', 'At night,'];
+const MAX_RUN = 3;
+
+const words = (t: string): string[] => t.toLowerCase().match(/[a-z']+/g) ?? [];
+
+function continuations(m: LoadedModel, prompts: readonly string[], hooks: Hooks | null, maxTokens: number): string[] {
+  const tok = m.tokenizer!;
+  // One prompt at a time: greedy decoding of a padded batch may differ in the last float bits.
+  return prompts.map((p) => generate(m.model, [tok.encode(p)], { maxTokens, hooks, eosTokenIds: [2], decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }) })[0]!.text!);
+}
+
+function fluent(text: string, vocab: ReadonlySet<string>): boolean {
+  const ws = words(text);
+  if (ws.length < 5) return false;
+  const letters = (a: string[]) => a.reduce((n, w) => n + w.length, 0);
+  const known = letters(ws.filter((w) => vocab.has(w))) / letters(ws);
+  let run = 1;
+  for (let i = 1; i < ws.length; i++) {
+    run = ws[i] === ws[i - 1] ? run + 1 : 1;
+    if (run > MAX_RUN) return false;
+  }
+  return known >= 0.8;
+}
+
+test('stories260K: a DiffMean dog direction at layer 2 steers neutral openings to dogs inside its range, and breaks the text far past it', async () => {
+  const m = await loadModel(STORIES);
+  const data = loadConceptData(DATA);
+  const art = METHODS.diffmean!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: SITE, name: 'dog' });
+  const iv = art.meta.interventions[0]!;
+  const [lo, hi] = iv.strength_range;
+  assert.ok(lo < iv.default_strength && iv.default_strength < hi, `default ${iv.default_strength} inside [${lo}, ${hi}]`);
+
+  const tok = m.tokenizer!;
+  const vocabRuns = generate(m.model, VOCAB_PROMPTS.map((p) => tok.encode(p)), { maxTokens: 100, eosTokenIds: [2], decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }) });
+  const vocab = new Set([
+    ...vocabRuns.flatMap((r, i) => words(`${VOCAB_PROMPTS[i]} ${r.text}`)),
+    ...data.examples.flatMap((e) => words(e.prompt + e.completion)),
+  ]);
+  const steer = (s: number) => hooksFor(artifactInterventions(art, m.model, { strength: s }), m.model.arch.layers);
+
+  const plain = continuations(m, NEUTRAL, null, 40);
+  assert.deepEqual(plain.filter((t) => CONCEPT.test(t)), [], 'unsteered continuations do not mention dogs');
+  assert.ok(plain.filter((t) => fluent(t, vocab)).length >= 7, 'the fluency check passes the unsteered model');
+
+  const steered = continuations(m, NEUTRAL, steer(iv.default_strength), 40);
+  const good = steered.filter((t) => CONCEPT.test(t) && fluent(t, vocab));
+  assert.ok(good.length >= 6, `at the default strength ${iv.default_strength.toFixed(2)}, ≥ 6 of 8 continuations mention dogs fluently; got ${good.length}:\n${steered.join('\n')}`);
+  assert.ok(steered.filter((t) => fluent(t, vocab)).length >= 7, `steered text stays fluent:\n${steered.join('\n')}`);
+
+  for (const s of [2 * hi, 4 * hi]) {
+    const broken = continuations(m, NEUTRAL, steer(s), 40);
+    const ok = broken.filter((t) => fluent(t, vocab));
+    assert.equal(ok.length, 0, `at ${s.toFixed(2)} (range edge ${hi.toFixed(2)}) every continuation degenerates; fluent ones:\n${ok.join('\n')}`);
+  }
+});
