@@ -69,7 +69,7 @@ struct Buf {
   ~Buf() { std::free(p); }
 };
 thread_local Buf tls_a, tls_b, tls_x;
-Buf shared_a;  // packed A shared by all threads of one call (owned by the calling thread)
+thread_local Buf tls_shared;  // the calling thread's packed A, read by every pool thread
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -234,7 +234,7 @@ void gemm_parallel(const Kit& K, const Problem& P) {
     return;
   }
   if (use_dot(K, P)) {
-    run_dot(K, P, shared_a, true);
+    run_dot(K, P, tls_shared, true);
     return;
   }
   const int64_t MR = K.mr, NR = K.nr;
@@ -245,7 +245,7 @@ void gemm_parallel(const Kit& K, const Problem& P) {
   for (int64_t s0 = 0; s0 < P.m; s0 += ms_max) {
     const int64_t ms = std::min(ms_max, P.m - s0);
     const int64_t mpad = round_up(ms, MR);
-    float* pa = shared_a.get(mpad * P.k);
+    float* pa = tls_shared.get(mpad * P.k);
     // Pack A in parallel: one task per (KC slice, MC row block).
     const int64_t nkb = ceil_div(P.k, KC), nmb = ceil_div(ms, MC);
     parallel_for(nkb * nmb, [&](int64_t t) {

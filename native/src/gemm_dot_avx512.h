@@ -33,20 +33,34 @@ inline int64_t rows(int64_t m) { return (m + MB - 1) / MB * MB; }
 
 // Copies A (m×k, either layout) into rows(m) rows of lda(k) floats, zero padded; for bf16 W each
 // 32-block is reordered evens-then-odds.
-inline void prep(const float* a, bool trans, int64_t ld, int64_t m, int64_t k, int dtype, float* dst) {
+ST_AVX512 inline void prep(const float* a, bool trans, int64_t ld, int64_t m, int64_t k, int dtype, float* dst) {
   const int64_t L = lda(k);
   std::memset(dst, 0, sizeof(float) * size_t(rows(m) * L));
-  for (int64_t i = 0; i < m; i++) {
-    float* d = dst + i * L;
-    for (int64_t p = 0; p < k; p++) {
-      const float v = trans ? a[p * ld + i] : a[i * ld + p];
-      int64_t q = p;
-      if (dtype == BF16) {
-        const int64_t blk = p & ~int64_t(31), l = p & 31;
-        q = blk + (l & 1) * 16 + (l >> 1);
+  const bool permute = dtype == BF16;
+  if (!trans) {
+    // Row-major A: whole 32-blocks through registers, the ragged end element by element.
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    for (int64_t i = 0; i < m; i++) {
+      const float* s = a + i * ld;
+      float* d = dst + i * L;
+      int64_t p = 0;
+      for (; p + 32 <= k; p += 32) {
+        const __m512 lo = _mm512_loadu_ps(s + p), hi = _mm512_loadu_ps(s + p + 16);
+        _mm512_store_ps(d + p, permute ? _mm512_permutex2var_ps(lo, even, hi) : lo);
+        _mm512_store_ps(d + p + 16, permute ? _mm512_permutex2var_ps(lo, odd, hi) : hi);
       }
-      d[q] = v;
+      for (; p < k; p++) {
+        const int64_t l = p & 31;
+        d[permute ? (p - l) + (l & 1) * 16 + (l >> 1) : p] = s[p];
+      }
     }
+    return;
+  }
+  for (int64_t p = 0; p < k; p++) {
+    const int64_t l = p & 31, q = permute ? (p - l) + (l & 1) * 16 + (l >> 1) : p;
+    const float* s = a + p * ld;
+    for (int64_t i = 0; i < m; i++) dst[i * L + q] = s[i];
   }
 }
 

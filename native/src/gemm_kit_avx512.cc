@@ -161,7 +161,7 @@ ST_AVX512 void gemv_n(const float* x, const void* w, int dtype, int64_t k, int64
 }
 
 int64_t dot_size(int64_t m, int64_t k) { return dot::rows(m) * dot::lda(k); }
-void dot_prep(const float* a, bool trans, int64_t lda, int64_t m, int64_t k, int dtype, float* dst) {
+ST_AVX512 void dot_prep(const float* a, bool trans, int64_t lda, int64_t m, int64_t k, int dtype, float* dst) {
   dot::prep(a, trans, lda, m, k, dtype, dst);
 }
 ST_AVX512 void dot_t(const float* ap, int64_t m, const void* b, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc) {
