@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Side-by-side model throughput: `steerling bench forward` vs the PyTorch CPU reference
+// (/work/shared/references/torch_llama_bench.py, same forward, weights widened to f32 as a CPU
+// PyTorch user runs it), interleaved in one run, best of ROUNDS each, 2 threads.
+// Run by hand after `npm install` (needs Debian's python3-torch):
+//
+//   node bench/compare-forward.mjs [MODEL_DIR] [TOKENS]
+//
+// MODEL_DIR defaults to models/local/smollm2-135m-random, made with the reference script
+// make_random_ckpt.py (a random-weight bf16 checkpoint shaped like SmolLM2-135M) when missing.
+// Bars (issue "Real checkpoints"): prefill and forward+backward ≥ 1.0× PyTorch; decode ≥ 0.8× the
+// bandwidth bound (read bandwidth / weight bytes); peak memory ≤ 1.3× (weights + KV cache).
+// Prints one JSON object on stdout.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const refs = process.env.REFERENCES ?? path.resolve(root, '../shared/references');
+const python = process.env.PYTHON ?? '/usr/bin/python3';
+const model = process.argv[2] ?? path.join(root, 'models/local/smollm2-135m-random');
+const tokens = Number(process.argv[3] ?? 256);
+const rounds = Number(process.env.ROUNDS ?? 2);
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+if (!existsSync(path.join(model, 'model.safetensors'))) {
+  process.stderr.write(`making ${model}\n`);
+  spawnSync(python, [path.join(refs, 'make_random_ckpt.py'), model, 'smollm2-135m'], { stdio: 'inherit' });
+}
+const best = { torch: {}, ours: {} };
+const keep = (o, r, keys, better) => keys.forEach((k) => (o[k] = o[k] === undefined ? r[k] : better(o[k], r[k])));
+for (let i = 0; i < rounds; i++) {
+  process.stderr.write(`round ${i + 1}/${rounds}: torch\n`);
+  const t = run(python, [path.join(refs, 'torch_llama_bench.py'), model, String(tokens)], { OMP_NUM_THREADS: '2' });
+  keep(best.torch, t, ['prefill_tok_s', 'train_tok_s', 'read_gb_s'], Math.max);
+  best.torch.weight_bytes = t.weight_bytes;
+  process.stderr.write(`round ${i + 1}/${rounds}: steerling\n`);
+  const o = run(process.execPath, ['bin/steerling.js', 'bench', 'forward', '--model', model, '--tokens', String(tokens), '--json'], { STEERLING_THREADS: '2' });
+  keep(best.ours, o, ['prefill_tok_s', 'decode_tok_s', 'train_tok_s'], Math.max);
+  keep(best.ours, o, ['peak_rss_bytes', 'inference_peak_rss_bytes', 'baseline_rss_bytes'], Math.min);
+  best.ours.weight_bytes = o.weight_bytes;
+  best.ours.kv_cache_bytes = o.kv_cache_bytes;
+}
+const bound = (best.torch.read_gb_s * 1e9) / best.torch.weight_bytes;
+const o = best.ours;
+console.log(JSON.stringify({
+  model,
+  tokens,
+  torch: best.torch,
+  steerling: o,
+  prefill_ratio: o.prefill_tok_s / best.torch.prefill_tok_s,
+  train_ratio: o.train_tok_s / best.torch.train_tok_s,
+  decode_bound_tok_s: bound,
+  decode_ratio_to_bound: o.decode_tok_s / bound,
+  inference_memory_ratio: o.inference_peak_rss_bytes !== undefined ? (o.inference_peak_rss_bytes - o.baseline_rss_bytes) / (o.weight_bytes + o.kv_cache_bytes) : null,
+}));
