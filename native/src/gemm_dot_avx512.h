@@ -1,6 +1,6 @@
 // The AVX-512 "dot" path for x·Wᵀ with few rows of x (m up to a few dozen): no packing of W at
 // all. Each output is a dot product of an x row and a W row, both contiguous along k; a tile of
-// MB x-rows × NB W-rows keeps MB·NB vector accumulators of partial sums, W rows are read from
+// MB x-rows × NB W-rows (4 × 6) keeps MB·NB vector accumulators of partial sums, W rows are read from
 // memory exactly once (they stay in L1 while every x row passes over them), and the partial sums
 // are reduced horizontally at the end. For short m this beats the packed path, whose cost of
 // packing W is amortised over only m rows.
@@ -25,7 +25,11 @@ namespace gemm {
 namespace {
 namespace dot {
 
-constexpr int MB = 6, NB = 4;   // tile: x rows × W rows, 24 zmm accumulators
+#ifndef ST_DOT_MB
+#define ST_DOT_MB 4
+#define ST_DOT_NB 6
+#endif
+constexpr int MB = ST_DOT_MB, NB = ST_DOT_NB;  // tile: x rows × W rows, 24 zmm accumulators
 constexpr int64_t kBlock = 32;  // x rows are padded to a multiple of this
 
 inline int64_t lda(int64_t k) { return (k + kBlock - 1) / kBlock * kBlock; }

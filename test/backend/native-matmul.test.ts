@@ -29,7 +29,7 @@ interface Shape {
 }
 
 // Sizes straddle the micro-tiles (6×8, 6×16, 14×32), the KC = 256 depth blocks, the AVX-512 dot
-// path's 6×4 tiles and 32-wide k blocks (transB with m ≤ 48), the single-thread cut-offs (2^20
+// path's 4×6 tiles and 32-wide k blocks (transB with m ≤ 48), the single-thread cut-offs (2^20
 // multiply-adds, 2^17 matrix–vector elements) and the matrix–vector special cases.
 const SHAPES: Shape[] = [
   { m: 1, n: 1, k: 1, why: 'scalar' },
