@@ -4,6 +4,8 @@ import { loadModel, stopIds } from '../models/load.js';
 import { generate } from '../generate/generate.js';
 import { intArg, numArg, collect } from './options.js';
 import { modelRef } from './model-ref.js';
+import { loadSteering, describeSteering } from './steer-flag.js';
+import { hooksFor } from '../intervene/apply.js';
 
 interface GenerateFlags {
   model?: string;
@@ -18,6 +20,8 @@ interface GenerateFlags {
   seed: number;
   stop?: string[];
   json?: boolean;
+  steer?: string[];
+  force?: boolean;
 }
 
 export function registerGenerate(program: Command): void {
@@ -36,11 +40,15 @@ export function registerGenerate(program: Command): void {
     .option('--seed <s>', 'random seed', intArg('--seed'), 0)
     .option('--stop <text>', 'stop string (repeatable)', collect)
     .option('--json', 'print one JSON object instead of streaming text')
+    .option('--steer <artifact[:strength]>', 'steer with an artifact: A (its default strength), A:4 (absolute), A:x2 (2 × default); repeatable, they compose', collect)
+    .option('--force', 'use --steer artifacts even when they were fitted on another model')
     .action(async (f: GenerateFlags) => {
       const t0 = performance.now();
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer.json; steerling generate needs one`);
       const tok = m.tokenizer;
+      const steering = loadSteering(f.steer ?? [], m.model, f.force ?? false);
+      const hooks = steering.length ? hooksFor(steering.flatMap((s) => s.interventions), m.model.arch.layers) : null;
       const tLoad = performance.now();
       let promptIds: number[];
       if (f.chat) {
@@ -65,6 +73,7 @@ export function registerGenerate(program: Command): void {
         seed: f.seed,
         eosTokenIds: stopIds(m),
         stop: f.stop,
+        hooks,
         decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }),
         onToken: (_row, id) => {
           if (!firstTokenAt) firstTokenAt = performance.now();
@@ -87,6 +96,7 @@ export function registerGenerate(program: Command): void {
             decode_ms: decodeMs,
             decode_tok_s: r.tokens.length > 1 && decodeMs > 0 ? (r.tokens.length - 1) / (decodeMs / 1000) : null,
             total_ms: tEnd - t0,
+            ...(steering.length ? { steering: steering.map(describeSteering) } : {}),
           }),
         );
       } else {

@@ -3,6 +3,10 @@
 import { Command } from 'commander';
 import { registerBench } from './bench.js';
 import { registerGenerate } from './generate.js';
+import { registerTrain } from './train.js';
+import { registerDetect } from './detect.js';
+import { registerInspect } from './inspect.js';
+import { registerSweep } from './sweep.js';
 import { registerDemo } from './demo.js';
 import { registerOrganism } from './organism.js';
 
@@ -17,6 +21,10 @@ program
 
 registerDemo(program);
 registerGenerate(program);
+registerTrain(program);
+registerDetect(program);
+registerInspect(program);
+registerSweep(program);
 registerOrganism(program);
 registerBench(program);
 

@@ -6,7 +6,7 @@
 // Both become a list of examples: the text split into a prompt part and a completion part, and a
 // label. Pairs keep their pairing (PCA of differences needs it).
 
-import { readJsonl } from './jsonl.js';
+import { readJsonlLines } from './jsonl.js';
 
 export interface ConceptExample {
   prompt: string;
@@ -28,14 +28,16 @@ function str(rec: Record<string, unknown>, key: string, where: string, optional 
   return v;
 }
 
-export function parseConceptData(records: readonly unknown[], source: string): ConceptData {
+/** `lines[i]` is record i's line in the source file, for messages (default: i + 1). */
+export function parseConceptData(records: readonly unknown[], source: string, lines?: readonly number[]): ConceptData {
+  const at = (i: number) => `${source}:${lines?.[i] ?? i + 1}`;
   const first = records[0] as Record<string, unknown> | null;
-  if (!first || typeof first !== 'object') throw new Error(`${source}:1: expected a JSON object`);
+  if (!first || typeof first !== 'object') throw new Error(`${at(0)}: expected a JSON object`);
   const kind = 'positive' in first ? 'pairs' : 'text' in first ? 'labelled' : null;
-  if (!kind) throw new Error(`${source}:1: expected {"positive","negative"[,"prompt"]} pairs or {"text","label"} records`);
+  if (!kind) throw new Error(`${at(0)}: expected {"positive","negative"[,"prompt"]} pairs or {"text","label"} records`);
   const examples: ConceptExample[] = [];
   records.forEach((r, i) => {
-    const where = `${source}:${i + 1}`;
+    const where = at(i);
     if (!r || typeof r !== 'object' || Array.isArray(r)) throw new Error(`${where}: expected a JSON object`);
     const rec = r as Record<string, unknown>;
     if (kind === 'pairs') {
@@ -55,5 +57,6 @@ export function parseConceptData(records: readonly unknown[], source: string): C
 }
 
 export function loadConceptData(path: string): ConceptData {
-  return parseConceptData(readJsonl(path), path);
+  const { records, lines } = readJsonlLines(path);
+  return parseConceptData(records, path, lines);
 }

@@ -1,0 +1,68 @@
+// The `--steer` flag shared by generate, detect and sweep:
+//
+//   --steer A                 the artifact at its own default strength
+//   --steer A:4  / A:-2.5     an absolute strength (same units as the artifact's range)
+//   --steer A:x2 / A:x0.5     a multiple of the artifact's default strength
+//
+// Repeatable: several artifacts compose (applied in the order given), each with its own strength.
+import { existsSync } from 'node:fs';
+import { loadArtifact } from '../artifact/io.js';
+import { artifactInterventions } from '../artifact/apply.js';
+import type { Artifact } from '../artifact/artifact.js';
+import type { DecoderModel } from '../models/decoder.js';
+import type { Intervention } from '../intervene/interventions.js';
+
+export interface SteerSpec {
+  path: string;
+  /** Absolute strength, when given. */
+  strength?: number;
+  /** Multiple of the default strength, when given as xK. */
+  multiple?: number;
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+export function parseSteerSpec(spec: string): SteerSpec {
+  const i = spec.lastIndexOf(':');
+  if (i > 0) {
+    const tail = spec.slice(i + 1);
+    const path = spec.slice(0, i);
+    if (NUMBER.test(tail)) return { path, strength: Number(tail) };
+    if (/^x/i.test(tail) && NUMBER.test(tail.slice(1))) return { path, multiple: Number(tail.slice(1)) };
+    // A colon that is part of the path (no strength after it) is left alone when the file exists.
+    if (!existsSync(spec)) throw new Error(`--steer ${spec}: "${tail}" is not a strength; use ARTIFACT, ARTIFACT:STRENGTH (e.g. :4, :-2.5) or ARTIFACT:xK (K times the default)`);
+  }
+  return { path: spec };
+}
+
+export interface LoadedSteer {
+  spec: SteerSpec;
+  artifact: Artifact;
+  interventions: Intervention[];
+}
+
+/** Loads each artifact, checks it fits the model (unless force), and sets its strengths. */
+export function loadSteering(specs: readonly string[], model: DecoderModel, force = false): LoadedSteer[] {
+  return specs.map((raw) => {
+    const spec = parseSteerSpec(raw);
+    if (!existsSync(spec.path)) throw new Error(`--steer: artifact file ${spec.path} does not exist`);
+    const artifact = loadArtifact(spec.path);
+    const interventions = artifactInterventions(artifact, model, { force, ...(spec.strength !== undefined ? { strength: spec.strength } : {}) });
+    if (spec.multiple !== undefined) for (const iv of interventions) iv.strength *= spec.multiple;
+    return { spec, artifact, interventions };
+  });
+}
+
+/** One line per artifact for logs and --json: name, method, site and the strength in use. */
+export function describeSteering(s: LoadedSteer): { artifact: string; name: string; method: string; sites: string[]; strengths: number[]; default_strength: number; range: [number, number] } {
+  const first = s.artifact.meta.interventions[0]!;
+  return {
+    artifact: s.spec.path,
+    name: s.artifact.meta.name,
+    method: s.artifact.meta.method,
+    sites: [...new Set(s.interventions.map((iv) => iv.site))],
+    strengths: s.interventions.map((iv) => iv.strength),
+    default_strength: first.default_strength,
+    range: first.strength_range,
+  };
+}

@@ -1,0 +1,107 @@
+// `steerling train <method>`: fit a steering artifact from a JSONL data file and save it.
+//
+//   steerling train diffmean --model M --data dog.jsonl --site layers.2.resid_post --out dog.steer.safetensors
+import type { Command } from 'commander';
+import { basename } from 'node:path';
+import { loadModel } from '../models/load.js';
+import { parseSite } from '../models/hooks.js';
+import { loadConceptData } from '../data/concept-data.js';
+import { METHODS, method as methodByName } from '../methods/index.js';
+import type { Reduce } from '../methods/collect.js';
+import { parsePositions } from '../intervene/positions.js';
+import { saveArtifact } from '../artifact/io.js';
+import type { Artifact } from '../artifact/artifact.js';
+import { intArg } from './options.js';
+import { modelRef } from './model-ref.js';
+import { progress } from './progress.js';
+
+export const ARTIFACT_SUFFIX = '.steer.safetensors';
+
+interface TrainFlags {
+  model?: string;
+  data: string;
+  site: string;
+  out: string;
+  positions: string;
+  reduce: string;
+  chat?: boolean;
+  name?: string;
+  seed?: number;
+  json?: boolean;
+}
+
+/** The output path with the artifact suffix (added when missing; other extensions are refused). */
+export function artifactPath(out: string): string {
+  if (out.endsWith(ARTIFACT_SUFFIX)) return out;
+  if (out.endsWith('.safetensors')) throw new Error(`--out ${out}: steering artifacts are named NAME${ARTIFACT_SUFFIX}`);
+  return out + ARTIFACT_SUFFIX;
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
+
+export function trainSummary(art: Artifact, path: string): string {
+  const m = art.meta;
+  const lines = [`saved ${path}`, `  method     ${m.method} (${m.training.examples} examples${m.training.steps ? `, ${m.training.steps} steps` : ''})`];
+  const sites = [...new Set(m.interventions.map((iv) => iv.site))];
+  const iv = m.interventions[0]!;
+  lines.push(`  site       ${sites.join(', ')}   positions ${JSON.stringify(iv.positions)}${m.interventions.length > 1 ? `   (${m.interventions.length} interventions)` : ''}`);
+  lines.push(`  strength   default ${fmt(iv.default_strength)}, range [${fmt(iv.strength_range[0])}, ${fmt(iv.strength_range[1])}]`);
+  const s = m.stats ?? {};
+  const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
+  if (num('mu_pos') !== undefined && num('mu_neg') !== undefined) lines.push(`  classes    μ+ ${fmt(num('mu_pos')!)}  μ− ${fmt(num('mu_neg')!)}  (projections onto the direction)`);
+  if (num('separation') !== undefined) lines.push(`  separation ${fmt(num('separation')!)}  (|μ+ − μ−| over the pooled std; above ~2 the classes barely overlap)`);
+  if (m.training.final_loss !== null) lines.push(`  final loss ${fmt(m.training.final_loss)}`);
+  return lines.join('\n');
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('learn a steering artifact from data')
+    .argument('<method>', `steering method: ${Object.keys(METHODS).join(' | ')}`)
+    .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
+    .requiredOption('-d, --data <file.jsonl>', 'JSONL of {"prompt"?, "positive", "negative"} pairs or {"text", "label"} records')
+    .requiredOption('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post')
+    .requiredOption('-o, --out <file>', `artifact to write (NAME${ARTIFACT_SUFFIX}; the suffix is added when missing)`)
+    .option('--positions <spec>', 'where the artifact steers: all | prompt | generated | last:K | i,j,...', 'all')
+    .option('--reduce <how>', 'summarise each example by the mean over its completion tokens or its last token: mean | last', 'mean')
+    .option('--chat', "render prompts as a user turn with the model's chat template")
+    .option('--name <name>', 'artifact name (default: the output file name)')
+    .option('--seed <s>', 'random seed (recorded; used by stochastic methods)', intArg('--seed'))
+    .option('--json', 'print the artifact metadata as one JSON object')
+    .action(async (methodName: string, f: TrainFlags, cmd: Command) => {
+      const quiet = Boolean(cmd.optsWithGlobals()['quiet']);
+      const m = methodByName(methodName);
+      if (f.reduce !== 'mean' && f.reduce !== 'last') throw new Error(`--reduce must be mean or last, got "${f.reduce}"`);
+      const positions = parsePositions(f.positions);
+      const out = artifactPath(f.out);
+      // Cheap checks first: a bad data file fails before the model loads.
+      const data = loadConceptData(f.data);
+      if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);
+      const loaded = await loadModel(modelRef(f.model));
+      if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling train needs one`);
+      parseSite(f.site, loaded.model.arch.layers);
+      const bar = progress({ quiet, unit: (phase) => (phase === 'activations' ? 'ex' : 'step') });
+      let art: Artifact;
+      try {
+        art = m.fit({
+          model: loaded.model,
+          tokenizer: loaded.tokenizer,
+          data,
+          site: f.site,
+          positions,
+          reduce: f.reduce as Reduce,
+          chat: f.chat ?? false,
+          ...(f.seed !== undefined ? { seed: f.seed } : {}),
+          name: f.name ?? basename(out).slice(0, -ARTIFACT_SUFFIX.length),
+          hubId: loaded.repoId,
+          onProgress: (done, total, phase) => bar.update(done, total, phase),
+        });
+      } finally {
+        bar.stop();
+      }
+      saveArtifact(out, art);
+      if (f.json) console.log(JSON.stringify({ path: out, ...art.meta }));
+      else console.log(trainSummary(art, out));
+    });
+}
