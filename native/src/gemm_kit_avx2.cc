@@ -1,5 +1,6 @@
 // The AVX2+FMA GEMM kit: a 6×16 micro-kernel (12 ymm accumulators, two B loads and six
-// broadcasts per k-step), F16C for half weights. Compiled with target attributes, so the rest of
+// broadcasts per k-step), F16C for half weights, 8×8 register transposes to pack x·Wᵀ panels and
+// the dot path (gemm_dot.h) for x·Wᵀ with up to 16 rows. Compiled with target attributes, so the rest of
 // the addon stays portable; the driver only picks this kit when the CPU reports AVX2 and FMA.
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -11,6 +12,7 @@
 #define ST_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define ST_KIT_TARGET ST_AVX2
 #include "gemm_simd.h"
+#include "gemm_dot.h"
 
 
 namespace st {
@@ -38,6 +40,11 @@ struct V256 {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   }
+  // 16 bf16 as 8 lanes: the even elements (low halves shifted up) and the odd ones (high halves).
+  using Raw = __m256i;
+  static ST_INLINE Raw rawload(const uint16_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  static ST_INLINE T even(Raw r) { return _mm256_castsi256_ps(_mm256_slli_epi32(r, 16)); }
+  static ST_INLINE T odd(Raw r) { return _mm256_castsi256_ps(_mm256_and_si256(r, _mm256_set1_epi32(int(0xffff0000u)))); }
   // Eight consecutive B elements at index i, widened to f32 (bf16: the bits shifted up by 16).
   template <int DT>
   static ST_INLINE T loadw(const void* b, int64_t i) {
@@ -49,6 +56,9 @@ struct V256 {
 };
 
 constexpr int MR = 6, NR = 16;
+#ifndef ST_AVX2_DOTM
+#define ST_AVX2_DOTM 16
+#endif
 
 ST_AVX2 void ukr(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, bool acc) {
   simd::ukr<V256, MR, NR / 8>(kc, ap, bp, c, ldc, acc);
@@ -115,10 +125,21 @@ ST_AVX2 void gemv_n(const float* x, const void* w, int dtype, int64_t k, int64_t
   simd::gemv_n<V256>(x, w, dtype, k, n, j0, j1, y);
 }
 
+// The dot path (gemm_dot.h): 2 x-rows × 6 W-rows, 12 of the 16 ymm registers as accumulators.
+constexpr int DOT_MB = 2, DOT_NB = 6;
+int64_t dot_size(int64_t m, int64_t k) { return dot::rows<V256, DOT_MB>(m) * dot::lda<V256>(k); }
+ST_AVX2 void dot_prep(const float* a, bool trans, int64_t lda, int64_t m, int64_t k, int dtype, float* dst) {
+  dot::prep<V256, DOT_MB>(a, trans, lda, m, k, dtype, dst);
+}
+ST_AVX2 void dot_t(const float* ap, int64_t m, const void* b, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc) {
+  dot::run_any<V256, DOT_MB, DOT_NB>(ap, m, b, dtype, k, j0, j1, c, ldc);
+}
+
 }  // namespace
 
 const Kit& kit_avx2() {
-  static const Kit kit{"avx2", MR, NR, 120, 256, 2048, ukr, pack_a, pack_b, gemv_t, gemv_n, 0, nullptr, nullptr, nullptr};
+  static const Kit kit{"avx2", MR, NR, 120, 256, 2048, ukr, pack_a, pack_b, gemv_t, gemv_n,
+                        ST_AVX2_DOTM, dot_size, dot_prep, dot_t};
   return kit;
 }
 

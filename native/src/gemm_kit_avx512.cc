@@ -1,6 +1,7 @@
-// The AVX-512 GEMM kit: a register-blocked micro-kernel on zmm accumulators, AVX-512 packing with
-// in-register transposes for the x·Wᵀ layout, and bf16/f16 widening in registers. Compiled with
-// target attributes; the driver picks it only when the CPU reports AVX-512F.
+// The AVX-512 GEMM kit: a 14×32 register-blocked micro-kernel (28 zmm accumulators), packing with
+// 16×16 in-register transposes for the x·Wᵀ layout, bf16/f16 widened in registers, and the dot
+// path (gemm_dot.h) for x·Wᵀ with few rows. Compiled with target attributes; the driver picks it
+// only when the CPU reports AVX-512F.
 #if defined(__x86_64__) || defined(__i386__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 false positives inside avx512fintrin.h
 #include <immintrin.h>
@@ -14,7 +15,7 @@
 #define ST_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")))
 #define ST_KIT_TARGET ST_AVX512
 #include "gemm_simd.h"
-#include "gemm_dot_avx512.h"
+#include "gemm_dot.h"
 
 
 namespace st {
@@ -37,6 +38,11 @@ struct V512 {
   static ST_INLINE T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static ST_INLINE T add(T a, T b) { return _mm512_add_ps(a, b); }
   static ST_INLINE float hsum(T v) { return _mm512_reduce_add_ps(v); }
+  // 32 bf16 as 16 lanes: the even elements (low halves shifted up) and the odd ones (high halves).
+  using Raw = __m512i;
+  static ST_INLINE Raw rawload(const uint16_t* p) { return _mm512_loadu_si512(p); }
+  static ST_INLINE T even(Raw r) { return _mm512_castsi512_ps(_mm512_slli_epi32(r, 16)); }
+  static ST_INLINE T odd(Raw r) { return _mm512_castsi512_ps(_mm512_and_si512(r, _mm512_set1_epi32(int(0xffff0000u)))); }
   template <int DT>
   static ST_INLINE T loadw(const void* b, int64_t i) {
     if (DT == F32) return _mm512_loadu_ps(static_cast<const float*>(b) + i);
@@ -160,14 +166,14 @@ ST_AVX512 void gemv_n(const float* x, const void* w, int dtype, int64_t k, int64
   simd::gemv_n<V512>(x, w, dtype, k, n, j0, j1, y);
 }
 
-int64_t dot_size(int64_t m, int64_t k) { return dot::rows(m) * dot::lda(k); }
+// The dot path (gemm_dot.h): 4 x-rows × 6 W-rows, 24 zmm accumulators.
+constexpr int DOT_MB = 4, DOT_NB = 6;
+int64_t dot_size(int64_t m, int64_t k) { return dot::rows<V512, DOT_MB>(m) * dot::lda<V512>(k); }
 ST_AVX512 void dot_prep(const float* a, bool trans, int64_t lda, int64_t m, int64_t k, int dtype, float* dst) {
-  dot::prep(a, trans, lda, m, k, dtype, dst);
+  dot::prep<V512, DOT_MB>(a, trans, lda, m, k, dtype, dst);
 }
 ST_AVX512 void dot_t(const float* ap, int64_t m, const void* b, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc) {
-  if (dtype == F32) dot::run<F32>(ap, m, b, k, j0, j1, c, ldc);
-  else if (dtype == BF16) dot::run<BF16>(ap, m, b, k, j0, j1, c, ldc);
-  else dot::run<F16>(ap, m, b, k, j0, j1, c, ldc);
+  dot::run_any<V512, DOT_MB, DOT_NB>(ap, m, b, dtype, k, j0, j1, c, ldc);
 }
 
 int64_t env_or(const char* name, int64_t dflt) {

@@ -1,0 +1,175 @@
+// The "dot" path for x·Wᵀ with few rows of x (m up to a few dozen): no packing of W at all.
+// Each output is a dot product of an x row and a W row, both contiguous along k; a tile of MB
+// x-rows × NB W-rows keeps MB·NB vector accumulators of partial sums, W rows are read from
+// memory exactly once (they stay in L1 while every x row passes over them), and the partial sums
+// are reduced horizontally at the end. For short m this beats the packed path, whose cost of
+// packing W is amortised over only m rows.
+//
+// bf16 W is widened with one instruction per vector instead of two: 2·W bf16 values read as W
+// 32-bit lanes give the odd elements by masking off the low halves and the even elements by
+// shifting left 16. The x rows are stored with each 2·W-block reordered to match (W even, then W
+// odd elements), which dot products do not mind.
+//
+// Written once against the vector traits V of gemm_simd.h (plus V::Raw, rawload, even, odd for
+// bf16); the AVX2 and AVX-512 kits instantiate it with their own tile sizes.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "gemm_generic.h"
+
+namespace st {
+namespace gemm {
+namespace {
+namespace dot {
+
+// x rows are padded to a multiple of this many floats (one bf16 even/odd block).
+template <class V>
+constexpr int64_t block() { return 2 * V::W; }
+template <class V>
+int64_t lda(int64_t k) { return (k + block<V>() - 1) / block<V>() * block<V>(); }
+template <class V, int MB>
+int64_t rows(int64_t m) { return (m + MB - 1) / MB * MB; }
+
+// Copies A (m×k, either layout) into rows(m) rows of lda(k) floats, zero padded; for bf16 W each
+// block is reordered evens-then-odds.
+template <class V, int MB>
+ST_INLINE void prep(const float* a, bool trans, int64_t ld, int64_t m, int64_t k, int dtype, float* dst) {
+  constexpr int64_t B = block<V>(), H = V::W;
+  const int64_t L = lda<V>(k);
+  std::memset(dst, 0, sizeof(float) * size_t(rows<V, MB>(m) * L));
+  const bool permute = dtype == BF16;
+  if (!trans) {
+    for (int64_t i = 0; i < m; i++) {
+      const float* s = a + i * ld;
+      float* d = dst + i * L;
+      int64_t p = 0;
+      if (permute) {
+        for (; p + B <= k; p += B) {
+          for (int64_t l = 0; l < H; l++) {
+            d[p + l] = s[p + 2 * l];
+            d[p + H + l] = s[p + 2 * l + 1];
+          }
+        }
+      }
+      for (; p < k; p++) {
+        const int64_t l = p % B;
+        d[permute ? (p - l) + (l & 1) * H + (l >> 1) : p] = s[p];
+      }
+    }
+    return;
+  }
+  for (int64_t p = 0; p < k; p++) {
+    const int64_t l = p % B, q = permute ? (p - l) + (l & 1) * H + (l >> 1) : p;
+    const float* s = a + p * ld;
+    for (int64_t i = 0; i < m; i++) dst[i * L + q] = s[i];
+  }
+}
+
+// One block of k for the whole tile: x rows at a (stride L), W rows w[j] (element pointers).
+template <class V, int DT, int MB, int NB>
+ST_INLINE void step(const float* a, int64_t L, const void* const* w, typename V::T (&acc)[MB][NB]) {
+  using T = typename V::T;
+  T x[MB];
+  if (DT == BF16) {
+    typename V::Raw raw[NB];
+#pragma GCC unroll 8
+    for (int j = 0; j < NB; j++) raw[j] = V::rawload(static_cast<const uint16_t*>(w[j]));
+#pragma GCC unroll 8
+    for (int i = 0; i < MB; i++) x[i] = V::load(a + i * L);
+#pragma GCC unroll 8
+    for (int j = 0; j < NB; j++) {
+      const T v = V::even(raw[j]);
+#pragma GCC unroll 8
+      for (int i = 0; i < MB; i++) acc[i][j] = V::fma(x[i], v, acc[i][j]);
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < MB; i++) x[i] = V::load(a + i * L + V::W);
+#pragma GCC unroll 8
+    for (int j = 0; j < NB; j++) {
+      const T v = V::odd(raw[j]);
+#pragma GCC unroll 8
+      for (int i = 0; i < MB; i++) acc[i][j] = V::fma(x[i], v, acc[i][j]);
+    }
+  } else {
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) {
+#pragma GCC unroll 8
+      for (int i = 0; i < MB; i++) x[i] = V::load(a + i * L + h * V::W);
+#pragma GCC unroll 8
+      for (int j = 0; j < NB; j++) {
+        const T v = V::template loadw<DT>(w[j], h * V::W);
+#pragma GCC unroll 8
+        for (int i = 0; i < MB; i++) acc[i][j] = V::fma(x[i], v, acc[i][j]);
+      }
+    }
+  }
+}
+
+// out = x rows [0, MB) · W rows wrow[0..NB)ᵀ over k.
+template <class V, int DT, int MB, int NB>
+ST_INLINE void tile(const float* ap, int64_t L, const void* const* wrow, int64_t k, float out[MB][NB]) {
+  using T = typename V::T;
+  using E = typename std::conditional<DT == F32, float, uint16_t>::type;
+  constexpr int64_t B = block<V>();
+  T acc[MB][NB];
+#pragma GCC unroll 8
+  for (int i = 0; i < MB; i++)
+#pragma GCC unroll 8
+    for (int j = 0; j < NB; j++) acc[i][j] = V::zero();
+  const int64_t kmain = k / B * B;
+  const void* w[NB];
+  for (int64_t p = 0; p < kmain; p += B) {
+#pragma GCC unroll 8
+    for (int j = 0; j < NB; j++) w[j] = static_cast<const E*>(wrow[j]) + p;
+    step<V, DT, MB, NB>(ap + p, L, w, acc);
+  }
+  if (kmain < k) {
+    // The ragged end: copy each W row's tail into a zero-padded block (x is padded already).
+    alignas(64) E tail[NB][B];
+    std::memset(tail, 0, sizeof tail);
+    for (int j = 0; j < NB; j++) {
+      std::memcpy(tail[j], static_cast<const E*>(wrow[j]) + kmain, sizeof(E) * size_t(k - kmain));
+      w[j] = tail[j];
+    }
+    step<V, DT, MB, NB>(ap + kmain, L, w, acc);
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < MB; i++)
+#pragma GCC unroll 8
+    for (int j = 0; j < NB; j++) out[i][j] = V::hsum(acc[i][j]);
+}
+
+// C[0:m, j0:j1] (row stride ldc) = A · W[j0:j1]ᵀ with A prepared by prep(), W [n, k] of dtype DT.
+template <class V, int DT, int MB, int NB>
+ST_INLINE void run(const float* ap, int64_t m, const void* w, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc) {
+  const int64_t L = lda<V>(k);
+  const size_t esz = DT == F32 ? 4 : 2;
+  for (int64_t j = j0; j < j1; j += NB) {
+    const int64_t nb = std::min<int64_t>(NB, j1 - j);
+    const void* wrow[NB];
+    // Past the end, repeat the last row: always valid memory, and its results are dropped.
+    for (int q = 0; q < NB; q++) wrow[q] = static_cast<const char*>(w) + size_t(j + std::min<int64_t>(q, nb - 1)) * size_t(k) * esz;
+    for (int64_t i = 0; i < m; i += MB) {
+      float out[MB][NB];
+      tile<V, DT, MB, NB>(ap + i * L, L, wrow, k, out);
+      const int64_t mb = std::min<int64_t>(MB, m - i);
+      for (int64_t r = 0; r < mb; r++)
+        for (int64_t q = 0; q < nb; q++) c[(i + r) * ldc + j + q] = out[r][q];
+    }
+  }
+}
+
+template <class V, int MB, int NB>
+ST_INLINE void run_any(const float* ap, int64_t m, const void* w, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc) {
+  if (dtype == F32) run<V, F32, MB, NB>(ap, m, w, k, j0, j1, c, ldc);
+  else if (dtype == BF16) run<V, BF16, MB, NB>(ap, m, w, k, j0, j1, c, ldc);
+  else run<V, F16, MB, NB>(ap, m, w, k, j0, j1, c, ldc);
+}
+
+}  // namespace dot
+}  // namespace
+}  // namespace gemm
+}  // namespace st
