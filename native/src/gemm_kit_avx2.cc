@@ -1,7 +1,7 @@
 // The AVX2+FMA GEMM kit: a 6×16 micro-kernel (12 ymm accumulators, two B loads and six
 // broadcasts per k-step), F16C for half weights, 8×8 register transposes to pack x·Wᵀ panels and
-// the dot path (gemm_dot.h) for x·Wᵀ with up to 16 rows. Compiled with target attributes, so the rest of
-// the addon stays portable; the driver only picks this kit when the CPU reports AVX2 and FMA.
+// the dot path (gemm_dot.h) for x·Wᵀ with up to 16 rows. Compiled with target attributes, so the
+// rest of the addon stays portable; the driver only picks this kit when the CPU has AVX2 and FMA.
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 

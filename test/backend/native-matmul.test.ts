@@ -28,9 +28,10 @@ interface Shape {
   why: string;
 }
 
-// Sizes straddle the micro-tiles (6×8, 6×16, 14×32), the KC = 256 depth blocks, the AVX-512 dot
-// path's 4×6 tiles and 32-wide k blocks (transB with m ≤ 48), the single-thread cut-offs (2^20
-// multiply-adds, 2^17 matrix–vector elements) and the matrix–vector special cases.
+// Sizes straddle the micro-tiles (6×8, 6×16, 14×32), the KC = 256 depth blocks, the dot path's
+// tiles and k blocks (transB with m ≤ 16 on AVX2: 2×6, 16 wide; m ≤ 48 on AVX-512: 4×6, 32 wide),
+// the single-thread cut-offs (2^20 multiply-adds, 2^17 matrix–vector elements) and the
+// matrix–vector special cases.
 const SHAPES: Shape[] = [
   { m: 1, n: 1, k: 1, why: 'scalar' },
   { m: 1, n: 37, k: 19, why: '1×N (serial matrix–vector)' },
