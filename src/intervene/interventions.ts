@@ -80,17 +80,14 @@ function project(h: Tensor, v: Tensor): Tensor {
   return ops.sum(ops.mul(h, v), -1, true);
 }
 
-export class AddIntervention extends Intervention {
-  readonly kind = 'add';
+/** Interventions defined by one direction in the site's space (add, ablate, clamp, rotate). */
+abstract class DirectionIntervention extends Intervention {
   constructor(site: string, readonly direction: Tensor, opts?: InterventionOptions) {
     super(site, opts);
-    checkVector(direction, 'add: direction');
+    checkVector(direction, `${new.target.name}: direction`);
   }
   get width(): number {
     return this.direction.size;
-  }
-  protected edit(h: Tensor): Tensor {
-    return ops.add(h, ops.scale(flatVec(this.direction), this.strength));
   }
   parameters(): Tensor[] {
     return this.direction.requiresGrad ? [this.direction] : [];
@@ -100,49 +97,33 @@ export class AddIntervention extends Intervention {
   }
 }
 
-export class AblateIntervention extends Intervention {
+export class AddIntervention extends DirectionIntervention {
+  readonly kind = 'add';
+  protected edit(h: Tensor): Tensor {
+    return ops.add(h, ops.scale(flatVec(this.direction), this.strength));
+  }
+}
+
+export class AblateIntervention extends DirectionIntervention {
   readonly kind = 'ablate';
-  constructor(site: string, readonly direction: Tensor, opts?: InterventionOptions) {
-    super(site, opts);
-    checkVector(direction, 'ablate: direction');
-  }
-  get width(): number {
-    return this.direction.size;
-  }
   protected edit(h: Tensor): Tensor {
     const u = unit(flatVec(this.direction));
     return ops.sub(h, ops.mul(ops.scale(project(h, u), this.strength), u));
   }
-  parameters(): Tensor[] {
-    return this.direction.requiresGrad ? [this.direction] : [];
-  }
-  tensors(): Record<string, Tensor> {
-    return { direction: this.direction };
-  }
 }
 
-export class ClampIntervention extends Intervention {
+export class ClampIntervention extends DirectionIntervention {
   readonly kind = 'clamp';
   /** Target projection before the strength multiplier (e.g. the positive class mean). */
   value: number;
-  constructor(site: string, readonly direction: Tensor, value: number, opts?: InterventionOptions) {
-    super(site, opts);
-    checkVector(direction, 'clamp: direction');
+  constructor(site: string, direction: Tensor, value: number, opts?: InterventionOptions) {
+    super(site, direction, opts);
     this.value = value;
-  }
-  get width(): number {
-    return this.direction.size;
   }
   protected edit(h: Tensor): Tensor {
     const u = unit(flatVec(this.direction));
     const delta = ops.affine(project(h, u), -1, this.value * this.strength);
     return ops.add(h, ops.mul(delta, u));
-  }
-  parameters(): Tensor[] {
-    return this.direction.requiresGrad ? [this.direction] : [];
-  }
-  tensors(): Record<string, Tensor> {
-    return { direction: this.direction };
   }
 }
 
@@ -226,15 +207,8 @@ export class InterchangeIntervention extends Intervention {
   }
 }
 
-export class RotateIntervention extends Intervention {
+export class RotateIntervention extends DirectionIntervention {
   readonly kind = 'rotate';
-  constructor(site: string, readonly direction: Tensor, opts?: InterventionOptions) {
-    super(site, opts);
-    checkVector(direction, 'rotate: direction');
-  }
-  get width(): number {
-    return this.direction.size;
-  }
   protected edit(h: Tensor): Tensor {
     // h = c·u + p with p ⟂ u; turning by α toward u gives (c cosα + ‖p‖ sinα)·u + (cosα − c sinα/‖p‖)·p.
     const u = unit(flatVec(this.direction));
@@ -245,11 +219,5 @@ export class RotateIntervention extends Intervention {
     const along = ops.add(ops.scale(c, Math.cos(a)), ops.scale(pn, Math.sin(a)));
     const keep = ops.affine(ops.div(c, pn), -Math.sin(a), Math.cos(a));
     return ops.add(ops.mul(along, u), ops.mul(keep, p));
-  }
-  parameters(): Tensor[] {
-    return this.direction.requiresGrad ? [this.direction] : [];
-  }
-  tensors(): Record<string, Tensor> {
-    return { direction: this.direction };
   }
 }

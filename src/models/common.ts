@@ -1,6 +1,6 @@
 // Pieces shared by the architecture families: activation names, linear and norm lookups.
 import type { UnaryOp } from '../backend/kernels.js';
-import type { Linear, Norm } from './arch.js';
+import type { ArchConfig, Linear, Norm } from './arch.js';
 import type { WeightReader } from './weights.js';
 import type { ModelConfig } from '../io/config.js';
 import type { RopeInvFreqOptions } from '../tensor/ops/rope.js';
@@ -35,4 +35,32 @@ export function normOf(r: WeightReader, name: string, dim: number, bias: boolean
 /** The config's rope_scaling in the shape ropeInvFreq takes (null: none). */
 export function ropeScalingOf(c: ModelConfig): RopeInvFreqOptions['scaling'] {
   return (c.ropeScaling ?? null) as RopeInvFreqOptions['scaling'];
+}
+
+/** The fields every family reads the same way from a config; families override the rest. */
+export function baseArch(c: ModelConfig): ArchConfig {
+  return {
+    modelType: c.modelType,
+    hidden: c.hiddenSize,
+    layers: c.numLayers,
+    heads: c.numHeads,
+    kvHeads: c.numKvHeads,
+    headDim: c.headDim,
+    intermediate: c.intermediateSize,
+    vocab: c.vocabSize,
+    maxPositions: c.maxPositions,
+    norm: 'rms',
+    normEps: c.normEps,
+    normOffset: 0,
+    embedScale: 1,
+    act: activationOf(c.hiddenAct),
+    gatedMlp: true,
+    ropeInvFreq: () => null,
+    attnScale: 1 / Math.sqrt(c.headDim),
+    attnSoftcap: 0,
+    finalSoftcap: 0,
+    window: () => 0,
+    bosTokenId: c.bosTokenId ?? null,
+    eosTokenIds: c.eosTokenIds ?? [],
+  };
 }

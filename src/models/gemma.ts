@@ -7,7 +7,7 @@ import type { ModelConfig } from '../io/config.js';
 import { ropeInvFreq } from '../tensor/ops/rope.js';
 import type { ArchConfig, LayerWeights, ModelWeights } from './arch.js';
 import { WeightReader, type WeightSource } from './weights.js';
-import { activationOf, linearOf, normOf, ropeScalingOf } from './common.js';
+import { baseArch, linearOf, normOf, ropeScalingOf } from './common.js';
 
 function isSliding(c: ModelConfig, i: number): boolean {
   return c.layerTypes[i] === 'sliding_attention';
@@ -19,29 +19,15 @@ export function gemmaArch(c: ModelConfig): ArchConfig {
   const local = isGemma3 ? ropeInvFreq({ headDim: c.headDim, theta: c.ropeLocalBaseFreq ?? 10000, scaling: null }) : global;
   const window = c.slidingWindow ?? 0;
   return {
-    modelType: c.modelType,
-    hidden: c.hiddenSize,
-    layers: c.numLayers,
-    heads: c.numHeads,
-    kvHeads: c.numKvHeads,
-    headDim: c.headDim,
-    intermediate: c.intermediateSize,
-    vocab: c.vocabSize,
-    maxPositions: c.maxPositions,
-    norm: 'rms',
-    normEps: c.normEps,
+    ...baseArch(c),
     normOffset: 1,
     // HF casts √d to the hidden dtype; we compute in f32, so round it to f32 as HF does for f32 models.
     embedScale: Math.fround(c.embeddingScale),
-    act: activationOf(c.hiddenAct),
-    gatedMlp: true,
     ropeInvFreq: (i) => (isSliding(c, i) ? local : global),
     attnScale: 1 / Math.sqrt(c.queryPreAttnScalar ?? c.headDim),
     attnSoftcap: c.attnLogitSoftcapping ?? 0,
     finalSoftcap: c.finalLogitSoftcapping ?? 0,
     window: (i) => (window && isSliding(c, i) ? window : 0),
-    bosTokenId: c.bosTokenId ?? null,
-    eosTokenIds: c.eosTokenIds ?? [],
   };
 }
 

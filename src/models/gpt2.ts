@@ -7,33 +7,11 @@ import type { Tensor } from '../tensor/tensor.js';
 import * as ops from '../tensor/ops/index.js';
 import type { ArchConfig, LayerWeights, Linear, ModelWeights } from './arch.js';
 import { WeightReader, type WeightSource } from './weights.js';
-import { activationOf, normOf } from './common.js';
+import { baseArch, normOf } from './common.js';
 
 export function gpt2Arch(c: ModelConfig): ArchConfig {
-  return {
-    modelType: c.modelType,
-    hidden: c.hiddenSize,
-    layers: c.numLayers,
-    heads: c.numHeads,
-    kvHeads: c.numHeads,
-    headDim: c.headDim,
-    intermediate: c.intermediateSize,
-    vocab: c.vocabSize,
-    maxPositions: c.maxPositions,
-    norm: 'layer',
-    normEps: c.normEps,
-    normOffset: 0,
-    embedScale: 1,
-    act: activationOf(c.hiddenAct),
-    gatedMlp: false,
-    ropeInvFreq: () => null,
-    attnScale: 1 / Math.sqrt(c.headDim),
-    attnSoftcap: 0,
-    finalSoftcap: 0,
-    window: () => 0,
-    bosTokenId: c.bosTokenId ?? null,
-    eosTokenIds: c.eosTokenIds ?? [],
-  };
+  // GPT-2 has no grouped heads: config parsing sets kvHeads = heads.
+  return { ...baseArch(c), norm: 'layer', gatedMlp: false };
 }
 
 /** A Conv1D weight [in, out] as a Linear [out, in] (copy of the same dtype). */

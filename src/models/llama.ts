@@ -5,35 +5,12 @@ import type { ModelConfig } from '../io/config.js';
 import { ropeInvFreq } from '../tensor/ops/rope.js';
 import type { ArchConfig, LayerWeights, ModelWeights } from './arch.js';
 import { WeightReader, type WeightSource } from './weights.js';
-import { activationOf, linearOf, normOf, ropeScalingOf } from './common.js';
+import { baseArch, linearOf, normOf, ropeScalingOf } from './common.js';
 
 export function llamaArch(c: ModelConfig): ArchConfig {
   const inv = ropeInvFreq({ headDim: c.headDim, theta: c.ropeTheta ?? 10000, scaling: ropeScalingOf(c) });
   const window = (i: number) => (c.slidingWindow && c.layerTypes[i] === 'sliding_attention' ? c.slidingWindow : 0);
-  return {
-    modelType: c.modelType,
-    hidden: c.hiddenSize,
-    layers: c.numLayers,
-    heads: c.numHeads,
-    kvHeads: c.numKvHeads,
-    headDim: c.headDim,
-    intermediate: c.intermediateSize,
-    vocab: c.vocabSize,
-    maxPositions: c.maxPositions,
-    norm: 'rms',
-    normEps: c.normEps,
-    normOffset: 0,
-    embedScale: 1,
-    act: activationOf(c.hiddenAct),
-    gatedMlp: true,
-    ropeInvFreq: () => inv,
-    attnScale: 1 / Math.sqrt(c.headDim),
-    attnSoftcap: 0,
-    finalSoftcap: 0,
-    window,
-    bosTokenId: c.bosTokenId ?? null,
-    eosTokenIds: c.eosTokenIds ?? [],
-  };
+  return { ...baseArch(c), ropeInvFreq: () => inv, window };
 }
 
 export function llamaWeights(c: ModelConfig, src: WeightSource): ModelWeights {

@@ -21,31 +21,22 @@ function take<T extends Float32Array | Float64Array>(m: Map<number, T[]>, n: num
   return b;
 }
 
+function alloc<T extends Float32Array | Float64Array>(m: Map<number, T[]>, make: (n: number) => T, n: number, zero: boolean): T {
+  if (n < MIN_ELEMENTS) return make(n);
+  const b = take(m, n);
+  if (b && zero) b.fill(0);
+  const out = b ?? make(n);
+  refs.set(out.buffer, 0);
+  return out;
+}
+
 /** A zeroed Float32Array of n elements, recycled when one of that size is free. */
 export function allocF32(n: number, zero = true): Float32Array {
-  if (n < MIN_ELEMENTS) return new Float32Array(n);
-  const b = take(free, n);
-  if (b) {
-    if (zero) b.fill(0);
-    refs.set(b.buffer, 0);
-    return b;
-  }
-  const fresh = new Float32Array(n);
-  refs.set(fresh.buffer, 0);
-  return fresh;
+  return alloc(free, (k) => new Float32Array(k), n, zero);
 }
 
 export function allocF64(n: number, zero = true): Float64Array {
-  if (n < MIN_ELEMENTS) return new Float64Array(n);
-  const b = take(freeF64, n);
-  if (b) {
-    if (zero) b.fill(0);
-    refs.set(b.buffer, 0);
-    return b;
-  }
-  const fresh = new Float64Array(n);
-  refs.set(fresh.buffer, 0);
-  return fresh;
+  return alloc(freeF64, (k) => new Float64Array(k), n, zero);
 }
 
 /** Called when a tensor starts using a storage array. */
@@ -66,19 +57,15 @@ export function releaseStorage(data: ArrayBufferView): void {
   refs.delete(buf);
   if (captured.has(buf) || pooledBytes + buf.byteLength > MAX_POOLED_BYTES) return;
   // Recycle the whole buffer (views of it share the same allocation).
-  if (data instanceof Float32Array) {
-    const whole = new Float32Array(buf);
-    if (whole.length < MIN_ELEMENTS) return;
-    const list = free.get(whole.length) ?? [];
-    list.push(whole);
-    free.set(whole.length, list);
-  } else if (data instanceof Float64Array) {
-    const whole = new Float64Array(buf);
-    const list = freeF64.get(whole.length) ?? [];
-    list.push(whole);
-    freeF64.set(whole.length, list);
-  } else return;
-  pooledBytes += buf.byteLength;
+  if (data instanceof Float32Array) give(free, new Float32Array(buf));
+  else if (data instanceof Float64Array) give(freeF64, new Float64Array(buf));
+}
+
+function give<T extends Float32Array | Float64Array>(m: Map<number, T[]>, whole: T): void {
+  const list = m.get(whole.length) ?? [];
+  list.push(whole);
+  m.set(whole.length, list);
+  pooledBytes += whole.byteLength;
 }
 
 /** Marks a storage array as read by a recorded backward rule: it will not be recycled. */
