@@ -56,9 +56,8 @@ struct V256 {
 };
 
 constexpr int MR = 6, NR = 16;
-#ifndef ST_AVX2_DOTM
-#define ST_AVX2_DOTM 16
-#endif
+// Up to this many rows of A, x·Wᵀ takes the dot path instead of packing W (measured crossover).
+constexpr int64_t DOT_MAX_M = 16;
 
 ST_AVX2 void ukr(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, bool acc) {
   simd::ukr<V256, MR, NR / 8>(kc, ap, bp, c, ldc, acc);
@@ -139,7 +138,7 @@ ST_AVX2 void dot_t(const float* ap, int64_t m, const void* b, int dtype, int64_t
 
 const Kit& kit_avx2() {
   static const Kit kit{"avx2", MR, NR, 120, 256, 2048, ukr, pack_a, pack_b, gemv_t, gemv_n,
-                        ST_AVX2_DOTM, dot_size, dot_prep, dot_t};
+                        DOT_MAX_M, dot_size, dot_prep, dot_t};
   return kit;
 }
 

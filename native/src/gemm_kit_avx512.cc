@@ -7,7 +7,6 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
 #include "gemm.h"
@@ -52,19 +51,12 @@ struct V512 {
   }
 };
 
-#ifndef ST_AVX512_MR
-#define ST_AVX512_MR 14
-#define ST_AVX512_NV 2
-#endif
-constexpr int MR = ST_AVX512_MR, NR = 16 * ST_AVX512_NV;
-#ifndef ST_MC_DEF
-#define ST_MC_DEF 140
-#define ST_KC_DEF 256
-#define ST_NC_DEF 2048
-#endif
-#ifndef ST_DOTM_DEF
-#define ST_DOTM_DEF 48
-#endif
+// 14×32 tile: 28 zmm accumulators, two B loads and 14 broadcasts per k-step. Blocks: the B
+// micro-panel (KC×32 floats, 32 KiB) stays in L1, the A block (MC×KC, 140 KiB) in L2.
+constexpr int MR = 14, NR = 32;
+constexpr int64_t MC = 140, KC = 256, NC = 2048;
+// Up to this many rows of A, x·Wᵀ takes the dot path instead of packing W (measured crossover).
+constexpr int64_t DOT_MAX_M = 48;
 
 ST_AVX512 void ukr(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, bool acc) {
   simd::ukr<V512, MR, NR / 16>(kc, ap, bp, c, ldc, acc);
@@ -176,16 +168,10 @@ ST_AVX512 void dot_t(const float* ap, int64_t m, const void* b, int dtype, int64
   dot::run_any<V512, DOT_MB, DOT_NB>(ap, m, b, dtype, k, j0, j1, c, ldc);
 }
 
-int64_t env_or(const char* name, int64_t dflt) {
-  const char* s = std::getenv(name);
-  return s ? std::atoll(s) : dflt;
-}
-
 }  // namespace
 
 const Kit& kit_avx512() {
-  static const Kit kit{"avx512", MR, NR, env_or("ST_MC", ST_MC_DEF), env_or("ST_KC", ST_KC_DEF), env_or("ST_NC", ST_NC_DEF), ukr, pack_a, pack_b, gemv_t, gemv_n,
-                        env_or("ST_DOTM", ST_DOTM_DEF), dot_size, dot_prep, dot_t};
+  static const Kit kit{"avx512", MR, NR, MC, KC, NC, ukr, pack_a, pack_b, gemv_t, gemv_n, DOT_MAX_M, dot_size, dot_prep, dot_t};
   return kit;
 }
 
