@@ -11,6 +11,7 @@ import type { Reduce } from '../methods/collect.js';
 import { parsePositions } from '../intervene/positions.js';
 import { saveArtifact } from '../artifact/io.js';
 import type { Artifact } from '../artifact/artifact.js';
+import type { PositionSpec } from '../intervene/positions.js';
 import { intArg } from './options.js';
 import { modelRef } from './model-ref.js';
 import { progress } from './progress.js';
@@ -37,6 +38,12 @@ export function artifactPath(out: string): string {
   return out + ARTIFACT_SUFFIX;
 }
 
+/** Positions in the spelling --positions accepts. */
+export function positionsText(p: PositionSpec): string {
+  if (typeof p === 'string') return p;
+  return 'last' in p ? `last:${p.last}` : p.indices.join(',');
+}
+
 const fmt = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
 
 export function trainSummary(art: Artifact, path: string): string {
@@ -44,7 +51,8 @@ export function trainSummary(art: Artifact, path: string): string {
   const lines = [`saved ${path}`, `  method     ${m.method} (${m.training.examples} examples${m.training.steps ? `, ${m.training.steps} steps` : ''})`];
   const sites = [...new Set(m.interventions.map((iv) => iv.site))];
   const iv = m.interventions[0]!;
-  lines.push(`  site       ${sites.join(', ')}   positions ${JSON.stringify(iv.positions)}${m.interventions.length > 1 ? `   (${m.interventions.length} interventions)` : ''}`);
+  const positions = [...new Set(m.interventions.map((x) => positionsText(x.positions)))].join(' ');
+  lines.push(`  site       ${sites.join(', ')}   positions ${positions}${m.interventions.length > 1 ? `   (${m.interventions.length} interventions)` : ''}`);
   lines.push(`  strength   default ${fmt(iv.default_strength)}, range [${fmt(iv.strength_range[0])}, ${fmt(iv.strength_range[1])}]`);
   const s = m.stats ?? {};
   const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);

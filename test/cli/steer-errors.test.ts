@@ -1,11 +1,14 @@
 // Errors of the steering commands: each exits non-zero with one clear line (no stack trace) that
 // names the problem — a bad site, a missing or malformed data file, a wrong output name, an
-// artifact used on a model it was not fitted on, a file that is not an artifact.
+// artifact used on a model it was not fitted on, a file that is not an artifact. A few go through
+// the binary (exit code and the one-line contract); the rest run the command in-process.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { cli, json, oneLineError, perturbedStories, tempDir, STORIES, DOG_DATA } from './helpers.js';
+import { registerTrain } from '../../src/cli/train.js';
 
 let dir = '';
 let art = '';
@@ -16,25 +19,44 @@ before(async () => {
   json(await cli(['train', 'diffmean', '--model', STORIES, '--data', DOG_DATA, '--site', 'layers.1.resid_post', '--out', art, '--json']));
 });
 
-test('train: bad sites, data files and output names fail with one line naming the problem', async () => {
+test('train through the binary: a bad site and a bad JSONL line fail with one line naming the problem', async () => {
   const bad = join(dir, 'bad.jsonl');
   writeFileSync(bad, '{"positive": " dog", "negative": " cat"}\n{"positive": " dog", "negative": \n');
+  const train = (...a: string[]) => ['train', 'diffmean', '--model', STORIES, '--data', DOG_DATA, '--site', 'layers.1.resid_post', '--out', join(dir, 'x'), ...a];
+  const [site, line] = await Promise.all([cli(train('--site', 'layers.9.resid_post')), cli(train('--data', bad))]);
+  assert.match(oneLineError(site), /hook site "layers\.9\.resid_post": layer 9 does not exist \(the model has layers 0\.\.4\)/);
+  assert.match(oneLineError(line), /bad\.jsonl:2: not valid JSON/);
+});
+
+/** Runs one command in-process (no spawn) and returns the error it fails with. */
+async function failure(register: (p: Command) => void, args: string[]): Promise<string> {
+  const program = new Command().exitOverride().option('--quiet').option('--verbose');
+  register(program);
+  try {
+    await program.parseAsync(['node', 'steerling', ...args]);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error(`steerling ${args.join(' ')} did not fail`);
+}
+
+test('train validation: data files (with their line), output names, positions, reduce, method, site names', async () => {
   const shape = join(dir, 'shape.jsonl');
   writeFileSync(shape, '{"positive": " dog", "negative": " cat"}\n\n{"positive": 3, "negative": " cat"}\n');
+  const labelled = join(dir, 'labelled.jsonl');
+  writeFileSync(labelled, '{"text": "a dog", "label": 1}\n{"text": "a box", "label": 0}\n');
   const train = (...a: string[]) => ['train', 'diffmean', '--model', STORIES, '--data', DOG_DATA, '--site', 'layers.1.resid_post', '--out', join(dir, 'x'), ...a];
   const cases: [string[], RegExp][] = [
-    [train('--site', 'layers.9.resid_post'), /hook site "layers\.9\.resid_post": layer 9 does not exist \(the model has layers 0\.\.4\)/],
     [train('--site', 'layers.1.residual'), /unknown hook site "layers\.1\.residual"/],
     [train('--data', join(dir, 'missing.jsonl')), /missing\.jsonl: cannot read \(ENOENT\)/],
-    [train('--data', bad), /bad\.jsonl:2: not valid JSON/],
     [train('--data', shape), /shape\.jsonl:3: "positive" must be a string/],
     [train('--out', join(dir, 'x.safetensors')), /steering artifacts are named NAME\.steer\.safetensors/],
     [train('--positions', 'middle'), /invalid positions "middle"/],
     [train('--reduce', 'max'), /--reduce must be mean or last/],
-    [['train', 'magic', '--model', STORIES, '--data', DOG_DATA, '--site', 'layers.1.resid_post', '--out', join(dir, 'x')], /unknown method "magic" \(available: diffmean, pca, probe, actadd\)/],
+    [['train', 'magic', '--data', DOG_DATA, '--site', 'layers.1.resid_post', '--out', 'x'], /unknown method "magic" \(available: diffmean, pca, probe, actadd\)/],
+    [['train', 'actadd', '--model', STORIES, '--data', labelled, '--site', 'layers.1.resid_post', '--out', 'x'], /actadd needs contrastive pairs/],
   ];
-  const results = await Promise.all(cases.map(([args]) => cli(args)));
-  results.forEach((r, i) => assert.match(oneLineError(r), cases[i]![1]));
+  for (const [args, want] of cases) assert.match(await failure(registerTrain, args), want);
 });
 
 test('an artifact on a model it was not fitted on is refused (generate, detect, sweep) unless --force', async () => {
