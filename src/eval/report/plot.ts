@@ -1,9 +1,10 @@
 // Plots as SVG strings via vega-lite → vega, rendered headless (renderer 'none', no canvas).
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+// vega is imported on first use: it costs ~0.5 s, which every CLI start would otherwise pay.
+import type * as vl from 'vega-lite';
 
 export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
-  const compiled = vl.compile(spec).spec;
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const compiled = vegaLite.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
