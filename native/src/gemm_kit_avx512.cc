@@ -61,9 +61,6 @@ constexpr int64_t DOT_MAX_M = 48;
 ST_AVX512 void ukr(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, bool acc) {
   simd::ukr<V512, MR, NR / 16>(kc, ap, bp, c, ldc, acc);
 }
-ST_AVX512 void pack_a(const float* a, bool trans, int64_t lda, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
-  detail::pack_a<MR>(a, trans, lda, i0, rows, p0, kc, dst);
-}
 // In-register transpose of a 16×16 block: r[i] holds row i on entry, column i on exit.
 ST_AVX512 ST_INLINE void transpose16(__m512 r[16]) {
   __m512 t[16];
@@ -87,6 +84,33 @@ ST_AVX512 ST_INLINE void transpose16(__m512 r[16]) {
   for (int c = 0; c < 8; c++) {
     r[c] = _mm512_shuffle_f32x4(t[c], t[c + 8], 0x88);
     r[c + 8] = _mm512_shuffle_f32x4(t[c], t[c + 8], 0xdd);
+  }
+}
+
+// A micro-panels: each k-step stores MR consecutive row values. Row-major A (the usual case) is
+// read 16 columns at a time from each of the MR rows and turned around by a register transpose;
+// A stored [k, m] is already in that order and only needs (masked) row copies.
+ST_AVX512 void pack_a(const float* a, bool trans, int64_t lda, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* dst) {
+  static_assert(MR <= 16, "one transpose covers at most 16 rows");
+  const __mmask16 mr_mask = __mmask16((1u << MR) - 1);
+  for (int64_t r = 0; r < rows; r += MR) {
+    const int64_t mr = std::min<int64_t>(MR, rows - r);
+    const __mmask16 row_mask = __mmask16((1u << mr) - 1);
+    float* d = dst + r * kc;
+    if (trans) {
+      const float* s = a + p0 * lda + i0 + r;
+      for (int64_t p = 0; p < kc; p++) _mm512_mask_storeu_ps(d + p * MR, mr_mask, _mm512_maskz_loadu_ps(row_mask, s + p * lda));
+      continue;
+    }
+    const float* s = a + (i0 + r) * lda + p0;
+    for (int64_t p = 0; p < kc; p += 16) {
+      const int64_t kr = std::min<int64_t>(16, kc - p);
+      const __mmask16 km = kr == 16 ? __mmask16(0xffff) : __mmask16((1u << kr) - 1);
+      __m512 v[16];
+      for (int i = 0; i < 16; i++) v[i] = i < mr ? _mm512_maskz_loadu_ps(km, s + i * lda + p) : _mm512_setzero_ps();
+      transpose16(v);
+      for (int q = 0; q < kr; q++) _mm512_mask_storeu_ps(d + (p + q) * MR, mr_mask, v[q]);
+    }
   }
 }
 
