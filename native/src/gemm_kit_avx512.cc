@@ -52,9 +52,10 @@ struct V512 {
 };
 
 // 14×32 tile: 28 zmm accumulators, two B loads and 14 broadcasts per k-step. Blocks: the B
-// micro-panel (KC×32 floats, 32 KiB) stays in L1, the A block (MC×KC, 140 KiB) in L2.
+// micro-panel (KC×32 floats, 32 KiB) stays in L1, the A block (MC×KC, 140 KiB) and the packed B
+// panel (KC×NC, 1 MiB) in the 2 MiB L2.
 constexpr int MR = 14, NR = 32;
-constexpr int64_t MC = 140, KC = 256, NC = 2048;
+constexpr int64_t MC = 140, KC = 256, NC = 1024;
 // Up to this many rows of A, x·Wᵀ takes the dot path instead of packing W (measured crossover).
 constexpr int64_t DOT_MAX_M = 48;
 
