@@ -162,11 +162,14 @@ test('native matmul gives the same result with 1, 2 and 3 threads', { skip }, ()
   const rng = new Rng(5);
   const c = makeCase(rng, { m: 150, n: 200, k: 260, why: '' }, false, true, 'bf16');
   const v = makeCase(rng, { m: 1, n: 700, k: 300, why: '' }, false, true, 'f32');
+  // Wider than one NC column block (1024 on AVX-512), which only a single thread walks through.
+  const wide = makeCase(rng, { m: 50, n: 1100, k: 30, why: '' }, false, false, 'bf16');
   try {
     for (const t of [1, 2, 3]) {
       addon.setThreads(t);
       check(c, `${t} threads`);
       check(v, `${t} threads, matrix–vector`);
+      check(wide, `${t} threads, several column blocks`);
     }
   } finally {
     addon.setThreads(prev);
