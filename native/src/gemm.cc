@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "common.h"
 #include "cpu.h"
@@ -217,6 +218,24 @@ void gemm_serial(const Kit& K, const Problem& P) {
   run_block(K, P, 0, P.m, 0, P.n, nullptr, 0);
 }
 
+// Picks mt × nt ≈ tasks strips for an m×n output, at most max_mt row and max_nt column strips,
+// minimising the operand traffic nt·m + mt·n (each task re-reads its rows of packed A and packs
+// its own columns of B).
+std::pair<int64_t, int64_t> tile_grid(int64_t tasks, int64_t m, int64_t n, int64_t max_mt, int64_t max_nt) {
+  std::pair<int64_t, int64_t> best{1, std::min(tasks, max_nt)};
+  double best_cost = -1;
+  for (int64_t mt = 1; mt <= std::min(tasks, max_mt); mt++) {
+    const int64_t nt = std::min(ceil_div(tasks, mt), max_nt);
+    // Too few tasks to keep every thread busy counts as very expensive.
+    const double cost = double(nt) * double(m) + double(mt) * double(n) + (mt * nt < tasks / 2 ? 1e18 / double(mt * nt) : 0.0);
+    if (best_cost < 0 || cost < best_cost) {
+      best_cost = cost;
+      best = {mt, nt};
+    }
+  }
+  return best;
+}
+
 void gemm_parallel(const Kit& K, const Problem& P) {
   const int T = num_threads();
   Gemv g;
@@ -253,12 +272,12 @@ void gemm_parallel(const Kit& K, const Problem& P) {
       const int64_t kc = std::min(KC, P.k - pc);
       K.pack_a(P.a, P.ta, P.lda, s0 + ic, std::min(MC, ms - ic), pc, kc, pa + pc * mpad + ic * kc);
     });
-    // Task grid over C: column strips of at least 4 micro-panels, rows split only when the
-    // columns alone give too few tasks.
-    const int64_t want = 4 * int64_t(T);
+    // Task grid over C: mt row strips × nt column strips, about 4 tasks per thread (so a core
+    // slowed by other work takes fewer). Each task streams the packed A of its rows (from L3) and
+    // packs its own B columns, so the grid with the least traffic, nt·m + mt·n, wins.
     const int64_t npan = ceil_div(P.n, NR), mblk = ceil_div(ms, MR);
-    const int64_t nt = std::clamp<int64_t>(npan / 4, 1, want);
-    const int64_t mt = std::clamp<int64_t>(ceil_div(want, nt), 1, std::max<int64_t>(1, ms / 64));
+    const auto grid = tile_grid(4 * int64_t(T), ms, P.n, std::max<int64_t>(1, ms / 64), std::max<int64_t>(1, npan / 4));
+    const int64_t mt = grid.first, nt = grid.second;
     Problem Q = P;
     Q.m = ms;
     Q.a = nullptr;  // A comes packed
