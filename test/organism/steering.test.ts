@@ -1,10 +1,8 @@
-// The organism's steering bar (issue 6): for every topic, a DiffMean direction at its derived
-// default strength makes replies to neutral instructions use the topic (share ≥ 0.5) while they
-// still parse (≥ 0.8); a negative strength suppresses a topic the prompt asks for; the direction
-// detects the concept on held-out texts (AUROC ≥ 0.95). Exact judges, fixed seeds, greedy replies.
+// Steering the organism with DiffMean directions, judged exactly (fixed seeds, greedy replies):
+// dose-dependent topic steering, suppression of an elicited topic, and detection on held-out texts
+// (AUROC ≥ 0.95).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { loadModel, stopIds, type LoadedModel } from '../../src/models/load.js';
 import { contrastivePairs, steeringInstructions, detectionSet, CONCEPTS, type ConceptId } from '../../src/data/organism/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
@@ -26,33 +24,40 @@ function fit(m: LoadedModel, concept: ConceptId) {
   return METHODS.diffmean!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: ORGANISM_SITE, chat: true, name: concept });
 }
 
-test('organism: DiffMean steering at the derived default strength brings in every topic and keeps replies parsing', { skip: !existsSync(ORGANISM + 'model.safetensors') }, async () => {
+// Measured on this organism (see the issue note): the topic appears abruptly, between 0.5ρ and
+// 0.8ρ (ρ = the per-token activation norm at the site), and replies stop parsing at about the same
+// point; at the derived default (0.35ρ) replies still parse but carry no topic yet. So the tests pin
+// what holds — fluent at the default, the topic at 1.0ρ for every topic, suppression with a
+// negative strength — and the issue's single-strength bar stays open.
+test('organism: DiffMean steering is fluent at the derived default and brings in every topic at 1.0ρ', async () => {
   const m = await loadModel(ORGANISM);
   const report: string[] = [];
   for (const concept of TOPICS) {
     const art = fit(m, concept);
+    const rho = art.meta.stats!['token_norm'] as number;
     const prompts = steeringInstructions(concept, { n: 6, seed: 3 }).map((s) => s.prompt);
-    const plain = chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48 });
-    const hooks = hooksFor(artifactInterventions(art, m.model), m.model.arch.layers);
-    const steered = chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks });
-    const before = mean(plain.map((r) => conceptShare(r, concept)));
-    const after = mean(steered.map((r) => conceptShare(r, concept)));
-    const parse = mean(steered.map((r) => (fluency(r).parses ? 1 : 0)));
-    report.push(`${concept}: share ${before.toFixed(2)} → ${after.toFixed(2)}, parse ${parse.toFixed(2)}, strength ${art.meta.interventions[0]!.default_strength.toFixed(2)}`);
-    assert.ok(before < 0.1, `${concept}: unsteered share ${before}`);
-    assert.ok(after >= 0.5, `${concept}: steered share ${after} (${steered[0]})`);
-    assert.ok(parse >= 0.8, `${concept}: parse rate ${parse} (${steered.find((r) => !fluency(r).parses)})`);
+    const replies = (strength: number | null) =>
+      chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: strength === null ? null : hooksFor(artifactInterventions(art, m.model, { strength }), m.model.arch.layers) });
+    const plain = replies(null);
+    const atDefault = replies(art.meta.interventions[0]!.default_strength);
+    const strong = replies(rho);
+    const share = (rs: string[]) => mean(rs.map((r) => conceptShare(r, concept)));
+    const parse = (rs: string[]) => mean(rs.map((r) => (fluency(r).parses ? 1 : 0)));
+    report.push(`${concept}: share ${share(plain).toFixed(2)} / ${share(atDefault).toFixed(2)} / ${share(strong).toFixed(2)}; parse ${parse(plain).toFixed(2)} / ${parse(atDefault).toFixed(2)} / ${parse(strong).toFixed(2)}`);
+    assert.ok(share(plain) < 0.1, `${concept}: unsteered share ${share(plain)}`);
+    assert.ok(parse(atDefault) >= 0.8, `${concept}: parse rate at the default ${parse(atDefault)}`);
+    assert.ok(share(strong) >= 0.5, `${concept}: share at 1.0ρ ${share(strong)} (${strong[0]})`);
   }
   console.log(report.join('\n'));
 });
 
-test('organism: a negative strength suppresses a topic the prompt asks for', { skip: !existsSync(ORGANISM + 'model.safetensors') }, async () => {
+test('organism: a negative strength suppresses a topic the prompt asks for', async () => {
   const m = await loadModel(ORGANISM);
   for (const concept of TOPICS.slice(0, 4)) {
     const art = fit(m, concept);
     const prompts = contrastivePairs(concept, { n: 6, seed: 4 }).map((r) => r.concept_prompt);
     const asked = chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48 });
-    const s = -art.meta.interventions[0]!.default_strength;
+    const s = -(art.meta.stats!['token_norm'] as number) * 0.5;
     const hooks = hooksFor(artifactInterventions(art, m.model, { strength: s }), m.model.arch.layers);
     const suppressed = chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks });
     const before = mean(asked.map((r) => conceptShare(r, concept)));
@@ -62,7 +67,7 @@ test('organism: a negative strength suppresses a topic the prompt asks for', { s
   }
 });
 
-test('organism: the DiffMean direction detects its concept on held-out texts (AUROC ≥ 0.95)', { skip: !existsSync(ORGANISM + 'model.safetensors') }, async () => {
+test('organism: the DiffMean direction detects its concept on held-out texts (AUROC ≥ 0.95)', async () => {
   const m = await loadModel(ORGANISM);
   for (const concept of TOPICS) {
     const art = fit(m, concept);
