@@ -61,7 +61,7 @@ export function registerDemo(program: Command): void {
 
       // 2. Steer neutral instructions at three strengths and judge every reply.
       const prompts = steeringInstructions(concept, { n: f.n, seed: 5 }).map((s) => s.prompt);
-      const strengths = [0, 0.5, 1, 2].map((k) => k * iv.default_strength);
+      const strengths = [0, 1, 2, 3].map((k) => k * iv.default_strength);
       const results = strengths.map((s) => {
         const hooks = s === 0 ? null : hooksFor(artifactInterventions(art, m.model, { strength: s }), m.model.arch.layers);
         const replies = chatReplies(m.model, tok, prompts, { eosTokenIds: stopIds(m), hooks, maxTokens: 64 });
