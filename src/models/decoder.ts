@@ -11,6 +11,8 @@ import { Hooks, type HookContext } from './hooks.js';
 import { KVCache } from './kvcache.js';
 import type { ArchConfig, Linear, ModelWeights, Norm } from './arch.js';
 import { fmt } from '../tensor/shape.js';
+import { isRecording } from '../tensor/tape.js';
+import { tidy } from '../tensor/scope.js';
 
 export interface ForwardOptions {
   cache?: KVCache | null;
@@ -23,6 +25,17 @@ export interface ForwardOptions {
   lastOnly?: boolean;
   /** Stop after this many blocks and return the residual stream instead of logits (activation collection). */
   stopAfterLayer?: number;
+}
+
+interface BlockContext {
+  B: number;
+  T: number;
+  total: number;
+  offset: number;
+  positions: Tensor;
+  mask: Tensor | null;
+  cache: KVCache | null;
+  hook: (site: string, layer: number | null, h: Tensor) => Tensor;
 }
 
 function linear(x: Tensor, l: Linear): Tensor {
@@ -79,10 +92,32 @@ export class DecoderModel {
     if (a.embedScale !== 1) x = ops.scale(x, a.embedScale);
     if (w.posEmbed) x = ops.add(x, ops.embedding(w.posEmbed, positions));
     x = hook('embed', null, x);
+    const ctxFor: BlockContext = { B, T, total, offset, positions, mask, cache, hook };
 
     const nLayers = opts.stopAfterLayer ?? a.layers;
+    // Without a tape nothing needs a block's intermediates after the block: free them per block,
+    // so inference peaks at one block's working set instead of the whole forward's.
+    const perBlock = !isRecording();
     for (let i = 0; i < nLayers; i++) {
-      const L = w.layers[i]!;
+      const input = x;
+      x = perBlock ? tidy(() => this.block(i, input, ctxFor)) : this.block(i, input, ctxFor);
+    }
+    if (cache) cache.commit(T);
+    if (opts.stopAfterLayer !== undefined) return x;
+
+    if (opts.lastOnly && T > 1) x = ops.slice(x, 1, T - 1, T);
+    x = hook('final_norm', null, this.norm(x, w.finalNorm));
+    let logits = ops.linear(x, w.lmHead);
+    if (a.finalSoftcap > 0) logits = ops.scale(ops.tanh(ops.scale(logits, 1 / a.finalSoftcap)), a.finalSoftcap);
+    return logits;
+  }
+
+  private block(i: number, xIn: Tensor, c: BlockContext): Tensor {
+    const a = this.arch;
+    const { B, T, total, offset, positions, mask, cache, hook } = c;
+    let x = xIn;
+    {
+      const L = this.weights.layers[i]!;
       const p = `layers.${i}.`;
       x = hook(p + 'resid_pre', i, x);
       const h = this.norm(x, L.inputNorm);
@@ -124,14 +159,7 @@ export class DecoderModel {
       mlpOut = hook(p + 'mlp.out', i, mlpOut);
       x = hook(p + 'resid_post', i, ops.add(x, mlpOut));
     }
-    if (cache) cache.commit(T);
-    if (opts.stopAfterLayer !== undefined) return x;
-
-    if (opts.lastOnly && T > 1) x = ops.slice(x, 1, T - 1, T);
-    x = hook('final_norm', null, this.norm(x, w.finalNorm));
-    let logits = ops.linear(x, w.lmHead);
-    if (a.finalSoftcap > 0) logits = ops.scale(ops.tanh(ops.scale(logits, 1 / a.finalSoftcap)), a.finalSoftcap);
-    return logits;
+    return x;
   }
 
   private activate(x: Tensor): Tensor {

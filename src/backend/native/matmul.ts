@@ -4,6 +4,7 @@
 import type { Kernels, MatmulArgs } from '../kernels.js';
 import type { DType, FloatArray, Storage } from '../../tensor/dtype.js';
 import type { NativeAddon } from './kernels.js';
+import { allocF32 } from '../../tensor/pool.js';
 
 type NativeMatmul = (
   a: Float32Array, b: Float32Array | Uint16Array, out: Float32Array,
@@ -25,7 +26,7 @@ export function wrapMatmul(addon: NativeAddon): Partial<Kernels> {
     if (!(code === 0 ? b instanceof Float32Array : b instanceof Uint16Array)) {
       throw new Error(`matmul (native): B storage ${b.constructor.name} does not hold ${bDtype}`);
     }
-    const out = new Float32Array(batch * m * n);
+    const out = allocF32(batch * m * n);
     native(a, b as Float32Array | Uint16Array, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, code);
     return out;
   };
