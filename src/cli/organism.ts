@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import { trainOrganism, DEFAULT_TRAINING } from '../organism/train.js';
 import { intArg, numArg } from './options.js';
 import { modelRef } from './model-ref.js';
+import { progress } from './progress.js';
 import { loadModel, stopIds } from '../models/load.js';
 import { measureOrganism } from '../organism/card.js';
 import { cardJson, writeModelCard, readTrainingLog } from '../organism/model-card.js';
@@ -82,12 +83,9 @@ export function registerOrganismCard(org: Command, program: Command): void {
       const dir = modelRef(f.model);
       const m = await loadModel(dir);
       if (!m.tokenizer) throw new Error(`${dir} has no tokenizer`);
-      const quiet = Boolean(program.opts().quiet) || !process.stderr.isTTY;
-      const { figures } = measureOrganism(m.model, m.tokenizer, {
-        n: f.n, seed: f.seed, eosTokenIds: stopIds(m),
-        onProgress: (phase, d, t) => { if (!quiet) process.stderr.write(`\r${phase}: ${d}/${t}    `); },
-      });
-      if (!quiet) process.stderr.write('\n');
+      const bar = progress({ quiet: Boolean(program.opts().quiet), unit: 'replies' });
+      const { figures } = measureOrganism(m.model, m.tokenizer, { n: f.n, seed: f.seed, eosTokenIds: stopIds(m), onProgress: (phase, d, t) => bar.update(d, t, phase) });
+      bar.stop();
       const card = cardJson(figures, readTrainingLog(dir), { n: f.n, seed: f.seed });
       if (f.write) await writeModelCard(dir, card, readTrainingLog(dir));
       if (f.json) console.log(JSON.stringify(figures));
