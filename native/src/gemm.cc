@@ -11,8 +11,10 @@
 // slowed by other work takes fewer strips. Each strip packs its own B columns, so nothing is packed
 // twice. Batched products with small matrices run one matrix per task instead.
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "common.h"
@@ -265,13 +267,7 @@ void gemm_parallel(const Kit& K, const Problem& P) {
     const int64_t ms = std::min(ms_max, P.m - s0);
     const int64_t mpad = round_up(ms, MR);
     float* pa = tls_shared.get(mpad * P.k);
-    // Pack A in parallel: one task per (KC slice, MC row block).
-    const int64_t nkb = ceil_div(P.k, KC), nmb = ceil_div(ms, MC);
-    parallel_for(nkb * nmb, [&](int64_t t) {
-      const int64_t pc = (t / nmb) * KC, ic = (t % nmb) * MC;
-      const int64_t kc = std::min(KC, P.k - pc);
-      K.pack_a(P.a, P.ta, P.lda, s0 + ic, std::min(MC, ms - ic), pc, kc, pa + pc * mpad + ic * kc);
-    });
+    const int64_t nkb = ceil_div(P.k, KC), nmb = ceil_div(ms, MC), npack = nkb * nmb;
     // Task grid over C: mt row strips × nt column strips, about 4 tasks per thread (so a core
     // slowed by other work takes fewer). Each task streams the packed A of its rows (from L3) and
     // packs its own B columns, so the grid with the least traffic, nt·m + mt·n, wins.
@@ -282,7 +278,22 @@ void gemm_parallel(const Kit& K, const Problem& P) {
     Q.m = ms;
     Q.a = nullptr;  // A comes packed
     Q.c = P.c + s0 * P.n;
-    parallel_for(nt * mt, [&](int64_t t) {
+    // One pool job: the first npack tasks pack A (one per KC slice × MC row block), the rest
+    // compute. The pool hands tasks out in order, so by the time a compute task starts every
+    // packing task is running or done; it only waits for the last few to finish.
+    std::atomic<int64_t> packed{0};
+    parallel_for(npack + nt * mt, [&](int64_t task) {
+      if (task < npack) {
+        const int64_t pc = (task / nmb) * KC, ic = (task % nmb) * MC;
+        const int64_t kc = std::min(KC, P.k - pc);
+        K.pack_a(P.a, P.ta, P.lda, s0 + ic, std::min(MC, ms - ic), pc, kc, pa + pc * mpad + ic * kc);
+        packed.fetch_add(1, std::memory_order_release);
+        return;
+      }
+      for (int spins = 0; packed.load(std::memory_order_acquire) < npack; spins++) {
+        if (spins > 64) std::this_thread::yield();
+      }
+      const int64_t t = task - npack;
       const int64_t ti = t / nt, tj = t % nt;
       const int64_t i0 = std::min(ms, (ti * mblk / mt) * MR), i1 = std::min(ms, ((ti + 1) * mblk / mt) * MR);
       const int64_t j0 = std::min(P.n, (tj * npan / nt) * NR), j1 = std::min(P.n, ((tj + 1) * npan / nt) * NR);
