@@ -7,9 +7,9 @@
 // gemm_dot.h); small problems run on the calling thread only.
 //
 // Threading: big products pack A once into a buffer shared by all threads, then split C into a
-// grid of independent column (and, when n is small, row) strips, handed out dynamically so a core
-// slowed by other work takes fewer strips. Each strip packs its own B columns, so nothing is packed
-// twice. Batched products with small matrices run one matrix per task instead.
+// grid of independent row × column strips, handed out dynamically so a core slowed by other work
+// takes fewer. Each strip packs its own B columns. Small outputs with a long k are split over k
+// instead (partial products summed at the end); batches of small matrices run one per task.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -238,6 +238,40 @@ std::pair<int64_t, int64_t> tile_grid(int64_t tasks, int64_t m, int64_t n, int64
   return best;
 }
 
+// Small output, long k (a weight gradient xᵀ·g, say): the output grid alone cannot keep the
+// threads busy, so split k instead. Each task multiplies one KC-aligned slice of k into its own
+// m×n buffer; the buffers are then summed into C, rows spread over the threads.
+bool try_split_k(const Kit& K, const Problem& P, int T) {
+  const int64_t KC = K.kc;
+  const int64_t row_tasks = P.m / 64, col_tasks = ceil_div(P.n, K.nr) / 4;
+  if (std::max<int64_t>(1, row_tasks) * std::max<int64_t>(1, col_tasks) >= 2 * int64_t(T)) return false;
+  const int64_t splits = std::min<int64_t>(4 * int64_t(T), P.k / (2 * KC));
+  if (splits < 2 || P.m * P.n > (int64_t(1) << 20)) return false;
+  const int64_t per = ceil_div(ceil_div(P.k, splits), KC) * KC;  // k per split, KC-aligned
+  const int64_t ns = ceil_div(P.k, per), mn = P.m * P.n;
+  float* parts = tls_shared.get(size_t(ns * mn));
+  const size_t esz = P.bdt == F32 ? 4 : 2;
+  parallel_for(ns, [&](int64_t s) {
+    const int64_t k0 = s * per;
+    Problem Q = P;
+    Q.k = std::min(per, P.k - k0);
+    Q.a = P.a + (P.ta ? k0 * P.lda : k0);
+    Q.b = static_cast<const char*>(P.b) + size_t(P.tb ? k0 : k0 * P.ldb) * esz;
+    Q.c = parts + s * mn;
+    run_block(K, Q, 0, Q.m, 0, Q.n, nullptr, 0);
+  });
+  const int64_t rows = std::max<int64_t>(1, ceil_div(P.m, 4 * int64_t(T)));
+  parallel_for(ceil_div(P.m, rows), [&](int64_t t) {
+    const int64_t e0 = t * rows * P.n, e1 = std::min(P.m, (t + 1) * rows) * P.n;
+    for (int64_t e = e0; e < e1; e++) {
+      float v = parts[e];
+      for (int64_t s = 1; s < ns; s++) v += parts[s * mn + e];
+      P.c[e] = v;
+    }
+  });
+  return true;
+}
+
 void gemm_parallel(const Kit& K, const Problem& P) {
   const int T = num_threads();
   Gemv g;
@@ -261,6 +295,7 @@ void gemm_parallel(const Kit& K, const Problem& P) {
   const int64_t MR = K.mr, NR = K.nr;
   const int64_t MC = std::max<int64_t>(MR, K.mc / MR * MR);
   const int64_t KC = std::min<int64_t>(K.kc, P.k);
+  if (try_split_k(K, P, T)) return;
   // Rows per super-block: keeps the shared packed A near 16 MiB however large m·k is.
   const int64_t ms_max = std::max<int64_t>(MC, (int64_t(4) << 20) / P.k / MC * MC);
   for (int64_t s0 = 0; s0 < P.m; s0 += ms_max) {

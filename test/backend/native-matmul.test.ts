@@ -40,6 +40,7 @@ const SHAPES: Shape[] = [
   { m: 290, n: 1, k: 600, why: 'N×1 (parallel)' },
   { m: 17, n: 23, k: 1, why: 'K = 1' },
   { m: 3, n: 5, k: 3001, why: 'large K, small m and n' },
+  { m: 30, n: 40, k: 1100, why: 'small output, long k (parallel over k slices)' },
   { m: 2, n: 40, k: 70, why: 'two rows' },
   { m: 29, n: 45, k: 67, why: 'not a multiple of any tile' },
   { m: 100, n: 110, k: 100, why: 'parallel, partial tiles' },
