@@ -30,11 +30,22 @@ namespace {
 
 const Kit* g_forced = nullptr;  // set by gemmIsa() (tests and benchmarks); null = best available
 
+// The AVX-512 kit also uses the BW, VL and DQ extensions (masked 16-bit loads, among others),
+// which every AVX-512 CPU since Skylake-SP has but the first (Xeon Phi) ones lack.
+bool avx512_extensions() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+#else
+  return false;
+#endif
+}
+
 bool kit_supported(const std::string& name) {
   const auto& f = st::cpu();
   if (name == "generic") return true;
   if (name == "avx2") return f.avx2 && f.fma && f.f16c;
-  if (name == "avx512") return f.avx512f && f.fma && f.f16c;
+  if (name == "avx512") return f.avx512f && f.fma && f.f16c && avx512_extensions();
   return false;
 }
 
