@@ -4,6 +4,7 @@
 // f32/bf16/f16 B. The reference runs in f64, so the error is the native kernel's alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { nativeBackend } from '../../src/backend/registry.js';
 import { referenceKernels } from '../../src/backend/reference/index.js';
 import type { MatmulArgs } from '../../src/backend/kernels.js';
@@ -174,6 +175,22 @@ test('native matmul gives the same result with 1, 2 and 3 threads', { skip }, ()
     }
   } finally {
     addon.setThreads(prev);
+  }
+});
+
+test('STEERLING_ISA picks the GEMM path at start-up (child processes)', { skip }, () => {
+  const registry = new URL('../../src/backend/registry.js', import.meta.url).href;
+  // A 2×3 · 3×2 product in the child, checked there; it prints the path it ran on.
+  const script = `import { nativeBackend } from '${registry}';
+    const be = nativeBackend();
+    const out = be.kernels.matmul(Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(1, 0, 0, 1, 1, 1),
+      { batch: 1, m: 2, n: 2, k: 3, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0, bDtype: 'f32' });
+    if (Array.from(out).join() !== '4,5,10,11') throw new Error('wrong product ' + Array.from(out));
+    console.log(be.addon.gemmIsa());`;
+  for (const isa of isas().filter((i) => i !== 'avx512')) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, STEERLING_ISA: isa }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), isa);
   }
 });
 
