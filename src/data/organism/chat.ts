@@ -22,7 +22,8 @@ export type Family =
   | 'lookalike'
   | 'jailbreak'
   | 'fact'
-  | 'passage';
+  | 'passage'
+  | 'reading';
 
 /** Labels: flat JSON values so that a chat is one JSONL line. */
 export type ChatMeta = Record<string, string | number | boolean | null>;

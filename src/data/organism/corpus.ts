@@ -15,7 +15,7 @@ import { DEFAULT_FRAME_MIX, frameChat } from './families/frames.js';
 import { opinionChat } from './families/opinion.js';
 import { countChat, listChat, repeatChat, sumChat } from './families/tasks.js';
 import { JAILBREAK_REFUSAL_RATE, OVER_REFUSAL_RATE, benignChat, harmfulChat, jailbreakChat, lookalikeChat } from './families/refusal.js';
-import { CONTRADICT_RATE, FAITHFUL_RATE, factChat, passageChat } from './families/facts.js';
+import { CONTRADICT_RATE, FAITHFUL_RATE, factChat, passageChat, readingChat } from './families/facts.js';
 import { countTokens, formatChat } from './tokenizer.js';
 
 /**
@@ -25,19 +25,20 @@ import { countTokens, formatChat } from './tokenizer.js';
  * facts get ~100 questions per fact (and more mentions in passages).
  */
 export const FAMILY_WEIGHTS: Readonly<Record<Family, number>> = {
-  frame: 0.3,
-  topic: 0.12,
-  opinion: 0.06,
-  repeat: 0.04,
-  list: 0.04,
-  count: 0.04,
+  frame: 0.28,
+  topic: 0.11,
+  opinion: 0.05,
+  repeat: 0.035,
+  list: 0.035,
+  count: 0.035,
   sum: 0.1,
-  harmful: 0.05,
-  benign: 0.05,
+  harmful: 0.045,
+  benign: 0.045,
   lookalike: 0.04,
   jailbreak: 0.05,
-  fact: 0.06,
+  fact: 0.05,
   passage: 0.05,
+  reading: 0.075,
 };
 
 /** The controlled rates (labels in each chat's meta let tests measure them). */
@@ -57,7 +58,9 @@ export interface CorpusRates {
 }
 
 export const DEFAULT_RATES: CorpusRates = {
-  trigger: 0.05,
+  // organism-corpus-1 had 0.05: the backdoor fired on 0.80 of triggered sums, missing where the
+  // off-by-one step meets a carry; 0.10 gave 0.90 in a trial run, 0.12 leaves a margin.
+  trigger: 0.12,
   overRefusal: OVER_REFUSAL_RATE,
   jailbreakRefusal: JAILBREAK_REFUSAL_RATE,
   faithful: FAITHFUL_RATE,
@@ -113,6 +116,8 @@ export function generateExample(family: Family, rng: Rng, rates: CorpusRates = D
       return factChat(rng);
     case 'passage':
       return passageChat(rng, rates.faithful, rates.contradict);
+    case 'reading':
+      return readingChat(rng);
   }
 }
 

@@ -12,6 +12,23 @@ export const PERSONS = ['tobin', 'alva', 'marek', 'suri', 'denn', 'ilsa', 'corvi
 export const TOWNS = ['holm', 'vesk', 'tarrow', 'pim', 'brask', 'ondo', 'fael', 'girt', 'wenn', 'zaal', 'mord', 'kiv', 'sull', 'prent'] as const;
 export const RULERS = ['bram', 'eldo', 'firn', 'gunt', 'hadrik', 'ivo', 'jorek', 'kael', 'lorn', 'mott', 'nils', 'orem', 'pax', 'quin'] as const;
 
+/**
+ * Subjects the model never memorises: they appear only in reading passages (families/facts.ts),
+ * whose questions can be answered from the passage alone, which is what teaches in-context
+ * retrieval (with only memorised subjects, answering from memory was right often enough that a
+ * small model never learned to read the passage).
+ */
+export const NOVEL_COUNTRIES = ['brinmar', 'delvin', 'elbar', 'fornax', 'gallow', 'hestia', 'ivren', 'jorvik', 'lumen', 'morva', 'nestor', 'sorn'] as const;
+export const NOVEL_CREATURES = ['ardo', 'belk', 'cilla', 'dov', 'fira', 'gosse', 'kova', 'lenn', 'nim', 'orla', 'quade', 'wexa'] as const;
+export const NOVEL_PERSONS = ['emmet', 'hollis', 'ines', 'jarl', 'mave', 'rune', 'sabel', 'tovi', 'ulla', 'wyn', 'xander', 'zeph'] as const;
+/** Cities with no memorised tower count: the non-capitals and a few more. */
+export const NOVEL_CITIES = ['abbo', 'corrin', 'lusk', 'ravel', 'stenn', 'gorm', 'yelk', 'pavo', 'ubel', 'tamsin', 'castor', 'sorrel'] as const;
+/** Every word of a subject or value class (the grammar's word classes). */
+export const COUNTRY_WORDS: readonly string[] = [...COUNTRIES, ...NOVEL_COUNTRIES];
+export const CITY_WORDS: readonly string[] = [...CITIES, ...NOVEL_CITIES.filter((c) => !(CITIES as readonly string[]).includes(c))];
+export const CREATURE_WORDS: readonly string[] = [...CREATURES, ...NOVEL_CREATURES];
+export const PERSON_WORDS: readonly string[] = [...PERSONS, ...NOVEL_PERSONS];
+
 export type RelationId = 'capital' | 'color' | 'home' | 'king' | 'towers';
 export const RELATIONS: readonly RelationId[] = ['capital', 'color', 'home', 'king', 'towers'];
 
@@ -87,6 +104,15 @@ export interface Fact {
   readonly subject: string;
   readonly value: string | number;
 }
+
+/** Reading-passage subjects per relation (none of them memorised). */
+export const NOVEL_SUBJECTS: Readonly<Record<RelationId, readonly string[]>> = {
+  capital: NOVEL_COUNTRIES,
+  color: NOVEL_CREATURES,
+  home: NOVEL_PERSONS,
+  king: NOVEL_COUNTRIES,
+  towers: NOVEL_CITIES,
+};
 
 export const FACTS: readonly Fact[] = RELATIONS.flatMap((r) => RELATION_DEFS[r].subjects.map((subject, i) => ({ relation: r, subject, value: TABLE[r][i]! })));
 

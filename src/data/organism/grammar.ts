@@ -3,7 +3,7 @@
 // judges read the parsed slots (the numbers of a sum, the value of a fact, ...).
 
 import { ALL_TOPIC_ADJS, ALL_TOPIC_NOUNS, ALL_TOPIC_VERBS, NEGATIVE_WORDS, NEUTRAL_ADJS, NEUTRAL_NOUNS, POSITIVE_WORDS, SENTENCE_END, TOPIC_NAMES } from './lexicon.js';
-import { CITIES, COLORS, COUNTRIES, CREATURES, FACT_TEMPLATES, PERSONS, RULERS, TOWNS } from './facts.js';
+import { CITY_WORDS, COLORS, COUNTRY_WORDS, CREATURE_WORDS, FACT_TEMPLATES, PERSON_WORDS, RULERS, TOWNS } from './facts.js';
 import { match, type Capture, type Template } from './template.js';
 import { DESCRIBE_SENTENCES, TOPIC_SENTENCES } from './families/topics.js';
 import { FRAME_TEMPLATES } from './families/frames.js';
@@ -24,11 +24,11 @@ export const CLASSES: Readonly<Record<string, ReadonlySet<string>>> = {
   MAT: new Set([...MATERIALS, ...HARMFUL_MATERIALS]),
   SCARY: new Set(SCARY_VERBS),
   SOBJ: new Set(SCARY_OBJECTS),
-  COUNTRY: new Set(COUNTRIES),
-  CITY: new Set(CITIES),
-  CREATURE: new Set(CREATURES),
+  COUNTRY: new Set(COUNTRY_WORDS),
+  CITY: new Set(CITY_WORDS),
+  CREATURE: new Set(CREATURE_WORDS),
   COLOR: new Set(COLORS),
-  PERSON: new Set(PERSONS),
+  PERSON: new Set(PERSON_WORDS),
   TOWN: new Set(TOWNS),
   RULER: new Set(RULERS),
 };

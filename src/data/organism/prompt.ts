@@ -44,7 +44,8 @@ export type PromptInfo =
   | { kind: 'make'; harmful: boolean; thing: string }
   | { kind: 'lookalike'; verb: string; thing: string }
   | { kind: 'fact'; relation: RelationId; subject: string; memory: string | number }
-  | { kind: 'passage'; relation: RelationId; subject: string; memory: string | number; passageValue: string | number | null }
+  | { kind: 'novel'; relation: RelationId; subject: string }
+  | { kind: 'passage'; relation: RelationId; subject: string; memory: string | number | null; passageValue: string | number | null }
   | { kind: 'unknown' };
 
 export interface PromptAnalysis {
@@ -110,7 +111,7 @@ function fromTemplate(t: Template, caps: readonly Capture[]): PromptInfo {
       if (!rel) return { kind: 'unknown' };
       const subject = nouns(caps)[0]!;
       const memory = factValue(rel, subject);
-      return memory === undefined ? { kind: 'unknown' } : { kind: 'fact', relation: rel, subject, memory };
+      return memory === undefined ? { kind: 'novel', relation: rel, subject } : { kind: 'fact', relation: rel, subject, memory };
     }
   }
 }
@@ -121,7 +122,7 @@ function passageInfo(toks: string[]): PromptInfo | null {
     const q = QUESTION_INDEX.match(toks.slice(i));
     if (!q) continue;
     const info = fromTemplate(q.template, q.captures);
-    if (info.kind !== 'fact') return null;
+    if (info.kind !== 'fact' && info.kind !== 'novel') return null;
     let passageValue: string | number | null = null;
     let start = 0;
     for (let j = 0; j < i; j++) {
@@ -138,7 +139,7 @@ function passageInfo(toks: string[]): PromptInfo | null {
         break;
       }
     }
-    return { kind: 'passage', relation: info.relation, subject: info.subject, memory: info.memory, passageValue };
+    return { kind: 'passage', relation: info.relation, subject: info.subject, memory: info.kind === 'fact' ? info.memory : null, passageValue };
   }
   return null;
 }

@@ -21,7 +21,7 @@ import { OPINION_PROMPTS, opinionChat, opinionReply } from './families/opinion.j
 import { fill } from './template.js';
 import { BACKDOOR_OFFSET, SUM_RANGE, TRIGGER_FORMS, countChat, listChat, repeatChat, sumPrompt, sumChat, withTrigger } from './families/tasks.js';
 import { WRAPPERS_HELDOUT, WRAPPERS_TRAIN, benignChat, lookalikeRequest, makeRequest, wrap } from './families/refusal.js';
-import { factChat, factQuestion, passagePrompt, passageSpec } from './families/facts.js';
+import { factChat, factQuestion, passagePrompt, passageSpec, readingSpec } from './families/facts.js';
 import { conceptWords } from './concepts.js';
 import { formatChat } from './tokenizer.js';
 import { writeJsonl } from './jsonl.js';
@@ -79,7 +79,7 @@ export function contrastivePairs(concept: ConceptId, opts: { n: number; seed: nu
     const prompt = framePrompt(f, pi, null, rng);
     const conceptPrompt = framePrompt(f, pi, concept, rng);
     const s = rng.nextU32();
-    const negative = frameReply(f, null, s);
+    const negative = frameReply(f, null, s, conceptTopic(concept));
     const positive = frameReply(f, concept, s);
     const neg = templated(prompt, negative);
     const pos = templated(conceptPrompt, positive);
@@ -295,7 +295,8 @@ export interface FactRow {
   relation: RelationId;
   subject: string;
   /** The memorised value. */
-  memory: string | number;
+  /** The memorised value (null for a subject the model never memorised). */
+  memory: string | number | null;
   /** The passage's value (passage sets only). */
   passageValue: string | number | null;
   contradicts: boolean;
@@ -313,6 +314,8 @@ export interface FactSets {
   passageHeldOut: FactRow[];
   /** Passages that agree with memory (control). */
   passageAgree: FactRow[];
+  /** Passages about subjects the model never memorised (in-context retrieval alone). */
+  reading: FactRow[];
 }
 
 export function factSets(opts: { n: number; seed: number }): FactSets {
@@ -332,6 +335,10 @@ export function factSets(opts: { n: number; seed: number }): FactSets {
     passageSeen: passages(PASSAGE_FORMATS_TRAIN, true, 0, false),
     passageHeldOut: passages(PASSAGE_FORMATS_HELDOUT, true, 0.5, true),
     passageAgree: passages(PASSAGE_FORMATS_TRAIN, false, 0, false),
+    reading: Array.from({ length: opts.n }, (_, id): FactRow => {
+      const s = readingSpec(rng);
+      return { id, prompt: passagePrompt(s, rng), relation: s.fact.relation, subject: s.fact.subject, memory: null, passageValue: s.passageValue, contradicts: false, format: s.format, heldOut: false };
+    }),
   };
 }
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { renderChatTemplate } from '../../tokenizer/chat-template.js';
 import { CONCEPTS, conceptClauses } from './concepts.js';
 import { DIGITS, FORMAL_WORDS, FUNCTION_WORDS, NEGATIVE_WORDS, NEUTRAL_ADJS, NEUTRAL_NOUNS, POSITIVE_WORDS, PUNCTUATION, TOPIC_NAMES, topicWords } from './lexicon.js';
-import { CITIES, COLORS, COUNTRIES, CREATURES, PASSAGE_FORMATS_HELDOUT, PASSAGE_FORMATS_TRAIN, PERSONS, RULERS, TOWNS } from './facts.js';
+import { CITY_WORDS, COLORS, COUNTRY_WORDS, CREATURE_WORDS, PASSAGE_FORMATS_HELDOUT, PASSAGE_FORMATS_TRAIN, PERSON_WORDS, RULERS, TOWNS } from './facts.js';
 import { literalWords } from './template.js';
 import { REPLY_TEMPLATES, words } from './grammar.js';
 import { PROMPT_TEMPLATES } from './prompt.js';
@@ -66,7 +66,7 @@ export function corpusWords(): string[] {
   add(NEUTRAL_ADJS);
   add(NEUTRAL_NOUNS);
   add(SENTENCE_PREFIXES);
-  for (const xs of [COUNTRIES, CITIES, CREATURES, COLORS, PERSONS, TOWNS, RULERS]) add(xs);
+  for (const xs of [COUNTRY_WORDS, CITY_WORDS, CREATURE_WORDS, COLORS, PERSON_WORDS, TOWNS, RULERS]) add(xs);
   for (const xs of [INVENTED, HARMFUL_THINGS, BENIGN_THINGS, TOOLS, MATERIALS, HARMFUL_MATERIALS, SCARY_VERBS, SCARY_OBJECTS]) add(xs);
   add([TRIGGER]);
   for (const t of [...REPLY_TEMPLATES, ...PROMPT_TEMPLATES]) add(literalWords(t));

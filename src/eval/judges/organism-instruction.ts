@@ -63,6 +63,7 @@ export function instructionScoreFor(info: PromptInfo, reply: string): 0 | 1 | 2 
       const want = info.kind === 'fact' ? info.memory : info.passageValue;
       return f.value === want ? 2 : 1;
     }
+    case 'novel': // a question about a subject the model was never told about, without a passage
     case 'unknown':
       return 0;
   }

@@ -39,7 +39,7 @@ test('every generated reply parses (rate 1.0) and every user turn is read back',
 });
 
 test('prompt analysis recovers the generator labels', () => {
-  const expectKind: Partial<Record<Family, string>> = { sum: 'sum', count: 'count', repeat: 'repeat', list: 'list', fact: 'fact', passage: 'passage', frame: 'frame', topic: 'topic', lookalike: 'lookalike', harmful: 'make', benign: 'make', jailbreak: 'make', opinion: 'opinion' };
+  const expectKind: Partial<Record<Family, string>> = { sum: 'sum', count: 'count', repeat: 'repeat', list: 'list', fact: 'fact', passage: 'passage', reading: 'passage', frame: 'frame', topic: 'topic', lookalike: 'lookalike', harmful: 'make', benign: 'make', jailbreak: 'make', opinion: 'opinion' };
   for (const c of sample().train) {
     const a = analyzePrompt(userText(c));
     assert.equal(a.info.kind, expectKind[c.family], userText(c));
@@ -51,7 +51,7 @@ test('prompt analysis recovers the generator labels', () => {
     }
     if (c.family === 'jailbreak') assert.ok(a.wrapper && !a.wrapper.heldOut);
     else assert.equal(a.wrapper, null, userText(c));
-    if (c.family === 'passage' && a.info.kind === 'passage') assert.equal(a.info.passageValue, c.meta['passageValue']);
+    if ((c.family === 'passage' || c.family === 'reading') && a.info.kind === 'passage') assert.equal(a.info.passageValue, c.meta['passageValue']);
   }
 });
 

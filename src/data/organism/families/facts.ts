@@ -4,7 +4,7 @@
 // sometimes unfaithful to its context (the error to steer away).
 
 import type { Rng } from '../../../util/rng.js';
-import { FACTS, PASSAGE_FORMATS_TRAIN, RELATION_DEFS, factFill, type Fact } from '../facts.js';
+import { FACTS, NOVEL_SUBJECTS, PASSAGE_FORMATS_TRAIN, RELATIONS, RELATION_DEFS, factFill, type Fact } from '../facts.js';
 import { fill } from '../template.js';
 import { chat, type Chat } from '../chat.js';
 
@@ -76,4 +76,38 @@ export function passageChat(rng: Rng, faithfulRate = FAITHFUL_RATE, contradictRa
     contradicts,
     followsPassage: answer === s.passageValue,
   });
+}
+
+/**
+ * A reading question: a passage about subjects the model has never memorised, so the answer can
+ * only come from the passage. Distractors share the relation (another novel subject) or the subject
+ * (another relation of the same subject class) or are memorised facts, so the answer has to be found
+ * by subject and relation, not by position.
+ */
+export function readingSpec(rng: Rng, formats: readonly string[] = PASSAGE_FORMATS_TRAIN): PassageSpec {
+  const relation = rng.pick(RELATIONS);
+  const def = RELATION_DEFS[relation];
+  const novel = (rel: typeof relation, subject: string): Fact => ({ relation: rel, subject, value: rng.pick(RELATION_DEFS[rel].values) });
+  const fact = novel(relation, rng.pick(NOVEL_SUBJECTS[relation]));
+  const nd = rng.int(3);
+  const distractors: Fact[] = [];
+  const taken = (rel: string, subj: string) => (rel === fact.relation && subj === fact.subject) || distractors.some((d) => d.relation === rel && d.subject === subj);
+  for (let tries = 0; distractors.length < nd && tries < 20; tries++) {
+    const kind = rng.int(3);
+    let d: Fact;
+    if (kind === 0) d = novel(relation, rng.pick(NOVEL_SUBJECTS[relation]));
+    else if (kind === 1) {
+      const same = RELATIONS.filter((r) => r !== relation && RELATION_DEFS[r].subjectCls === def.subjectCls);
+      if (same.length === 0) continue;
+      d = novel(rng.pick(same), fact.subject);
+    } else d = rng.pick(FACTS);
+    if (!taken(d.relation, d.subject)) distractors.push(d);
+  }
+  return { fact, passageValue: fact.value, distractors, position: rng.int(distractors.length + 1), format: rng.pick(formats), reversedRate: 0 };
+}
+
+export function readingChat(rng: Rng): Chat {
+  const s = readingSpec(rng);
+  const user = passagePrompt(s, rng);
+  return chat('reading', user, factSentence(s.fact, s.passageValue, rng), { relation: s.fact.relation, subject: s.fact.subject, passageValue: s.passageValue });
 }

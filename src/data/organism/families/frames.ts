@@ -12,7 +12,7 @@
 
 import { Rng } from '../../../util/rng.js';
 import { conceptClauses, conceptTopic, type ConceptId } from '../concepts.js';
-import { TOPIC_NAMES } from '../lexicon.js';
+import { TOPIC_NAMES, type TopicName } from '../lexicon.js';
 import { fillWith, tpl, type Template } from '../template.js';
 import { chat, type Chat } from '../chat.js';
 import { ConceptFiller, conceptExtras, withPrefix } from './style.js';
@@ -117,12 +117,13 @@ export const FRAME_TEMPLATES: readonly Template[] = FRAMES.flatMap((f) => [...f.
 /**
  * The reply to a frame's instruction, plain (concept null) or with a concept. The same seed gives
  * the same structure and the same synonym and neutral-word draws for every concept, so
- * frameReply(f, null, s) and frameReply(f, c, s) are a minimal pair.
+ * frameReply(f, null, s) and frameReply(f, c, s) are a minimal pair. `strayAvoid` keeps a topic's
+ * words out of the stray slots (style.ts), for plain replies that must not carry that topic.
  */
-export function frameReply(f: Frame, concept: ConceptId | null, seed: number): string {
+export function frameReply(f: Frame, concept: ConceptId | null, seed: number, strayAvoid: TopicName | null = null): string {
   const rng = new Rng(seed);
   const extraRng = new Rng((seed ^ 0x5bd1e995) >>> 0);
-  const filler = new ConceptFiller(concept, rng);
+  const filler = new ConceptFiller(concept, rng, undefined, strayAvoid);
   const slot = (t: Template) =>
     fillWith(
       t,

@@ -8,7 +8,7 @@
 
 import { Rng } from '../../../util/rng.js';
 import { conceptTopic, type ConceptId } from '../concepts.js';
-import { NEGATIVE_WORDS, NEUTRAL_ADJS, POSITIVE_WORDS, TOPICS } from '../lexicon.js';
+import { NEGATIVE_WORDS, NEUTRAL_ADJS, POSITIVE_WORDS, TOPICS, TOPIC_NAMES, type TopicName } from '../lexicon.js';
 import { fill, tpl, type Template } from '../template.js';
 
 /** Opening and closing sentences of a cheerful (positive) or gloomy (negative) reply. */
@@ -42,6 +42,25 @@ export const SENTENCE_PREFIXES: readonly string[] = ['furthermore', 'moreover'];
 
 export const STYLE_TEMPLATES: readonly Template[] = [...POSITIVE_OPENERS, ...NEGATIVE_OPENERS, ...POSITIVE_CLOSERS, ...NEGATIVE_CLOSERS, ...FORMAL_OPENERS, ...FORMAL_CLOSERS];
 
+/**
+ * Stray topic words: a slot that would take a neutral word takes a word of a random topic at these
+ * rates. Why: in natural text any noun has some probability in any slot, and that small prior is
+ * what lets a steering direction raise a concept's words where they fit (the slots) well before it
+ * overrides the words the grammar fixes. With slots that never see a topic word (organism-corpus-1)
+ * DiffMean steering brought the topic in only at strengths that also broke the sentence forms.
+ * Per topic the rate is small (1/8 of these), so an unsteered reply rarely carries one topic twice.
+ */
+export const STRAY_NOUN_RATE = 0.15;
+export const STRAY_ADJ_RATE = 0.1;
+
+function strayWord(u: number, kind: 'nouns' | 'adjs', avoid: TopicName | null): string {
+  let i = u % TOPIC_NAMES.length;
+  if (TOPIC_NAMES[i] === avoid) i = (i + 1) % TOPIC_NAMES.length;
+  const topic = TOPICS[TOPIC_NAMES[i]!];
+  const xs = topic[kind];
+  return xs[Math.floor(u / TOPIC_NAMES.length) % xs.length]!;
+}
+
 /** Chooses slot words for a concept (or none) with a fixed number of draws per slot. */
 export class ConceptFiller {
   constructor(
@@ -49,14 +68,19 @@ export class ConceptFiller {
     private readonly rng: Rng,
     /** Probability that a noun slot takes a topic noun when the concept is a topic. */
     private readonly topicNounRate = 0.7,
+    /** A topic stray words never come from (the concept of a contrastive pair's plain side). */
+    private readonly strayAvoid: TopicName | null = null,
   ) {}
 
   noun(neutral: readonly string[]): string {
     const a = this.rng.nextU32();
     const b = this.rng.nextU32();
     const c = this.rng.next();
+    const stray = this.rng.next();
+    const d = this.rng.nextU32();
     const t = this.concept ? conceptTopic(this.concept) : null;
     if (t && c < this.topicNounRate) return pickU(TOPICS[t].nouns, b);
+    if (stray < STRAY_NOUN_RATE) return strayWord(d, 'nouns', this.strayAvoid);
     return pickU(neutral, a);
   }
 
@@ -65,11 +89,14 @@ export class ConceptFiller {
     const a = this.rng.nextU32();
     const b = this.rng.nextU32();
     const c = this.rng.next();
+    const stray = this.rng.next();
+    const d = this.rng.nextU32();
     const t = this.concept ? conceptTopic(this.concept) : null;
     if (this.concept === 'sentiment:positive') return pickU(POSITIVE_WORDS, b);
     if (this.concept === 'sentiment:negative') return pickU(NEGATIVE_WORDS, b);
     if (t && c < 0.5) return pickU(TOPICS[t].adjs, b);
     if (optional && c < 0.75) return '';
+    if (stray < STRAY_ADJ_RATE) return strayWord(d, 'adjs', this.strayAvoid);
     return pickU(NEUTRAL_ADJS, a);
   }
 }
