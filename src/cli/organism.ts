@@ -6,7 +6,7 @@ import { intArg, numArg } from './options.js';
 import { modelRef } from './model-ref.js';
 import { progress } from './progress.js';
 import { loadModel, stopIds } from '../models/load.js';
-import { measureOrganism } from '../organism/card.js';
+import { CARD_DEFAULT_N, measureOrganism } from '../organism/card.js';
 import { cardJson, writeModelCard, readTrainingLog } from '../organism/model-card.js';
 
 interface TrainFlags {
@@ -75,7 +75,7 @@ export function registerOrganismCard(org: Command, program: Command): void {
     .command('card')
     .description('recompute the organism\'s behaviour figures with the exact judges')
     .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
-    .option('--n <n>', 'examples per set', intArg('--n', 1), 100)
+    .option('--n <n>', 'examples per set', intArg('--n', 1), CARD_DEFAULT_N)
     .option('--seed <s>', 'seed of the evaluation sets', intArg('--seed'), 7)
     .option('--json', 'print the figures as one JSON object')
     .option('--write', 'write card.json, MODEL_CARD.md and loss.svg into the model folder')

@@ -18,6 +18,7 @@
 //   closed_book_accuracy   made-up facts recalled without a passage
 //   context_faithfulness   answers that follow a contradicting passage (training formats)
 //   context_faithfulness_heldout  the same with held-out passage formats
+//   reading_accuracy       answers read from a passage about never-memorised subjects (greedy; diagnostic)
 //   elicited_concept_share replies to concept-eliciting instructions that use the concept (score ≥ 1)
 
 import type { DecoderModel } from '../models/decoder.js';
@@ -25,6 +26,13 @@ import type { Tokenizer } from '../tokenizer/index.js';
 import { refusalSets, backdoorSets, factSets, contrastivePairs, CONCEPTS, type ConceptId } from '../data/organism/index.js';
 import { fluency, isRefusal, taskCorrect, backdoorFired, factCorrect, faithfulness, conceptScore } from '../eval/judges/index.js';
 import { chatReplies } from './replies.js';
+
+/**
+ * Examples per set. 400 because the bars sit close to the measured rates: at 100 a rate near 0.95
+ * moves by ±0.02–0.05 between evaluation seeds (measured: parse rate 0.90/0.96/0.95 for seeds
+ * 7/8/9), at 400 by about a quarter of that. About a minute on 2 cores.
+ */
+export const CARD_DEFAULT_N = 400;
 
 export interface CardOptions {
   /** Examples per set. */
@@ -42,7 +50,7 @@ function rate(xs: readonly (boolean | null)[]): number {
 }
 
 export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOptions): { figures: CardFigures; counts: Record<string, number> } {
-  const n = o.n ?? 100;
+  const n = o.n ?? CARD_DEFAULT_N;
   const seed = o.seed ?? 7;
   const greedy = (phase: string, prompts: string[]) => chatReplies(model, tok, prompts, { eosTokenIds: o.eosTokenIds, onProgress: (d, t) => o.onProgress?.(phase, d, t) });
   const sample = (phase: string, prompts: string[]) => chatReplies(model, tok, prompts, { eosTokenIds: o.eosTokenIds, temperature: 1, seed, onProgress: (d, t) => o.onProgress?.(phase, d, t) });
@@ -82,6 +90,8 @@ export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOpti
   };
   figures['context_faithfulness'] = faithful('passages', facts.passageSeen);
   figures['context_faithfulness_heldout'] = faithful('passages (held-out formats)', facts.passageHeldOut);
+  const reading = greedy('reading passages', facts.reading.map((r) => r.prompt));
+  figures['reading_accuracy'] = rate(reading.map((r, i) => faithfulness(facts.reading[i]!.prompt, r) === 'passage'));
 
   const el = sample('concept-eliciting', elicit.map((e) => e.prompt));
   figures['elicited_concept_share'] = rate(el.map((r, i) => conceptScore(r, elicit[i]!.concept) >= 1));
