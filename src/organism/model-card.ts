@@ -23,6 +23,12 @@ export function cardJson(figures: CardFigures, log: TrainingLog, measured: { n: 
   return { figures, bar, all_ok: Object.values(bar).every((b) => b.ok), training: { ...facts, final_loss: last?.loss ?? null, final_held_out_loss: held?.held_out ?? null }, measured_with: measured };
 }
 
+function tokensPerSecond(t: CardJson['training']): string {
+  const s = t.settings as { steps?: number; batch?: number; context?: number };
+  if (!s.steps || !s.batch || !s.context || !(t.seconds > 0)) return 'n/a';
+  return Math.round((s.steps * s.batch * s.context) / t.seconds).toLocaleString('en');
+}
+
 export async function writeModelCard(dir: string, card: CardJson, log: TrainingLog): Promise<void> {
   writeFileSync(join(dir, 'card.json'), JSON.stringify(card, null, 2) + '\n');
   const rows = log.steps.flatMap((s) => [{ step: s.step, loss: s.loss, split: 'train' }, ...(s.held_out !== undefined ? [{ step: s.step, loss: s.held_out, split: 'held-out' }] : [])]);
@@ -38,13 +44,15 @@ export async function writeModelCard(dir: string, card: CardJson, log: TrainingL
     '## How it was made',
     '',
     '```sh',
+    ...(t.history ?? []).map((h) => `${h.command}   # stage ended at step ${h.until_step}`),
     t.command,
     '```',
+    ...(t.history?.length ? ['', 'The run was resumed: the commands above, in order, reproduce the weights (the learning-rate schedule follows the last stage\'s step count from the step it resumed at).'] : []),
     '',
     `- corpus: ${t.corpus_version}, seed ${t.seed}; ${t.train_tokens.toLocaleString('en')} training tokens, ${t.held_out_tokens.toLocaleString('en')} held-out tokens`,
     `- model: ${t.params.toLocaleString('en')} parameters, ${JSON.stringify(t.settings['shape'])}`,
     `- training: ${JSON.stringify({ ...t.settings, shape: undefined })}`,
-    `- wall time: ${Math.round(t.seconds / 60)} min on this machine's 2 CPU cores`,
+    `- wall time: ${Math.round(t.seconds / 60)} min on this machine's 2 CPU cores, ${tokensPerSecond(t)} training tokens/s on average (the cores were shared with other jobs while it ran; the wall time scales with that rate)`,
     `- final training loss ${t.final_loss?.toFixed(3)}, held-out loss ${t.final_held_out_loss?.toFixed(3)} nats/token`,
     '',
     '![loss curve](loss.svg)',

@@ -39,6 +39,11 @@ export interface TrainingLog {
   corpus_version: string;
   seed: number;
   command: string;
+  /**
+   * The commands of earlier stages when the run was resumed (each with the step it ended at), in
+   * order; `command` is the last stage. Running them in order reproduces the weights.
+   */
+  history?: { command: string; until_step: number }[];
   settings: Record<string, unknown>;
   params: number;
   train_tokens: number;
@@ -125,6 +130,8 @@ export async function trainOrganism(o: OrganismTrainOptions): Promise<TrainingLo
     opt.loadState({ step: start, m: [...weights.keys()].map((k) => f.get(`__adam_m.${k}`).data as Float32Array), v: [...weights.keys()].map((k) => f.get(`__adam_v.${k}`).data as Float32Array) });
     const prev = JSON.parse(readFileSync(join(ckptDir, 'log.json'), 'utf8')) as TrainingLog;
     trainLog.steps = prev.steps.filter((s) => s.step < start);
+    trainLog.history = [...(prev.history ?? []), { command: prev.command, until_step: start }];
+    trainLog.command += ' --resume';
     prevSeconds = prev.seconds;
     log(`resuming at step ${start}`);
   }
