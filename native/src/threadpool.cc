@@ -1,6 +1,7 @@
 #include "threadpool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -11,6 +12,41 @@
 namespace st {
 namespace {
 
+// Waking a sleeping thread (futex + inter-processor interrupt) costs 5–50 µs on a VM, about what
+// a decode-sized matrix–vector product takes, and decode makes a few hundred pool calls per
+// token with only a little JS work between them. So each side spins briefly before sleeping:
+// a worker keeps polling for the next job for kSpinUs after finishing one, and the caller
+// polls for the workers to finish before blocking. Sleeping is still the fallback (an idle
+// process costs nothing), and the wake-ups are skipped when nobody sleeps.
+constexpr int64_t kSpinUs = 200;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Calls done() until it returns true or about `us` microseconds have passed; returns done().
+// After the first few microseconds it also yields the core on every check: when the machine is
+// oversubscribed, the thread being waited for may need this very core to make progress.
+template <class F>
+bool spin_until(F done, int64_t us) {
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  const auto polite = start + std::chrono::microseconds(10), until = start + std::chrono::microseconds(us);
+  bool yielding = false;
+  for (int i = 1;; i++) {
+    if (done()) return true;
+    if (yielding) std::this_thread::yield();
+    else cpu_relax();
+    if (yielding || (i & 31) == 0) {
+      const auto now = clock::now();
+      if (now > until) return done();
+      yielding = now > polite;
+    }
+  }
+}
+
 struct Pool {
   std::vector<std::thread> workers;
   std::mutex mu;
@@ -18,9 +54,14 @@ struct Pool {
   const std::function<void(int64_t)>* job = nullptr;
   int64_t n_tasks = 0;
   std::atomic<int64_t> next{0};
-  uint64_t generation = 0;
-  int active = 0;  // workers still running the current job
-  bool stop = false;
+  // Sequentially consistent, like the sleeper counts: a side that is about to sleep registers
+  // itself and then re-checks the condition, while the other side changes the condition and
+  // then looks for sleepers, so one of the two always sees the other (no lost wake-up).
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> active{0};          // workers still running the current job
+  std::atomic<int> sleeping_workers{0};
+  std::atomic<bool> caller_sleeping{false};
+  std::atomic<bool> stop{false};
   int size = 1;    // total threads including the caller
 
   void run_tasks() {
@@ -31,35 +72,56 @@ struct Pool {
     }
   }
 
-  void worker_loop() {
-    uint64_t seen = 0;
+  void worker_loop(uint64_t seen) {
     for (;;) {
-      {
+      auto ready = [&] { return stop.load() || generation.load() != seen; };
+      if (!spin_until(ready, kSpinUs)) {
         std::unique_lock<std::mutex> lk(mu);
-        cv_start.wait(lk, [&] { return stop || generation != seen; });
-        if (stop) return;
-        seen = generation;
+        sleeping_workers.fetch_add(1);
+        cv_start.wait(lk, ready);
+        sleeping_workers.fetch_sub(1);
       }
+      if (stop.load()) return;
+      seen = generation.load();
       run_tasks();
-      {
+      if (active.fetch_sub(1) == 1 && caller_sleeping.load()) {
         std::lock_guard<std::mutex> lk(mu);
-        if (--active == 0) cv_done.notify_one();
+        cv_done.notify_one();
       }
+    }
+  }
+
+  // Starts the current job on the workers, runs tasks here too, returns when all are done.
+  void run_job() {
+    active.store(static_cast<int>(workers.size()));
+    generation.fetch_add(1);  // publishes job, n_tasks and next to the workers
+    if (sleeping_workers.load() > 0) {
+      std::lock_guard<std::mutex> lk(mu);
+      cv_start.notify_all();
+    }
+    run_tasks();
+    auto finished = [&] { return active.load() == 0; };
+    if (!spin_until(finished, kSpinUs)) {
+      std::unique_lock<std::mutex> lk(mu);
+      caller_sleeping.store(true);
+      cv_done.wait(lk, finished);
+      caller_sleeping.store(false);
     }
   }
 
   void resize(int n) {
     if (n < 1) n = 1;
     shutdown();
-    stop = false;
+    stop.store(false);
     size = n;
-    for (int i = 0; i < n - 1; i++) workers.emplace_back([this] { worker_loop(); });
+    const uint64_t now = generation.load();  // jobs before this one are not the new workers' business
+    for (int i = 0; i < n - 1; i++) workers.emplace_back([this, now] { worker_loop(now); });
   }
 
   void shutdown() {
     {
       std::lock_guard<std::mutex> lk(mu);
-      stop = true;
+      stop.store(true);
     }
     cv_start.notify_all();
     for (auto& w : workers) w.join();
@@ -99,18 +161,10 @@ void parallel_for(int64_t n_tasks, const std::function<void(int64_t)>& fn) {
     for (int64_t t = 0; t < n_tasks; t++) fn(t);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lk(p.mu);
-    p.job = &fn;
-    p.n_tasks = n_tasks;
-    p.next.store(0);
-    p.active = static_cast<int>(p.workers.size());
-    p.generation++;
-  }
-  p.cv_start.notify_all();
-  p.run_tasks();
-  std::unique_lock<std::mutex> lk(p.mu);
-  p.cv_done.wait(lk, [&] { return p.active == 0; });
+  p.job = &fn;
+  p.n_tasks = n_tasks;
+  p.next.store(0);
+  p.run_job();
   p.job = nullptr;
 }
 

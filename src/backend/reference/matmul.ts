@@ -23,3 +23,7 @@ export const matmul: Kernels['matmul'] = (a, b, { batch, m, n, k, transA, transB
   }
   return out;
 };
+
+/** The specification of linearMany: one matmul with transposed B per weight. */
+export const linearMany: Kernels['linearMany'] = (x, ws, { m, k, ns, bDtypes }) =>
+  ws.map((w, i) => matmul(x, w, { batch: 1, m, n: ns[i]!, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, bDtype: bDtypes[i]! }));

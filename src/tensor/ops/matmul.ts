@@ -3,7 +3,7 @@
 // linear(x, W, bias) = x · Wᵀ + bias, the Hugging Face layout of weights ([out, in]).
 import { kernel } from '../../backend/registry.js';
 import { Tensor } from '../tensor.js';
-import { record } from '../tape.js';
+import { needsGrad, record } from '../tape.js';
 import { fmt, shapesEqual, sizeOf } from '../shape.js';
 import { computeType, floats, wrap, assertTensor } from './util.js';
 import { add, sumTo } from './elementwise.js';
@@ -83,4 +83,34 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (!bias) return y;
   if (bias.rank !== 1 || bias.shape[0] !== weight.shape[0]) throw new Error(`linear: bias ${fmt(bias.shape)} does not match ${weight.shape[0]} outputs`);
   return add(y, bias.dtype === 'bf16' || bias.dtype === 'f16' ? bias.toFloat(computeType(x)) : bias);
+}
+
+/**
+ * linear(x, weights[i], biases[i]) for several weights at once: the q/k/v (or gate/up)
+ * projections of one input. Without gradients to record it is one kernel call, which the native
+ * backend runs as one threaded job; with them, plain linear() per weight (same values either way).
+ */
+export function linearMany(x: Tensor, weights: readonly Tensor[], biases: readonly (Tensor | null)[] = []): Tensor[] {
+  assertTensor(x, 'linearMany: x');
+  const bs = weights.map((_, i) => biases[i] ?? null);
+  const ct = computeType(x, ...weights);
+  if (needsGrad([x, ...weights]) || ct === 'f64' || weights.length < 2) return weights.map((w, i) => linear(x, w, bs[i]));
+  const k = x.shape[x.rank - 1]!;
+  for (const [i, w] of weights.entries()) {
+    assertTensor(w, `linearMany: weight ${i}`);
+    if (w.rank !== 2) throw new Error(`linearMany: weight ${i} must be [out, in], got ${fmt(w.shape)}`);
+    if (w.shape[1] !== k) throw new Error(`linearMany: input features ${k} do not match weight ${i} ${fmt(w.shape)} (expects ${w.shape[1]})`);
+  }
+  const lead = x.shape.slice(0, -1);
+  const m = sizeOf(lead);
+  const ns = weights.map((w) => w.shape[0]!);
+  const data = weights.map((w) => (w.dtype === 'bf16' || w.dtype === 'f16' ? w.data : floats(w, ct)));
+  const outs = kernel('linearMany')(floats(x, ct), data, { m, k, ns, bDtypes: weights.map((w) => (w.dtype === 'bf16' || w.dtype === 'f16' ? w.dtype : ct)) });
+  return outs.map((o, i) => {
+    const y = wrap(o, [...lead, ns[i]!]);
+    const b = bs[i];
+    if (!b) return y;
+    if (b.rank !== 1 || b.shape[0] !== ns[i]) throw new Error(`linearMany: bias ${i} ${fmt(b.shape)} does not match ${ns[i]} outputs`);
+    return add(y, b.dtype === 'bf16' || b.dtype === 'f16' ? b.toFloat(ct) : b);
+  });
 }
