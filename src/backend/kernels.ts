@@ -39,6 +39,16 @@ export interface LinearManyArgs {
   bDtypes: readonly DType[];
 }
 
+/** gatedLinear: x [m, k]; gate and up weights [n, k], read per gDtype / uDtype. */
+export interface GatedLinearArgs {
+  m: number;
+  k: number;
+  n: number;
+  gDtype: DType;
+  uDtype: DType;
+  act: UnaryOp;
+}
+
 export interface AttentionDims {
   batch: number;
   /** Query length and key length (keys include any cached prefix). */
@@ -68,6 +78,12 @@ export interface Kernels {
    * work of starting threads and preparing x among them).
    */
   linearMany(x: FloatArray, ws: readonly Storage[], args: LinearManyArgs): FloatArray[];
+  /**
+   * A gated MLP's hidden activation act(x · Wgᵀ) ⊙ (x · Wuᵀ), [m, n], in one call: the values
+   * of matmul, unary and binary mul in turn. Inference only (no backward: ops fall back to the
+   * separate ops when recording gradients).
+   */
+  gatedLinear(x: FloatArray, wg: Storage, wu: Storage, args: GatedLinearArgs): FloatArray;
 
   /** Elementwise with NumPy broadcasting; aShape/bShape are already right-aligned to outShape's rank. */
   binary(op: BinaryOp, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[], outShape: readonly number[]): FloatArray;

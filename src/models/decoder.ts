@@ -13,6 +13,7 @@ import type { ArchConfig, Linear, ModelWeights, Norm } from './arch.js';
 import { fmt } from '../tensor/shape.js';
 import { isRecording } from '../tensor/tape.js';
 import { tidy } from '../tensor/scope.js';
+import type { UnaryOp } from '../backend/kernels.js';
 
 export interface ForwardOptions {
   cache?: KVCache | null;
@@ -153,13 +154,8 @@ export class DecoderModel {
       x = hook(p + 'resid_mid', i, ops.add(x, attnOut));
 
       const h2 = this.norm(x, L.mlpNorm);
-      let act: Tensor;
-      if (L.gate) {
-        const [gate, up] = ops.linearMany(h2, [L.gate.w, L.up.w], [L.gate.b, L.up.b]) as [Tensor, Tensor];
-        act = ops.mul(this.activate(gate), up);
-      } else {
-        act = this.activate(linear(h2, L.up));
-      }
+      // act(gate) ⊙ up in one call (the mlp.act site sees only the product).
+      let act = L.gate ? ops.gatedLinear(h2, L.gate.w, L.up.w, this.activation(), L.gate.b, L.up.b) : this.activate(linear(h2, L.up));
       act = hook(p + 'mlp.act', i, act);
       let mlpOut = linear(act, L.down);
       if (L.postMlpNorm) mlpOut = this.norm(mlpOut, L.postMlpNorm);
@@ -167,6 +163,12 @@ export class DecoderModel {
       x = hook(p + 'resid_post', i, ops.add(x, mlpOut));
     }
     return x;
+  }
+
+  private activation(): UnaryOp {
+    const act = this.arch.act;
+    if (act !== 'silu' && act !== 'gelu' && act !== 'gelu_erf' && act !== 'relu') throw new Error(`unsupported activation ${act}`);
+    return act;
   }
 
   private activate(x: Tensor): Tensor {

@@ -52,3 +52,43 @@ test('linearMany explains bad weights', () => {
     assert.throws(() => ops.linearMany(x, [tensor(new Float32Array(6), [2, 3]), tensor(new Float32Array(6), [2, 3])], [null, tensor(new Float32Array(3), [3])]), /bias 1/);
   });
 });
+
+test('gatedLinear equals act(linear) ⊙ linear on every backend, with and without biases', () => {
+  const rng = new Rng(5);
+  const x = randn(rng, [2, 3, 16]);
+  const g = randn(rng, [12, 16], { dtype: 'bf16' });
+  const u = randn(rng, [12, 16], { dtype: 'f16' });
+  const gb = randn(rng, [12]);
+  for (const be of backends) {
+    withBackend(be, () =>
+      noGrad(() => {
+        for (const act of ['silu', 'gelu', 'gelu_erf', 'relu'] as const) {
+          const want = ops.mul(ops.unary(act, ops.linear(x, g)), ops.linear(x, u));
+          const got = ops.gatedLinear(x, g, u, act);
+          assert.deepEqual(got.shape, [2, 3, 12]);
+          assert.ok(maxRelDiff(got.toArray(), want.toArray()) < 1e-6, `${be} ${act}`);
+          const wantB = ops.mul(ops.unary(act, ops.linear(x, g, gb)), ops.linear(x, u));
+          assert.ok(maxRelDiff(ops.gatedLinear(x, g, u, act, gb).toArray(), wantB.toArray()) < 1e-6, `${be} ${act} with a gate bias`);
+        }
+      }),
+    );
+  }
+});
+
+test('gatedLinear records gradients through the separate ops (f64 gradient check)', () => {
+  const rng = new Rng(6);
+  const x = randn(rng, [2, 4], { dtype: 'f64', requiresGrad: true });
+  const g = randn(rng, [3, 4], { dtype: 'f64', requiresGrad: true });
+  const u = randn(rng, [3, 4], { dtype: 'f64', requiresGrad: true });
+  gradcheck((a, p, q) => ops.sum(ops.gatedLinear(a, p, q, 'silu')), [x, g, u]);
+});
+
+test('gatedLinear explains bad weights', () => {
+  const x = tensor(new Float32Array(6), [2, 3]);
+  const w = tensor(new Float32Array(6), [2, 3]);
+  noGrad(() => {
+    assert.throws(() => ops.gatedLinear(x, w, tensor(new Float32Array(9), [3, 3]), 'silu'), /differ in outputs/);
+    assert.throws(() => ops.gatedLinear(x, tensor(new Float32Array(8), [2, 4]), w, 'silu'), /do not match the gate weight/);
+    assert.throws(() => ops.gatedLinear(x, w, tensor(new Float32Array(6), [6]), 'silu'), /up weight must be \[out, in\]/);
+  });
+});

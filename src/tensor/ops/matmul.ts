@@ -6,7 +6,8 @@ import { Tensor } from '../tensor.js';
 import { needsGrad, record } from '../tape.js';
 import { fmt, shapesEqual, sizeOf } from '../shape.js';
 import { computeType, floats, wrap, assertTensor } from './util.js';
-import { add, sumTo } from './elementwise.js';
+import { add, mul, sumTo, unary } from './elementwise.js';
+import type { UnaryOp } from '../../backend/kernels.js';
 import { reshape } from './shape.js';
 
 export interface MatmulOptions {
@@ -113,4 +114,33 @@ export function linearMany(x: Tensor, weights: readonly Tensor[], biases: readon
     if (b.rank !== 1 || b.shape[0] !== ns[i]) throw new Error(`linearMany: bias ${i} ${fmt(b.shape)} does not match ${ns[i]} outputs`);
     return add(y, b.dtype === 'bf16' || b.dtype === 'f16' ? b.toFloat(ct) : b);
   });
+}
+
+/**
+ * A gated MLP's hidden activation, act(x · gateᵀ + gateBias) ⊙ (x · upᵀ + upBias). Without
+ * gradients to record (and without biases) it is one kernel call; otherwise the separate ops,
+ * which give the same values.
+ */
+export function gatedLinear(x: Tensor, gate: Tensor, up: Tensor, act: UnaryOp, gateBias: Tensor | null = null, upBias: Tensor | null = null): Tensor {
+  assertTensor(x, 'gatedLinear: x');
+  assertTensor(gate, 'gatedLinear: gate weight');
+  assertTensor(up, 'gatedLinear: up weight');
+  const ct = computeType(x, gate, up);
+  if (needsGrad([x, gate, up]) || ct === 'f64' || gateBias || upBias) {
+    const [g, u] = linearMany(x, [gate, up], [gateBias, upBias]) as [Tensor, Tensor];
+    return mul(unary(act, g), u);
+  }
+  const k = x.shape[x.rank - 1]!;
+  for (const [name, w] of [['gate', gate], ['up', up]] as const) {
+    if (w.rank !== 2) throw new Error(`gatedLinear: ${name} weight must be [out, in], got ${fmt(w.shape)}`);
+    if (w.shape[1] !== k) throw new Error(`gatedLinear: input features ${k} do not match the ${name} weight ${fmt(w.shape)}`);
+  }
+  if (gate.shape[0] !== up.shape[0]) throw new Error(`gatedLinear: gate ${fmt(gate.shape)} and up ${fmt(up.shape)} weights differ in outputs`);
+  const lead = x.shape.slice(0, -1);
+  const n = gate.shape[0]!;
+  const half = (w: Tensor) => w.dtype === 'bf16' || w.dtype === 'f16';
+  const data = kernel('gatedLinear')(floats(x, ct), half(gate) ? gate.data : floats(gate, ct), half(up) ? up.data : floats(up, ct), {
+    m: sizeOf(lead), k, n, gDtype: half(gate) ? gate.dtype : ct, uDtype: half(up) ? up.dtype : ct, act,
+  });
+  return wrap(data, [...lead, n]);
 }
