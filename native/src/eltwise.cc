@@ -127,10 +127,11 @@ Napi::Value GatedLinear(const Napi::CallbackInfo& info) {
     gemm::linear_many(ptr<float>(info[0]), m, k, outs, 2);
   }
   constexpr int kMul = 2;  // binaryRows' code for mul
-  const float* g = gate.data();
+  // A plain pointer for the pool's threads: inside the lambda, `gate` would name each thread's
+  // own (empty) thread_local vector.
+  float* g = gate.data();
   for_pieces(mn, unary_cost(act) + 1.0, [&](int64_t i0, int64_t i1) {
-    float* gi = gate.data() + i0;
-    ST_ISA_CALL(unary_range, act, gi, 0, i1 - i0, gi);
+    ST_ISA_CALL(unary_range, act, g + i0, 0, i1 - i0, g + i0);
     ST_ISA_CALL(binary_rows, kMul, false, g + i0, out + i0, 0, i1 - i0, 0, 1, out + i0);
   });
   return env.Undefined();

@@ -89,3 +89,31 @@ test('native gatedLinear: mixed dtypes, k = 0, empty output and bad arguments', 
   assert.throws(() => K.gatedLinear!(x, wg, wu, { m: 2, k: 9, n: 6, gDtype: 'bf16', uDtype: 'f32', act: 'silu' }), /weight is shorter/);
   assert.throws(() => K.gatedLinear!(x, wu, wu, { m: 2, k: 9, n: 5, gDtype: 'bf16', uDtype: 'f32', act: 'silu' }), /does not hold bf16/);
 });
+
+test('native gatedLinear: the activation pass is right on every pool thread (threaded, many pieces)', { skip }, () => {
+  const addon = backend!.addon;
+  const K = backend!.kernels;
+  const prevThreads = addon.getThreads();
+  const setWork = addon['rowopsParallelWork'] as (units?: number) => number;
+  const prevWork = setWork();
+  const rng = new Rng(8);
+  const [m, k, n] = [4, 8, 40000];
+  const x = Float32Array.from(rand(rng, m * k));
+  const wg = fromNumbers(rand(rng, n * k), 'bf16');
+  const wu = fromNumbers(rand(rng, n * k), 'bf16');
+  const mm = { batch: 1, m, n, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, bDtype: 'bf16' as const };
+  try {
+    setWork(0);
+    for (const t of [2, 3]) {
+      addon.setThreads(t);
+      for (let rep = 0; rep < 5; rep++) {
+        const got = K.gatedLinear!(x, wg, wu, { m, k, n, gDtype: 'bf16', uDtype: 'bf16', act: 'silu' });
+        const unfused = K.binary!('mul', K.unary!('silu', K.matmul!(x, wg, mm)), [m, n], K.matmul!(x, wu, mm), [m, n], [m, n]);
+        assert.deepEqual(got, unfused, `${t} threads, run ${rep}`);
+      }
+    }
+  } finally {
+    setWork(prevWork);
+    addon.setThreads(prevThreads);
+  }
+});
