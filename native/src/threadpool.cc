@@ -1,6 +1,9 @@
 #include "threadpool.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <ctime>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -14,11 +17,22 @@ namespace {
 
 // Waking a sleeping thread (futex + inter-processor interrupt) costs 5–50 µs on a VM, about what
 // a decode-sized matrix–vector product takes, and decode makes a few hundred pool calls per
-// token with only a little JS work between them. So each side spins briefly before sleeping:
-// a worker keeps polling for the next job for kSpinUs after finishing one, and the caller
-// polls for the workers to finish before blocking. Sleeping is still the fallback (an idle
-// process costs nothing), and the wake-ups are skipped when nobody sleeps.
-constexpr int64_t kSpinUs = 200;
+// token with only a little JS work between them. So each side spins before sleeping: a worker
+// polls for the next job after finishing one, and the caller polls for the workers to finish.
+// The spin budget adapts per waiting site: it doubles (up to max_spin_us()) when a spin ends in
+// success and halves (down to kMinSpinUs) when it times out. Decode's back-to-back jobs keep it
+// high; long gaps between jobs (training, or a machine whose other cores are busy, where a
+// spinning thread only takes time from the thread it waits for) shrink it to almost nothing.
+// Sleeping is the fallback, and the wake-ups are skipped when nobody sleeps.
+constexpr int64_t kMinSpinUs = 2;
+
+int64_t max_spin_us() {
+  static const int64_t us = [] {
+    const char* p = std::getenv("STEERLING_SPIN_US");  // 0 turns spinning off (benchmarks)
+    return p ? std::max<int64_t>(0, std::atoll(p)) : int64_t(200);
+  }();
+  return us;
+}
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -26,25 +40,44 @@ inline void cpu_relax() {
 #endif
 }
 
-// Calls done() until it returns true or about `us` microseconds have passed; returns done().
-// After the first few microseconds it also yields the core on every check: when the machine is
-// oversubscribed, the thread being waited for may need this very core to make progress.
+// CPU time of the calling thread, in microseconds.
+int64_t thread_cpu_us() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+// Calls done() until it returns true or about `budget` microseconds have passed; returns done()
+// and adapts the budget for the next wait at the same site. A spin during which this thread got
+// much less CPU time than wall time means the cores are oversubscribed (other processes, or the
+// thread we wait for shares our core): spinning then only slows that thread, so the budget
+// drops to the minimum at once.
 template <class F>
-bool spin_until(F done, int64_t us) {
+bool spin_until(F done, int64_t& budget) {
+  const int64_t max = max_spin_us();
+  if (max == 0) return done();
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
-  const auto polite = start + std::chrono::microseconds(10), until = start + std::chrono::microseconds(us);
-  bool yielding = false;
+  const auto until = start + std::chrono::microseconds(budget);
+  const int64_t cpu0 = budget > 4 * kMinSpinUs ? thread_cpu_us() : -1;
+  bool ok = false;
   for (int i = 1;; i++) {
-    if (done()) return true;
-    if (yielding) std::this_thread::yield();
-    else cpu_relax();
-    if (yielding || (i & 31) == 0) {
-      const auto now = clock::now();
-      if (now > until) return done();
-      yielding = now > polite;
+    if (done()) {
+      ok = true;
+      break;
+    }
+    cpu_relax();
+    if ((i & 31) == 0 && clock::now() > until) {
+      ok = done();
+      break;
     }
   }
+  const int64_t wall = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start).count();
+  const bool starved = cpu0 >= 0 && wall > 20 && 10 * (thread_cpu_us() - cpu0) < 7 * wall;
+  if (starved) budget = std::min(max, kMinSpinUs);
+  else if (ok) budget = std::min(max, 2 * budget);
+  else budget = std::max(std::min(max, kMinSpinUs), budget / 2);
+  return ok;
 }
 
 struct Pool {
@@ -63,6 +96,7 @@ struct Pool {
   std::atomic<bool> caller_sleeping{false};
   std::atomic<bool> stop{false};
   int size = 1;    // total threads including the caller
+  int64_t caller_budget = max_spin_us();  // spin budget of run_job's wait (one caller at a time)
 
   void run_tasks() {
     for (;;) {
@@ -73,9 +107,10 @@ struct Pool {
   }
 
   void worker_loop(uint64_t seen) {
+    int64_t budget = max_spin_us();
     for (;;) {
       auto ready = [&] { return stop.load() || generation.load() != seen; };
-      if (!spin_until(ready, kSpinUs)) {
+      if (!spin_until(ready, budget)) {
         std::unique_lock<std::mutex> lk(mu);
         sleeping_workers.fetch_add(1);
         cv_start.wait(lk, ready);
@@ -101,7 +136,7 @@ struct Pool {
     }
     run_tasks();
     auto finished = [&] { return active.load() == 0; };
-    if (!spin_until(finished, kSpinUs)) {
+    if (!spin_until(finished, caller_budget)) {
       std::unique_lock<std::mutex> lk(mu);
       caller_sleeping.store(true);
       cv_done.wait(lk, finished);
