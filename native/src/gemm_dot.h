@@ -14,8 +14,8 @@
 // The rows of one tile are NB separate streams of only k elements each, too short for the
 // hardware prefetcher to ramp up, so each step also prefetches the same position one tile
 // ahead (the next NB rows): measured, this takes one core from ~6 to ~10 GB/s and two cores to
-// within a few percent of a plain streaming read. run_any picks a tile with MB ≥ m for m ≤ 4, so
-// no multiply-adds are spent on padding rows.
+// within a few percent of a plain streaming read. For m = 1 and 2, run_any picks a tile of exactly
+// that height, so no multiply-adds are spent on padding rows.
 //
 // Written once against the vector traits V of gemm_simd.h (plus V::Raw, rawload, even, odd for
 // bf16); the AVX2 and AVX-512 kits instantiate it with their own tile sizes.
@@ -75,7 +75,6 @@ ST_INLINE void prep(const float* a, bool trans, int64_t ld, int64_t m, int64_t k
   }
 }
 
-// One block of k for the whole tile: x rows at a (stride L), W rows w[j] (element pointers).
 // Prefetches the cache lines of one step's block of each W row, `ahead` bytes further on.
 template <class V, int DT, int NB>
 ST_INLINE void prefetch(const void* const* w, int64_t ahead) {
@@ -86,6 +85,7 @@ ST_INLINE void prefetch(const void* const* w, int64_t ahead) {
     for (int64_t o = 0; o < bytes; o += 64) __builtin_prefetch(static_cast<const char*>(w[j]) + ahead + o, 0, 3);
 }
 
+// One block of k for the whole tile: x rows at a (stride L), W rows w[j] (element pointers).
 template <class V, int DT, int MB, int NB>
 ST_INLINE void step(const float* a, int64_t L, const void* const* w, typename V::T (&acc)[MB][NB]) {
   using T = typename V::T;
