@@ -3,8 +3,9 @@
 // slice of k, B is packed into NR-wide micro-panels (widening half types), A into MR-high
 // micro-panels, and a register-blocked micro-kernel from the ISA kit (gemm.h) computes each
 // MR×NR tile of C. Special cases: m = 1 or n = 1 is a matrix–vector product (bandwidth-bound,
-// no packing); x·Wᵀ with few rows of x takes the kit's dot path (no packing of W, see
-// gemm_dot.h); small problems run on the calling thread only.
+// no packing); x·Wᵀ with few rows of x, m = 1 included (decode), takes the kit's dot path (no
+// packing of W, prefetched, see gemm_dot.h); small problems run on the calling thread only.
+// linear_many runs several x·Wᵀ sharing x as one pool job.
 //
 // Threading: big products pack A once into a buffer shared by all threads, then split C into a
 // grid of independent row × column strips, handed out dynamically so a core slowed by other work
