@@ -74,6 +74,15 @@ function give<T extends Float32Array | Float64Array>(m: Map<number, T[]>, whole:
   pooledBytes += whole.byteLength;
 }
 
+/**
+ * Gives back a pooled kernel output that no tensor took, e.g. a norm's saved statistics when no
+ * backward rule was recorded to read them (a no-op for any other array). Without this, each
+ * such array would be a fresh allocation per call.
+ */
+export function recycle(data: Float32Array | Float64Array): void {
+  if (refs.get(data.buffer) === 0) releaseStorage(data);
+}
+
 /** Marks a storage array as read by a recorded backward rule: it will not be recycled. */
 export function markCaptured(data: ArrayBufferView): void {
   if (refs.has(data.buffer)) captured.add(data.buffer);
