@@ -12,7 +12,8 @@
         "native/src/gemm_kit_avx512.cc",
         "native/src/attention.cc",
         "native/src/rowops.cc",
-        "native/src/eltwise.cc"
+        "native/src/eltwise.cc",
+        "native/src/bandwidth.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -9,7 +9,10 @@
 // MODEL_DIR defaults to models/local/smollm2-135m-random, made with the reference script
 // make_random_ckpt.py (a random-weight bf16 checkpoint shaped like SmolLM2-135M) when missing.
 // Bars (issue "Real checkpoints"): prefill and forward+backward ≥ 1.0× PyTorch; decode ≥ 0.8× the
-// bandwidth bound (read bandwidth / weight bytes); peak memory ≤ 1.3× (weights + KV cache).
+// bandwidth bound (read bandwidth / bytes read per token); peak memory ≤ 1.3× (weights + KV cache).
+// Decode is reported against two bounds: the reference script's (NumPy's one-thread f64 sum, over
+// the weight bytes) and ours (`bench forward`'s read_gb_s: every pool thread streaming, over
+// weights + KV cache per token). The bar is claimed against the higher of the two.
 // Prints one JSON object on stdout.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -46,13 +49,16 @@ for (let i = 0; i < rounds; i++) {
   }
   process.stderr.write(`round ${i + 1}/${rounds}: steerling\n`);
   const o = run(process.execPath, ['bin/steerling.js', 'bench', 'forward', '--model', model, '--tokens', String(tokens), '--json'], { STEERLING_THREADS: '2' });
-  keep(best.ours, o, ['prefill_tok_s', 'decode_tok_s', 'train_tok_s'], Math.max);
+  keep(best.ours, o, ['prefill_tok_s', 'decode_tok_s', 'train_tok_s', 'read_gb_s'], Math.max);
   keep(best.ours, o, ['peak_rss_bytes', 'inference_peak_rss_bytes', 'baseline_rss_bytes'], Math.min);
   best.ours.weight_bytes = o.weight_bytes;
   best.ours.kv_cache_bytes = o.kv_cache_bytes;
+  best.ours.decode_bytes_per_token = o.decode_bytes_per_token;
 }
-const bound = (best.torch.read_gb_s * 1e9) / best.torch.weight_bytes;
 const o = best.ours;
+const torchBound = (best.torch.read_gb_s * 1e9) / best.torch.weight_bytes;
+const ownBound = o.read_gb_s ? (o.read_gb_s * 1e9) / o.decode_bytes_per_token : null;
+const bound = Math.max(torchBound, ownBound ?? 0);
 console.log(JSON.stringify({
   model,
   tokens,
@@ -60,6 +66,11 @@ console.log(JSON.stringify({
   steerling: o,
   prefill_ratio: o.prefill_tok_s / best.torch.prefill_tok_s,
   train_ratio: o.train_tok_s / best.torch.train_tok_s,
+  decode_bound_torch_read_tok_s: torchBound,
+  decode_ratio_to_torch_read_bound: o.decode_tok_s / torchBound,
+  decode_bound_2thread_read_tok_s: ownBound,
+  decode_ratio_to_2thread_read_bound: ownBound ? o.decode_tok_s / ownBound : null,
+  // The stronger (higher) of the two bounds: the one the decode bar is claimed against.
   decode_bound_tok_s: bound,
   decode_ratio_to_bound: o.decode_tok_s / bound,
   inference_memory_ratio: o.inference_peak_rss_bytes !== undefined ? (o.inference_peak_rss_bytes - o.baseline_rss_bytes) / (o.weight_bytes + o.kv_cache_bytes) : null,

@@ -7,6 +7,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   st_init_gemm(env, exports);
   st_init_attention(env, exports);
   st_init_rowops(env, exports);
+  st_init_bandwidth(env, exports);
   return exports;
 }
 

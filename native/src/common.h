@@ -36,3 +36,4 @@ void st_init_cpu(Napi::Env env, Napi::Object exports);
 void st_init_gemm(Napi::Env env, Napi::Object exports);
 void st_init_attention(Napi::Env env, Napi::Object exports);
 void st_init_rowops(Napi::Env env, Napi::Object exports);
+void st_init_bandwidth(Napi::Env env, Napi::Object exports);

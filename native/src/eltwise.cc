@@ -3,8 +3,10 @@
 // eltwise_impl.inc, compiled per instruction set (isa_expand.inc). Registered by rowops.cc.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "common.h"
+#include "gemm.h"
 #include "rowisa.h"
 #include "simd.h"
 
@@ -90,6 +92,51 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// gatedLinear(x, wg, wu, out, m, k, n, gDtype, uDtype, actOp): out [m, n] = act(x·wgᵀ) ⊙ (x·wuᵀ),
+// a gated MLP's hidden activation (wg, wu [n, k]; dtype codes as matmul's). Inference only: the
+// two products run as one pool job (gemm.h linear_many) and the activation and product are the
+// very kernels unary() and binaryRows() use, so the result has the same bits as those three calls.
+Napi::Value GatedLinear(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 10) throw Napi::TypeError::New(env, "gatedLinear: expected 10 arguments");
+  const int64_t m = i64(info[4]), k = i64(info[5]), n = i64(info[6]), gdt = i64(info[7]), udt = i64(info[8]);
+  const int act = op_code(env, info[9], 13);
+  if (m < 0 || k < 0 || n < 0) throw Napi::RangeError::New(env, "gatedLinear: negative size");
+  if (gdt < 0 || gdt > 2 || udt < 0 || udt > 2) throw Napi::RangeError::New(env, "gatedLinear: dtypes must be 0 (f32), 1 (bf16) or 2 (f16)");
+  auto typed = [&](const Napi::Value& v, napi_typedarray_type t) { return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == t; };
+  auto wtype = [](int64_t dt) { return dt == 0 ? napi_float32_array : napi_uint16_array; };
+  if (!typed(info[0], napi_float32_array) || !typed(info[3], napi_float32_array)) throw Napi::TypeError::New(env, "gatedLinear: x and out must be Float32Arrays");
+  if (!typed(info[1], wtype(gdt)) || !typed(info[2], wtype(udt)))
+    throw Napi::TypeError::New(env, "gatedLinear: weights must be Float32Arrays (f32) or Uint16Arrays of bits (bf16/f16)");
+  if (int64_t(length(info[0])) < m * k) throw Napi::RangeError::New(env, "gatedLinear: x is shorter than m·k");
+  if (int64_t(length(info[1])) < n * k || int64_t(length(info[2])) < n * k) throw Napi::RangeError::New(env, "gatedLinear: a weight is shorter than n·k");
+  if (int64_t(length(info[3])) < m * n) throw Napi::RangeError::New(env, "gatedLinear: out is shorter than m·n");
+  const int64_t mn = m * n;
+  if (mn == 0) return env.Undefined();
+  float* out = ptr<float>(info[3]);
+  thread_local std::vector<float> gate;  // the calling thread's scratch; up goes straight to out
+  if (gate.size() < size_t(mn)) gate.resize(size_t(mn));
+  auto data = [&](const Napi::Value& v, int64_t dt) {
+    return dt == 0 ? static_cast<const void*>(ptr<float>(v)) : static_cast<const void*>(ptr<uint16_t>(v));
+  };
+  if (k == 0) {
+    std::fill(gate.begin(), gate.begin() + mn, 0.f);
+    std::fill(out, out + mn, 0.f);
+  } else {
+    const gemm::LinearOut outs[2] = {{data(info[1], gdt), int(gdt), n, gate.data()}, {data(info[2], udt), int(udt), n, out}};
+    gemm::linear_many(ptr<float>(info[0]), m, k, outs, 2);
+  }
+  constexpr int kMul = 2;  // binaryRows' code for mul
+  // A plain pointer for the pool's threads: inside the lambda, `gate` would name each thread's
+  // own (empty) thread_local vector.
+  float* g = gate.data();
+  for_pieces(mn, unary_cost(act) + 1.0, [&](int64_t i0, int64_t i1) {
+    ST_ISA_CALL(unary_range, act, g + i0, 0, i1 - i0, g + i0);
+    ST_ISA_CALL(binary_rows, kMul, false, g + i0, out + i0, 0, i1 - i0, 0, 1, out + i0);
+  });
+  return env.Undefined();
+}
+
 }  // namespace
 }  // namespace st
 
@@ -99,4 +146,5 @@ void st_init_eltwise(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("unaryBackward", Napi::Function::New(env, UnaryBackward));
   exports.Set("affine", Napi::Function::New(env, Affine));
+  exports.Set("gatedLinear", Napi::Function::New(env, GatedLinear));
 }

@@ -3,8 +3,9 @@
 // slice of k, B is packed into NR-wide micro-panels (widening half types), A into MR-high
 // micro-panels, and a register-blocked micro-kernel from the ISA kit (gemm.h) computes each
 // MR×NR tile of C. Special cases: m = 1 or n = 1 is a matrix–vector product (bandwidth-bound,
-// no packing); x·Wᵀ with few rows of x takes the kit's dot path (no packing of W, see
-// gemm_dot.h); small problems run on the calling thread only.
+// no packing); x·Wᵀ with few rows of x, m = 1 included (decode), takes the kit's dot path (no
+// packing of W, prefetched, see gemm_dot.h); small problems run on the calling thread only.
+// linear_many runs several x·Wᵀ sharing x as one pool job.
 //
 // Threading: big products pack A once into a buffer shared by all threads, then split C into a
 // grid of independent row × column strips, handed out dynamically so a core slowed by other work
@@ -16,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "common.h"
 #include "cpu.h"
@@ -175,8 +177,9 @@ void run_gemv(const Kit& K, const Gemv& g, int64_t j0, int64_t j1) {
 
 // Builds the matrix–vector view of P if m == 1 or n == 1. For n == 1 the vector is B's column,
 // widened into `xbuf` when B is half precision, and A plays the weight matrix.
-bool as_gemv(const Problem& P, Buf& xbuf, Gemv& g) {
-  if (P.m == 1) {
+bool as_gemv(const Kit& K, const Problem& P, Buf& xbuf, Gemv& g) {
+  // x·Wᵀ with one row goes to the kit's dot path when it has one (it prefetches W; see gemm_dot.h).
+  if (P.m == 1 && !(P.tb && K.dot_max_m > 0)) {
     g = {P.tb, P.a, P.b, P.bdt, P.k, P.n, P.c};
     return true;
   }
@@ -220,7 +223,7 @@ void run_dot(const Kit& K, const Problem& P, Buf& abuf, bool parallel) {
 
 void gemm_serial(const Kit& K, const Problem& P) {
   Gemv g;
-  if (as_gemv(P, tls_x, g)) {
+  if (as_gemv(K, P, tls_x, g)) {
     run_gemv(K, g, 0, g.len);
     return;
   }
@@ -286,8 +289,10 @@ bool try_split_k(const Kit& K, const Problem& P, int T) {
 void gemm_parallel(const Kit& K, const Problem& P) {
   const int T = num_threads();
   Gemv g;
-  const bool gemv = as_gemv(P, tls_x, g);
-  if (T == 1 || P.m * P.n * P.k < (gemv ? kParallelGemvMin : kParallelMin)) {
+  const bool gemv = as_gemv(K, P, tls_x, g);
+  // Decode-sized x·Wᵀ on the dot path is as bandwidth-bound as a matrix–vector product.
+  const bool streaming = gemv || (use_dot(K, P) && P.m <= 4);
+  if (T == 1 || P.m * P.n * P.k < (streaming ? kParallelGemvMin * P.m : kParallelMin)) {
     if (gemv) run_gemv(K, g, 0, g.len);
     else gemm_serial(K, P);
     return;
@@ -371,12 +376,92 @@ void matmul(const float* a, const void* b, int bdt, float* out, int64_t batch, i
   for (int64_t bi = 0; bi < batch; bi++) gemm_parallel(K, problem(bi));
 }
 
+void linear_many(const float* x, int64_t m, int64_t k, const LinearOut* outs, int count) {
+  const Kit& K = active_kit();
+  const int T = num_threads();
+  bool same_dt = true;
+  int64_t rows = 0;
+  for (int i = 0; i < count; i++) {
+    same_dt = same_dt && outs[i].dt == outs[0].dt;
+    rows += outs[i].n;
+  }
+  // Decode-sized x on a kit with the dot path: prepare x once, then one job over every weight's
+  // rows. Anything else (longer x, mixed weight types, the generic kit) is one product each.
+  if (count == 0 || k == 0 || m > 4 || K.dot_max_m < m || !same_dt) {
+    for (int i = 0; i < count; i++) matmul(x, outs[i].w, outs[i].dt, outs[i].out, 1, m, outs[i].n, k, false, true, 0, 0);
+    return;
+  }
+  float* ap = tls_shared.get(K.dot_size(m, k));
+  K.dot_prep(x, false, k, m, k, outs[0].dt, ap);
+  struct Piece {
+    int w;
+    int64_t j0, j1;
+  };
+  std::vector<Piece> pieces;
+  const bool parallel = T > 1 && rows * k >= kParallelGemvMin;
+  for (int i = 0; i < count; i++) {
+    const int64_t n = outs[i].n;
+    // The chunking of run_dot(), so each weight splits as it would alone.
+    const int64_t chunk = parallel ? round_up(std::max<int64_t>(32, ceil_div(n, 4 * int64_t(T))), 16) : std::max<int64_t>(n, 1);
+    for (int64_t j = 0; j < n; j += chunk) {
+      pieces.push_back({i, j, std::min(n, j + chunk)});
+    }
+  }
+  auto run = [&](int64_t t) {
+    const Piece& pc = pieces[size_t(t)];
+    const LinearOut& o = outs[pc.w];
+    K.dot_t(ap, m, o.w, o.dt, k, pc.j0, pc.j1, o.out, o.n);
+  };
+  const int64_t np = int64_t(pieces.size());
+  if (parallel) parallel_for(np, run);
+  else
+    for (int64_t t = 0; t < np; t++) run(t);
+}
+
 }  // namespace gemm
 }  // namespace st
 
 namespace {
 
 using st::i64;
+
+// matmulMany(x, [w...], [out...], m, k, [n...], [bDtype...]): out_i [m, n_i] = x [m, k] · w_iᵀ
+// (w_i [n_i, k]), for a few weights sharing x; outs are Float32Arrays, fully overwritten.
+Napi::Value MatmulMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 7 || !info[1].IsArray() || !info[2].IsArray() || !info[5].IsArray() || !info[6].IsArray())
+    throw Napi::TypeError::New(env, "matmulMany: expected (x, ws[], outs[], m, k, ns[], bDtypes[])");
+  const auto ws = info[1].As<Napi::Array>(), outs = info[2].As<Napi::Array>(), ns = info[5].As<Napi::Array>(), dts = info[6].As<Napi::Array>();
+  const int64_t m = i64(info[3]), k = i64(info[4]);
+  const uint32_t count = ws.Length();
+  if (outs.Length() != count || ns.Length() != count || dts.Length() != count) throw Napi::RangeError::New(env, "matmulMany: ws, outs, ns and bDtypes differ in length");
+  if (count > 16) throw Napi::RangeError::New(env, "matmulMany: at most 16 weights");
+  if (m < 0 || k < 0) throw Napi::RangeError::New(env, "matmulMany: negative size");
+  if (info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "matmulMany: x must be a Float32Array");
+  if (int64_t(st::length(info[0])) < m * k) throw Napi::RangeError::New(env, "matmulMany: x is shorter than m·k");
+  st::gemm::LinearOut o[16];
+  for (uint32_t i = 0; i < count; i++) {
+    const Napi::Value w = ws[i], out = outs[i];
+    const int64_t n = i64(ns[i]), dt = i64(dts[i]);
+    if (n < 0) throw Napi::RangeError::New(env, "matmulMany: negative n");
+    if (dt < 0 || dt > 2) throw Napi::RangeError::New(env, "matmulMany: bDtype must be 0 (f32), 1 (bf16) or 2 (f16)");
+    if (!w.IsTypedArray() || w.As<Napi::TypedArray>().TypedArrayType() != (dt == 0 ? napi_float32_array : napi_uint16_array))
+      throw Napi::TypeError::New(env, "matmulMany: each weight must be a Float32Array (f32) or a Uint16Array of bits (bf16/f16)");
+    if (!out.IsTypedArray() || out.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "matmulMany: outs must be Float32Arrays");
+    if (int64_t(st::length(w)) < n * k) throw Napi::RangeError::New(env, "matmulMany: a weight is shorter than n·k");
+    if (int64_t(st::length(out)) < m * n) throw Napi::RangeError::New(env, "matmulMany: an output is shorter than m·n");
+    const void* wp = dt == 0 ? static_cast<const void*>(st::ptr<float>(w)) : static_cast<const void*>(st::ptr<uint16_t>(w));
+    o[i] = {wp, int(dt), n, st::ptr<float>(out)};
+  }
+  if (m > 0) {
+    if (k == 0) {
+      for (uint32_t i = 0; i < count; i++) std::fill(o[i].out, o[i].out + m * o[i].n, 0.f);
+    } else {
+      st::gemm::linear_many(st::ptr<float>(info[0]), m, k, o, int(count));
+    }
+  }
+  return env.Undefined();
+}
 
 // matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, bDtype)
 // a: Float32Array; b: Float32Array (bDtype 0) or Uint16Array of bf16 (1) / f16 (2) bits;
@@ -429,4 +514,5 @@ Napi::Value GemmIsa(const Napi::CallbackInfo& info) {
 void st_init_gemm(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, Matmul));
   exports.Set("gemmIsa", Napi::Function::New(env, GemmIsa));
+  exports.Set("matmulMany", Napi::Function::New(env, MatmulMany));
 }

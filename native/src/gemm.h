@@ -51,6 +51,18 @@ struct Kit {
   void (*dot_t)(const float* ap, int64_t m, const void* b, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc);
 };
 
+// One weight of linear_many: out [m, n] = x [m, k] · Wᵀ, W [n, k] of dtype dt.
+struct LinearOut {
+  const void* w;
+  int dt;
+  int64_t n;
+  float* out;
+};
+
+// Several products of one x with different weights (q/k/v or gate/up projections in decode),
+// run as one pool job so the threads wake once and share all the rows out.
+void linear_many(const float* x, int64_t m, int64_t k, const LinearOut* outs, int count);
+
 const Kit& kit_generic();
 const Kit& kit_avx2();
 const Kit& kit_avx512();

@@ -126,12 +126,14 @@ ST_AVX2 void gemv_n(const float* x, const void* w, int dtype, int64_t k, int64_t
 
 // The dot path (gemm_dot.h): 2 x-rows × 6 W-rows, 12 of the 16 ymm registers as accumulators.
 constexpr int DOT_MB = 2, DOT_NB = 6;
+// W rows per tile when x has one or two rows (decode).
+constexpr int DOT_SB = 4;
 int64_t dot_size(int64_t m, int64_t k) { return dot::rows<V256, DOT_MB>(m) * dot::lda<V256>(k); }
 ST_AVX2 void dot_prep(const float* a, bool trans, int64_t lda, int64_t m, int64_t k, int dtype, float* dst) {
   dot::prep<V256, DOT_MB>(a, trans, lda, m, k, dtype, dst);
 }
 ST_AVX2 void dot_t(const float* ap, int64_t m, const void* b, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc) {
-  dot::run_any<V256, DOT_MB, DOT_NB>(ap, m, b, dtype, k, j0, j1, c, ldc);
+  dot::run_any<V256, DOT_MB, DOT_NB, DOT_SB>(ap, m, b, dtype, k, j0, j1, c, ldc);
 }
 
 }  // namespace

@@ -31,6 +31,24 @@ export interface MatmulArgs {
   bDtype: DType;
 }
 
+/** Several x · Wᵢᵀ products sharing x [m, k]; weight i is [ns[i], k], read per bDtypes[i]. */
+export interface LinearManyArgs {
+  m: number;
+  k: number;
+  ns: readonly number[];
+  bDtypes: readonly DType[];
+}
+
+/** gatedLinear: x [m, k]; gate and up weights [n, k], read per gDtype / uDtype. */
+export interface GatedLinearArgs {
+  m: number;
+  k: number;
+  n: number;
+  gDtype: DType;
+  uDtype: DType;
+  act: UnaryOp;
+}
+
 export interface AttentionDims {
   batch: number;
   /** Query length and key length (keys include any cached prefix). */
@@ -54,6 +72,18 @@ export interface AttentionDims {
 export interface Kernels {
   /** out[b] = op(A[b]) · op(B[b]) of shape [m, n]; out has A's float type. */
   matmul(a: FloatArray, b: Storage, args: MatmulArgs): FloatArray;
+  /**
+   * One output [m, ns[i]] per weight: the same values as matmul(x, ws[i], transB) each, computed
+   * in one call (decode's q/k/v and gate/up projections read one x, and a backend can share the
+   * work of starting threads and preparing x among them).
+   */
+  linearMany(x: FloatArray, ws: readonly Storage[], args: LinearManyArgs): FloatArray[];
+  /**
+   * A gated MLP's hidden activation act(x · Wgᵀ) ⊙ (x · Wuᵀ), [m, n], in one call: the values
+   * of matmul, unary and binary mul in turn. Inference only (no backward: ops fall back to the
+   * separate ops when recording gradients).
+   */
+  gatedLinear(x: FloatArray, wg: Storage, wu: Storage, args: GatedLinearArgs): FloatArray;
 
   /** Elementwise with NumPy broadcasting; aShape/bShape are already right-aligned to outShape's rank. */
   binary(op: BinaryOp, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[], outShape: readonly number[]): FloatArray;

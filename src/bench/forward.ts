@@ -40,6 +40,16 @@ function weightBytes(dir: string): number {
   }
 }
 
+/**
+ * Streaming read bandwidth of all pool threads (GB/s, best of several passes) over a buffer the
+ * size of the weights (at least 256 MiB, so caches do not flatter it); null without the addon.
+ */
+function readBandwidth(weightBytes: number): number | null {
+  const probe = nativeBackend()?.addon['streamReadGbs'];
+  if (typeof probe !== 'function') return null;
+  return (probe as (bytes: number, reps: number) => number)(Math.max(weightBytes, 256 * 2 ** 20), 5);
+}
+
 export async function benchForward(opts: ForwardBenchOptions): Promise<Record<string, unknown>> {
   const T = opts.tokens;
   if (!(Number.isInteger(T) && T >= 2)) throw new Error(`--tokens must be an integer ≥ 2, got ${opts.tokens}`);
@@ -55,6 +65,7 @@ export async function benchForward(opts: ForwardBenchOptions): Promise<Record<st
 
   const nDecode = opts.decodeTokens ?? 32;
   const prompt = Array.from(ids.subarray(0, Math.min(16, T)));
+  const wb = weightBytes(loaded.dir);
   let decodeS = Infinity;
   for (let r = 0; r < repeats; r++) {
     // Time the decode steps only: prefill once, then count each fed-back token.
@@ -66,6 +77,9 @@ export async function benchForward(opts: ForwardBenchOptions): Promise<Record<st
   // Generation only so far (load, a last-position prefill, decode): the peak the memory bar is
   // about. The prefill benchmark below computes logits at every position, as the reference does.
   const inferencePeak = process.resourceUsage().maxRSS * 1024;
+  // The decode bound's yardstick: its buffer must not count in the inference peak above, so it is
+  // measured after it, twice (best of both: the machine's bandwidth drifts with what else runs).
+  const readGbs = [readBandwidth(wb)];
 
   const prefill = best(() => tidy(() => void noGrad(() => m.forward(input))), repeats);
 
@@ -86,9 +100,15 @@ export async function benchForward(opts: ForwardBenchOptions): Promise<Record<st
     repeats,
   );
 
-  const wb = weightBytes(loaded.dir);
-  const kvBytes = m.arch.layers * 2 * (prompt.length + nDecode + 1) * m.arch.kvHeads * m.arch.headDim * 4;
+  const kvRow = m.arch.layers * 2 * m.arch.kvHeads * m.arch.headDim * 4;  // f32 keys and values of one position
+  const kvBytes = kvRow * (prompt.length + nDecode + 1);
+  // A decode step reads every weight once and the cached keys/values so far: on average over the
+  // timed steps, the prompt plus half of the generated tokens.
+  const stepBytes = wb + kvRow * (prompt.length + (nDecode + 1) / 2);
   const peak = process.resourceUsage().maxRSS * 1024;
+  readGbs.push(readBandwidth(wb));
+  const read = Math.max(...readGbs.filter((g): g is number => g !== null), 0);
+  const bound = read > 0 && wb > 0 ? (read * 1e9) / stepBytes : null;
   return {
     model: opts.model,
     model_type: m.arch.modelType,
@@ -98,6 +118,10 @@ export async function benchForward(opts: ForwardBenchOptions): Promise<Record<st
     tokens: T,
     prefill_tok_s: T / prefill,
     decode_tok_s: 1 / decodeS,
+    read_gb_s: read > 0 ? read : null,
+    decode_bytes_per_token: stepBytes,
+    decode_bound_tok_s: bound,
+    decode_vs_bound: bound ? 1 / decodeS / bound : null,
     train_tok_s: T / train,
     weight_bytes: wb,
     kv_cache_bytes: kvBytes,

@@ -20,20 +20,19 @@ export function validateSampling(o: SamplingOptions): void {
 
 export function sampleToken(logitsIn: Float32Array | Float64Array, opts: SamplingOptions, rng: Rng, seen?: Iterable<number>): number {
   const V = logitsIn.length;
-  const logits = Float64Array.from(logitsIn);
   const rp = opts.repetitionPenalty ?? 1;
+  const temp = opts.temperature ?? 0;
+  // Plain greedy reads the row as it is: copying a large vocabulary's logits costs more than
+  // the arg-max itself, once per decoded token.
+  if (temp === 0 && (rp === 1 || !seen)) return argmax(logitsIn);
+  const logits = Float64Array.from(logitsIn);
   if (rp !== 1 && seen) {
     for (const id of new Set(seen)) {
       if (id < 0 || id >= V) continue;
       logits[id] = logits[id]! > 0 ? logits[id]! / rp : logits[id]! * rp;
     }
   }
-  const temp = opts.temperature ?? 0;
-  if (temp === 0) {
-    let best = 0;
-    for (let i = 1; i < V; i++) if (logits[i]! > logits[best]!) best = i;
-    return best;
-  }
+  if (temp === 0) return argmax(logits);
   // Candidates sorted by logit, cut by top-k then top-p.
   let idx = Array.from({ length: V }, (_, i) => i).sort((x, y) => logits[y]! - logits[x]!);
   const k = opts.topK ?? 0;
@@ -62,4 +61,18 @@ export function sampleToken(logitsIn: Float32Array | Float64Array, opts: Samplin
     if (r <= 0) return idx[j]!;
   }
   return idx[idx.length - 1]!;
+}
+
+/** The first index of the largest value (NaN never wins). */
+function argmax(x: Float32Array | Float64Array): number {
+  let best = 0;
+  let bv = x[0]!;
+  for (let i = 1; i < x.length; i++) {
+    const v = x[i]!;
+    if (v > bv) {
+      best = i;
+      bv = v;
+    }
+  }
+  return best;
 }

@@ -13,6 +13,7 @@ import type { ArchConfig, Linear, ModelWeights, Norm } from './arch.js';
 import { fmt } from '../tensor/shape.js';
 import { isRecording } from '../tensor/tape.js';
 import { tidy } from '../tensor/scope.js';
+import type { UnaryOp } from '../backend/kernels.js';
 
 export interface ForwardOptions {
   cache?: KVCache | null;
@@ -121,9 +122,11 @@ export class DecoderModel {
       const p = `layers.${i}.`;
       x = hook(p + 'resid_pre', i, x);
       const h = this.norm(x, L.inputNorm);
-      let q = ops.reshape(linear(h, L.q), [B, T, a.heads, a.headDim]);
-      let k = ops.reshape(linear(h, L.k), [B, T, a.kvHeads, a.headDim]);
-      let v = ops.reshape(linear(h, L.v), [B, T, a.kvHeads, a.headDim]);
+      // One call for the three projections (no hook site sits between them).
+      const [qp, kp, vp] = ops.linearMany(h, [L.q.w, L.k.w, L.v.w], [L.q.b, L.k.b, L.v.b]) as [Tensor, Tensor, Tensor];
+      let q = ops.reshape(qp, [B, T, a.heads, a.headDim]);
+      let k = ops.reshape(kp, [B, T, a.kvHeads, a.headDim]);
+      let v = ops.reshape(vp, [B, T, a.kvHeads, a.headDim]);
       if (L.qNorm) q = this.norm(q, L.qNorm);
       if (L.kNorm) k = this.norm(k, L.kNorm);
       const inv = a.ropeInvFreq(i);
@@ -151,8 +154,8 @@ export class DecoderModel {
       x = hook(p + 'resid_mid', i, ops.add(x, attnOut));
 
       const h2 = this.norm(x, L.mlpNorm);
-      const up = linear(h2, L.up);
-      let act = L.gate ? ops.mul(this.activate(linear(h2, L.gate)), up) : this.activate(up);
+      // act(gate) ⊙ up in one call (the mlp.act site sees only the product).
+      let act = L.gate ? ops.gatedLinear(h2, L.gate.w, L.up.w, this.activation(), L.gate.b, L.up.b) : this.activate(linear(h2, L.up));
       act = hook(p + 'mlp.act', i, act);
       let mlpOut = linear(act, L.down);
       if (L.postMlpNorm) mlpOut = this.norm(mlpOut, L.postMlpNorm);
@@ -160,6 +163,12 @@ export class DecoderModel {
       x = hook(p + 'resid_post', i, ops.add(x, mlpOut));
     }
     return x;
+  }
+
+  private activation(): UnaryOp {
+    const act = this.arch.act;
+    if (act !== 'silu' && act !== 'gelu' && act !== 'gelu_erf' && act !== 'relu') throw new Error(`unsupported activation ${act}`);
+    return act;
   }
 
   private activate(x: Tensor): Tensor {

@@ -11,8 +11,12 @@ const refs = new WeakMap<ArrayBufferLike, number>();
 const captured = new WeakSet<ArrayBufferLike>();
 let pooledBytes = 0;
 const MAX_POOLED_BYTES = Number(process.env.STEERLING_POOL_MB ?? 1024) * 1024 * 1024;
-// Tiny buffers are cheaper to allocate than to track.
-const MIN_ELEMENTS = 1024;
+// Every kernel output is pooled, however small: V8 allocates a typed array of more than 64
+// bytes outside its heap (measured: ~1 µs at 64 floats, ~4 µs at 576, one activation row of a
+// small model, against ~0.5 µs to recycle one), and a smaller one that reaches the native addon
+// is moved out of the heap on first use, which costs an allocation too. A decode step makes
+// hundreds of such row-sized outputs.
+const MIN_ELEMENTS = 1;
 
 function take<T extends Float32Array | Float64Array>(m: Map<number, T[]>, n: number): T | undefined {
   const list = m.get(n);
@@ -56,9 +60,11 @@ export function releaseStorage(data: ArrayBufferView): void {
   }
   refs.delete(buf);
   if (captured.has(buf) || pooledBytes + buf.byteLength > MAX_POOLED_BYTES) return;
-  // Recycle the whole buffer (views of it share the same allocation).
-  if (data instanceof Float32Array) give(free, new Float32Array(buf));
-  else if (data instanceof Float64Array) give(freeF64, new Float64Array(buf));
+  // Recycle the whole buffer (views of it share the same allocation); a view that already spans
+  // it (the usual case) is reused as is rather than wrapped anew.
+  const whole = data.byteOffset === 0 && data.byteLength === buf.byteLength;
+  if (data instanceof Float32Array) give(free, whole ? data : new Float32Array(buf));
+  else if (data instanceof Float64Array) give(freeF64, whole ? data : new Float64Array(buf));
 }
 
 function give<T extends Float32Array | Float64Array>(m: Map<number, T[]>, whole: T): void {
@@ -66,6 +72,15 @@ function give<T extends Float32Array | Float64Array>(m: Map<number, T[]>, whole:
   list.push(whole);
   m.set(whole.length, list);
   pooledBytes += whole.byteLength;
+}
+
+/**
+ * Gives back a pooled kernel output that no tensor took, e.g. a norm's saved statistics when no
+ * backward rule was recorded to read them (a no-op for any other array). Without this, each
+ * such array would be a fresh allocation per call.
+ */
+export function recycle(data: Float32Array | Float64Array): void {
+  if (refs.get(data.buffer) === 0) releaseStorage(data);
 }
 
 /** Marks a storage array as read by a recorded backward rule: it will not be recycled. */

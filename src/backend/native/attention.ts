@@ -11,9 +11,14 @@ type Backward = (
   out: Float32Array, lse: Float32Array, gOut: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array,
 ) => void;
 
+// One array reused by every call (the addon reads it before returning): allocating a fresh
+// one per call costs microseconds, once per layer per decoded token.
+const dimsBuf = new Float64Array(12);
+
 /** The addon reads the dimensions from one array (order fixed in attention.cc's problemFrom). */
 function packDims(d: AttentionDims): Float64Array {
-  return Float64Array.of(d.batch, d.tq, d.tk, d.hq, d.hkv, d.d, d.dv, d.scale, d.causal ? 1 : 0, d.qOffset, d.window, d.softcap);
+  dimsBuf.set([d.batch, d.tq, d.tk, d.hq, d.hkv, d.d, d.dv, d.scale, d.causal ? 1 : 0, d.qOffset, d.window, d.softcap]);
+  return dimsBuf;
 }
 
 function f32(x: FloatArray, what: string): Float32Array {

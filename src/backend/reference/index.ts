@@ -1,7 +1,7 @@
 // The reference backend: pure TypeScript, written for clarity. It is the specification every
 // other backend is tested against, op by op, and it computes in f64 when given f64 data.
 import type { Kernels } from '../kernels.js';
-import { matmul } from './matmul.js';
+import { matmul, linearMany, gatedLinear } from './matmul.js';
 import { binary, unary, unaryBackward, affine } from './elementwise.js';
 import { reduce, reduceMaxBackward, expand } from './reduce.js';
 import { transpose, slice, sliceBackward, concat } from './shape.js';
@@ -17,7 +17,7 @@ function missing(name: string): never {
 }
 
 const partial: Partial<Kernels> = {
-  matmul, binary, unary, unaryBackward, affine,
+  matmul, linearMany, gatedLinear, binary, unary, unaryBackward, affine,
   reduce, reduceMaxBackward, expand,
   transpose, slice, sliceBackward, concat,
   softmax, softmaxBackward,

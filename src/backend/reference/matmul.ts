@@ -1,6 +1,7 @@
 // Reference matmul: the plain triple loop, accumulating in the output's float type.
 import type { Kernels } from '../kernels.js';
 import { allocLike, reader } from './util.js';
+import { binary, unary } from './elementwise.js';
 
 export const matmul: Kernels['matmul'] = (a, b, { batch, m, n, k, transA, transB, aBatchStride, bBatchStride, bDtype }) => {
   const out = allocLike(a, batch * m * n);
@@ -22,4 +23,16 @@ export const matmul: Kernels['matmul'] = (a, b, { batch, m, n, k, transA, transB
     }
   }
   return out;
+};
+
+/** The specification of linearMany: one matmul with transposed B per weight. */
+export const linearMany: Kernels['linearMany'] = (x, ws, { m, k, ns, bDtypes }) =>
+  ws.map((w, i) => matmul(x, w, { batch: 1, m, n: ns[i]!, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, bDtype: bDtypes[i]! }));
+
+/** The specification of gatedLinear: two products, the activation, then the elementwise product. */
+export const gatedLinear: Kernels['gatedLinear'] = (x, wg, wu, { m, k, n, gDtype, uDtype, act }) => {
+  const base = { batch: 1, m, n, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 };
+  const gate = unary(act, matmul(x, wg, { ...base, bDtype: gDtype }));
+  const up = matmul(x, wu, { ...base, bDtype: uDtype });
+  return binary('mul', gate, [m, n], up, [m, n], [m, n]);
 };

@@ -8,6 +8,7 @@ import { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
 import { fmt } from '../shape.js';
 import { computeType, floats, wrap, assertTensor } from './util.js';
+import { recycle } from '../pool.js';
 
 export interface AttentionOptions {
   /** Each query sees only keys at positions ≤ its own (default true). */
@@ -91,8 +92,10 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const f64 = ct === 'f64';
   const { out, lse } = kernel('attention', f64)(qf, kf, vf, mf, maskBatch, dims);
   const result = wrap(out, [batch, tq, hq, dv]);
-  return record(result, 'attention', [q, k, v], (g, needs) => {
+  record(result, 'attention', [q, k, v], (g, needs) => {
     const r = kernel('attentionBackward', f64)(qf, kf, vf, mf, maskBatch, out, lse, floats(g, ct), dims);
     return [needs[0] ? wrap(r.dq, q.shape) : null, needs[1] ? wrap(r.dk, k.shape) : null, needs[2] ? wrap(r.dv, v.shape) : null];
   });
+  if (!result.node) recycle(lse);  // no backward rule will read it
+  return result;
 }

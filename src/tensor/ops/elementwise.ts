@@ -86,6 +86,8 @@ function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   return record(out, op, [x], (g) => [wrap(kernel('unaryBackward', ct === 'f64')(op, xf, out.f, floats(g, ct)), x.shape)]);
 }
 
+/** Any unary op by name (e.g. a model's configured activation). */
+export const unary = (op: UnaryOp, x: Tensor): Tensor => unaryOp(op, x);
 export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
 export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
 export const log = (x: Tensor): Tensor => unaryOp('log', x);

@@ -3,10 +3,11 @@
 // linear(x, W, bias) = x · Wᵀ + bias, the Hugging Face layout of weights ([out, in]).
 import { kernel } from '../../backend/registry.js';
 import { Tensor } from '../tensor.js';
-import { record } from '../tape.js';
+import { needsGrad, record } from '../tape.js';
 import { fmt, shapesEqual, sizeOf } from '../shape.js';
 import { computeType, floats, wrap, assertTensor } from './util.js';
-import { add, sumTo } from './elementwise.js';
+import { add, mul, sumTo, unary } from './elementwise.js';
+import type { UnaryOp } from '../../backend/kernels.js';
 import { reshape } from './shape.js';
 
 export interface MatmulOptions {
@@ -83,4 +84,63 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (!bias) return y;
   if (bias.rank !== 1 || bias.shape[0] !== weight.shape[0]) throw new Error(`linear: bias ${fmt(bias.shape)} does not match ${weight.shape[0]} outputs`);
   return add(y, bias.dtype === 'bf16' || bias.dtype === 'f16' ? bias.toFloat(computeType(x)) : bias);
+}
+
+/**
+ * linear(x, weights[i], biases[i]) for several weights at once: the q/k/v (or gate/up)
+ * projections of one input. Without gradients to record it is one kernel call, which the native
+ * backend runs as one threaded job; with them, plain linear() per weight (same values either way).
+ */
+export function linearMany(x: Tensor, weights: readonly Tensor[], biases: readonly (Tensor | null)[] = []): Tensor[] {
+  assertTensor(x, 'linearMany: x');
+  const bs = weights.map((_, i) => biases[i] ?? null);
+  const ct = computeType(x, ...weights);
+  if (needsGrad([x, ...weights]) || ct === 'f64' || weights.length < 2) return weights.map((w, i) => linear(x, w, bs[i]));
+  const k = x.shape[x.rank - 1]!;
+  for (const [i, w] of weights.entries()) {
+    assertTensor(w, `linearMany: weight ${i}`);
+    if (w.rank !== 2) throw new Error(`linearMany: weight ${i} must be [out, in], got ${fmt(w.shape)}`);
+    if (w.shape[1] !== k) throw new Error(`linearMany: input features ${k} do not match weight ${i} ${fmt(w.shape)} (expects ${w.shape[1]})`);
+  }
+  const lead = x.shape.slice(0, -1);
+  const m = sizeOf(lead);
+  const ns = weights.map((w) => w.shape[0]!);
+  const data = weights.map((w) => (w.dtype === 'bf16' || w.dtype === 'f16' ? w.data : floats(w, ct)));
+  const outs = kernel('linearMany')(floats(x, ct), data, { m, k, ns, bDtypes: weights.map((w) => (w.dtype === 'bf16' || w.dtype === 'f16' ? w.dtype : ct)) });
+  return outs.map((o, i) => {
+    const y = wrap(o, [...lead, ns[i]!]);
+    const b = bs[i];
+    if (!b) return y;
+    if (b.rank !== 1 || b.shape[0] !== ns[i]) throw new Error(`linearMany: bias ${i} ${fmt(b.shape)} does not match ${ns[i]} outputs`);
+    return add(y, b.dtype === 'bf16' || b.dtype === 'f16' ? b.toFloat(ct) : b);
+  });
+}
+
+/**
+ * A gated MLP's hidden activation, act(x · gateᵀ + gateBias) ⊙ (x · upᵀ + upBias). Without
+ * gradients to record (and without biases) it is one kernel call; otherwise the separate ops,
+ * which give the same values.
+ */
+export function gatedLinear(x: Tensor, gate: Tensor, up: Tensor, act: UnaryOp, gateBias: Tensor | null = null, upBias: Tensor | null = null): Tensor {
+  assertTensor(x, 'gatedLinear: x');
+  assertTensor(gate, 'gatedLinear: gate weight');
+  assertTensor(up, 'gatedLinear: up weight');
+  const ct = computeType(x, gate, up);
+  if (needsGrad([x, gate, up]) || ct === 'f64' || gateBias || upBias) {
+    const [g, u] = linearMany(x, [gate, up], [gateBias, upBias]) as [Tensor, Tensor];
+    return mul(unary(act, g), u);
+  }
+  const k = x.shape[x.rank - 1]!;
+  for (const [name, w] of [['gate', gate], ['up', up]] as const) {
+    if (w.rank !== 2) throw new Error(`gatedLinear: ${name} weight must be [out, in], got ${fmt(w.shape)}`);
+    if (w.shape[1] !== k) throw new Error(`gatedLinear: input features ${k} do not match the ${name} weight ${fmt(w.shape)}`);
+  }
+  if (gate.shape[0] !== up.shape[0]) throw new Error(`gatedLinear: gate ${fmt(gate.shape)} and up ${fmt(up.shape)} weights differ in outputs`);
+  const lead = x.shape.slice(0, -1);
+  const n = gate.shape[0]!;
+  const half = (w: Tensor) => w.dtype === 'bf16' || w.dtype === 'f16';
+  const data = kernel('gatedLinear')(floats(x, ct), half(gate) ? gate.data : floats(gate, ct), half(up) ? up.data : floats(up, ct), {
+    m: sizeOf(lead), k, n, gDtype: half(gate) ? gate.dtype : ct, uDtype: half(up) ? up.dtype : ct, act,
+  });
+  return wrap(data, [...lead, n]);
 }

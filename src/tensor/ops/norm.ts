@@ -7,6 +7,7 @@ import { Tensor } from '../tensor.js';
 import { record } from '../tape.js';
 import { fmt } from '../shape.js';
 import { computeType, floats, wrap, assertTensor } from './util.js';
+import { recycle } from '../pool.js';
 
 function rowsCols(x: Tensor, what: string): { rows: number; cols: number } {
   assertTensor(x, `${what}: input`);
@@ -41,10 +42,12 @@ export function rmsNorm(x: Tensor, weight: Tensor | null, eps: number, weightOff
   const { y, rstd } = kernel('rmsnorm', f64)(xf, w?.data ?? null, w?.dtype ?? ct, rows, cols, eps, weightOffset);
   const out = wrap(y, x.shape);
   const inputs = weight ? [x, weight] : [x];
-  return record(out, 'rmsNorm', inputs, (g, needs) => {
+  record(out, 'rmsNorm', inputs, (g, needs) => {
     const r = kernel('rmsnormBackward', f64)(xf, w?.data ?? null, w?.dtype ?? ct, floats(g, ct), rstd, rows, cols, weightOffset);
     return [needs[0] ? wrap(r.dx, x.shape) : null, needs[1] && r.dw ? wrap(r.dw, [cols]) : null];
   });
+  if (!out.node) recycle(rstd);  // no backward rule will read it
+  return out;
 }
 
 /** y = (x − mean) / sqrt(var + eps) · weight + bias over the last axis (biased variance). */
@@ -64,7 +67,7 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   const { y, mean, rstd } = kernel('layernorm', f64)(xf, wData, bData, wDtype, rows, cols, eps);
   const out = wrap(y, x.shape);
   const params = [weight, bias].filter((p): p is Tensor => p !== null);
-  return record(out, 'layerNorm', [x, ...params], (g, needs) => {
+  record(out, 'layerNorm', [x, ...params], (g, needs) => {
     const r = kernel('layernormBackward', f64)(xf, wData, wDtype, floats(g, ct), mean, rstd, rows, cols);
     const grads: (Tensor | null)[] = [needs[0] ? wrap(r.dx, x.shape) : null];
     let i = 1;
@@ -72,4 +75,10 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
     if (bias) grads.push(needs[i++] ? wrap(r.db, [cols]) : null);
     return grads;
   });
+  if (!out.node) {
+    // No backward rule will read them.
+    recycle(mean);
+    recycle(rstd);
+  }
+  return out;
 }
