@@ -67,7 +67,7 @@ export function trainSummary(art: Artifact, path: string): string {
   if (num('separation') !== undefined) lines.push(`  separation ${fmt(num('separation')!)}  (|μ+ − μ−| over the pooled std; above ~2 the classes barely overlap)`);
   if (num('loss_start') !== undefined && num('loss_end') !== undefined) lines.push(`  loss       ${fmt(num('loss_start')!)} → ${fmt(num('loss_end')!)}  (first and last tenth of the steps)`);
   else if (m.training.final_loss !== null) lines.push(`  final loss ${fmt(m.training.final_loss)}`);
-  if (iv.kind === 'clamp' && iv.values?.['mu_neg'] !== undefined) lines.push(`  steer      --steer ${path} clamps to μ+ (induce); --steer ${path}:neg clamps to μ− (suppress); a strength multiplies the target`);
+  if (iv.kind === 'clamp' && iv.values?.['mu_neg'] !== undefined) lines.push(`  steer      --steer ${path} clamps to μ+ (induce), --steer ${path}:neg to μ− (suppress); strength s clamps to μ− + s·(μ+ − μ−) (:neg swaps the means)`);
   return lines.join('\n');
 }
 

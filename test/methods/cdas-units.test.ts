@@ -9,7 +9,8 @@ import { InterchangeIntervention, ClampIntervention } from '../../src/intervene/
 import type { HookContext } from '../../src/models/hooks.js';
 import { parseContrastRows, checkAligned, lastOccurrenceEnd, responseJsd, responseRows, gatherRows, type DiiExample } from '../../src/methods/cdas/index.js';
 import { parseSteerSpec } from '../../src/cli/steer-flag.js';
-import { clampTarget } from '../../src/artifact/apply.js';
+import { clampTarget, artifactInterventions } from '../../src/artifact/apply.js';
+import type { DecoderModel } from '../../src/models/decoder.js';
 import type { Artifact, InterventionRecord } from '../../src/artifact/artifact.js';
 
 const ctx: HookContext = { site: 'x', layer: 0, offset: 0, phase: 'prefill', promptLength: null, padding: null };
@@ -163,4 +164,10 @@ test('--steer A:neg selects the negative class mean; clamp targets come from the
   assert.throws(() => clampTarget(art, rec, 'mu_mid'), /has no value "mu_mid" \(it has target, origin, mu_pos, mu_neg\)/);
   // A record written before origins existed keeps its meaning: strength × target.
   assert.deepEqual(clampTarget(art, { site: 's', values: { target: 4 } } as unknown as InterventionRecord), { value: 4, origin: 0 });
+});
+
+test('a clamp target on an artifact without clamps is refused by name', () => {
+  const add = { meta: { name: 'dog', method: 'diffmean', interventions: [{ site: 'layers.0.resid_post', kind: 'add', positions: 'all', tensors: {}, default_strength: 1, strength_range: [-1, 1] }] }, tensors: new Map() } as unknown as Artifact;
+  const model = { arch: { layers: 2 } } as unknown as DecoderModel;
+  assert.throws(() => artifactInterventions(add, model, { force: true, target: 'neg' }), /artifact dog: a clamp target \("neg"\) only applies to clamp interventions; this diffmean artifact has add/);
 });

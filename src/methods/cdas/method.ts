@@ -4,10 +4,17 @@
 //
 //   h' = h + (s·a − v·h) v      at every position but BOS, prompt and generated tokens,
 //
-// with a = the artifact's `values.target` (= μ_pos: induce the concept) and s the strength, a
-// multiplier (default 1, the paper's safety setting). The record's values also hold `mu_pos` and
-// `mu_neg`; artifactInterventions(art, model, { target: 'mu_neg' }) (CLI: --steer A:neg) clamps to
-// μ_neg instead, which suppresses the concept — the same v steers both ways.
+// clamped to μ_neg + s·(μ_pos − μ_neg): the record stores values { target: μ_pos, origin: μ_neg,
+// mu_pos, mu_neg } and ClampIntervention sets the projection to origin + s·(target − origin).
+// At the default s = 1 (the paper's safety setting) that is exactly μ_pos, as in the repository.
+// artifactInterventions(art, model, { target: 'neg' }) (CLI: --steer A:neg) swaps the two means:
+// μ_pos + s·(μ_neg − μ_pos), which suppresses the concept — the same v steers both ways.
+//
+// Deliberate difference from the repository for s ≠ 1: it clamps to s·μ (a multiple measured from
+// the origin of the residual space, which depends on v's sign and on where the class means happen
+// to sit: on the organism μ_pos was ≈ 0 at layer 1, so s·μ_pos never moved anything). Scaling from
+// the other class mean is invariant to both and makes s read as "s times the way from not-asked
+// to asked".
 
 import type { SteeringMethod, FitContext } from '../types.js';
 import type { Artifact } from '../../artifact/artifact.js';
@@ -17,8 +24,20 @@ import { tokenizeContrast } from './tokenize.js';
 import { trainCdas } from './train.js';
 import { classMeans } from './factor.js';
 
-/** Strength (multiplier of the clamp target) range recorded in the artifact. */
-export const CDAS_STRENGTH_RANGE: [number, number] = [0, 2];
+/**
+ * The recorded strength range is ±r with r = RANGE_FRACTION·ρ / |μ_pos − μ_neg|: the multiplier at
+ * which the clamp moves the coordinate of a concept-absent token by RANGE_FRACTION·ρ (ρ = the mean
+ * activation norm at the source tokens). Measured on the organism (topic:ocean, greedy replies to
+ * 10 plain instructions): replies stop parsing once the move passes ≈ 0.8ρ — layer 2, s = 6
+ * (0.83ρ) parse 0.7; layer 3, s = 8 (0.75ρ) parse 0.9–1.0 and s = 10 (0.93ρ) parse 0.5.
+ */
+export const RANGE_FRACTION = 0.8;
+
+export function cdasStrengthRange(muPos: number, muNeg: number, rho: number): [number, number] {
+  const gap = Math.abs(muPos - muNeg);
+  const r = gap > 1e-9 * Math.max(rho, 1) ? Math.min(1e3, Math.max(1, (RANGE_FRACTION * rho) / gap)) : 1;
+  return [-r, r];
+}
 
 function mean(xs: readonly number[]): number {
   return xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
@@ -77,7 +96,7 @@ function fit(ctx: FitContext): Artifact {
         excludeBos: tokens.excludeBos,
         tensors: { direction: { data: res.direction } },
         defaultStrength: 1,
-        range: CDAS_STRENGTH_RANGE,
+        range: cdasStrengthRange(stats.mu_pos, stats.mu_neg, stats.token_norm ?? stats.mean_norm),
         values: { target: stats.mu_pos, origin: stats.mu_neg, mu_pos: stats.mu_pos, mu_neg: stats.mu_neg },
       },
     ],
