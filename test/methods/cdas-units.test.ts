@@ -171,3 +171,40 @@ test('a clamp target on an artifact without clamps is refused by name', () => {
   const model = { arch: { layers: 2 } } as unknown as DecoderModel;
   assert.throws(() => artifactInterventions(add, model, { force: true, target: 'neg' }), /artifact dog: a clamp target \("neg"\) only applies to clamp interventions; this diffmean artifact has add/);
 });
+
+test('tokenization on the organism: the header is <|assistant|>, both data shapes give the same prompts, bad headers and misaligned replies fail by row', async () => {
+  const { loadTokenizer } = await import('../../src/tokenizer/index.js');
+  const { contrastivePairs } = await import('../../src/data/organism/index.js');
+  const { tokenizeContrast, sourceTokenIds } = await import('../../src/methods/cdas/index.js');
+  const tok = loadTokenizer(new URL('../../../models/organism/', import.meta.url).pathname);
+  const asst = tok.tokenToId('<|assistant|>')!;
+  assert.deepEqual(sourceTokenIds(tok), [asst]);
+  const rows = contrastivePairs('topic:ocean', { n: 3, seed: 2 });
+  const tuple = tokenizeContrast(tok, parseContrastRows(rows.map((r) => ({ negative_input: r.negative_input, negative_output: r.negative_output, positive_input: r.positive_input, positive_output: r.positive_output })), 't'));
+  const pairs = tokenizeContrast(tok, parseContrastRows(rows.map((r) => ({ prompt: r.prompt, concept_prompt: r.concept_prompt, positive: r.positive, negative: r.negative })), 'p'));
+  assert.equal(tuple.examples.length, 6);
+  assert.deepEqual(tuple.examples.map((e) => e.direction), ['neg+pos', 'pos+neg', 'neg+pos', 'pos+neg', 'neg+pos', 'pos+neg']);
+  assert.equal(tuple.excludeBos, true);
+  for (const [i, e] of tuple.examples.entries()) {
+    assert.equal(e.source.ids[e.sourcePos], asst, 'the source position is the header token');
+    assert.equal(e.sourcePos, e.source.promptLength - 1, 'which ends the prompt');
+    assert.equal(e.source.ids[0], tok.bosTokenId);
+    // The tuple's rendered prompt and the pairs' chat-rendered prompt are the same tokens.
+    assert.deepEqual(e.base.ids.slice(0, e.base.promptLength), pairs.examples[i]!.base.ids.slice(0, pairs.examples[i]!.base.promptLength));
+    // The tuple's reply ends the turn with <|end|>; the pairs' reply is the bare text.
+    assert.equal(e.base.ids.length, pairs.examples[i]!.base.ids.length + 1);
+  }
+  // neg+pos: base x + y_c, source x_c + y_c; pos+neg mirrors it.
+  const [np, pn] = tuple.examples;
+  assert.deepEqual(tok.decode(np!.base.ids.slice(np!.base.promptLength)), tok.decode(np!.source.ids.slice(np!.source.promptLength)));
+  assert.notDeepEqual(np!.base.ids.slice(0, np!.base.promptLength), np!.source.ids.slice(0, np!.source.promptLength));
+  assert.deepEqual(pn!.base.ids.slice(0, pn!.base.promptLength), np!.source.ids.slice(0, np!.source.promptLength));
+  assert.deepEqual(tuple.prompts[0]!.positive.ids, np!.source.ids.slice(0, np!.sourcePos + 1));
+
+  assert.throws(() => tokenizeContrast(tok, parseContrastRows([{ prompt: 'say hi', concept_prompt: 'say hi about ocean', positive: 'hi ocean', negative: 'hi' }], 'x'), { sourceTokens: '<|system|>' }), /CDAS row 0 \(positive prompt\): the assistant-turn header "<\|system\|>" does not occur in the prompt/);
+  // A rendered prompt that ends inside a word: the reply's first word merges with it after one
+  // prompt but not the other, so the response tokens differ.
+  const r0 = rows[0]!;
+  const bad = { negative_input: r0.negative_input + ' the', negative_output: 'good friend', positive_input: r0.positive_input, positive_output: 'good friend' };
+  assert.throws(() => tokenizeContrast(tok, parseContrastRows([bad], 'bad.jsonl')), /CDAS row 0 \(neg\+pos\): response token 0 differs between base/);
+});
