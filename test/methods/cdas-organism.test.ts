@@ -59,6 +59,15 @@ function weightDigest(w: unknown): { hash: string; grads: number } {
   return { hash: h.digest('hex'), grads };
 }
 
+test('organism: the JSD is exactly 0 when base and source prompts agree and nothing intervenes, and clearly positive for neg+pos pairs', async () => {
+  const m = await model();
+  const same = ROWS.slice(0, 4).map((r) => ({ prompt: r.prompt, concept_prompt: r.prompt, positive: r.positive, negative: r.negative }));
+  const tokens = tokenizeContrast(m.tokenizer!, parseContrastRows(same, 'same'));
+  assert.equal(cdasLoss(m.model, 'layers.2.resid_post', tokens, null), 0);
+  const real = tokenizeContrast(m.tokenizer!, parseContrastRows(ROWS.slice(0, 4), 'real'), { directions: ['neg+pos'] });
+  assert.ok(cdasLoss(m.model, 'layers.2.resid_post', real, null) > 0.005);
+});
+
 type Summary = { full: number; mean: number; parse: number };
 function replies(m: LoadedModel, art: Artifact | null, prompts: string[], opts: { strength?: number; target?: string } = {}): Summary {
   const hooks = art ? hooksFor(artifactInterventions(art, m.model, opts), m.model.arch.layers) : null;
