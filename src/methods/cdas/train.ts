@@ -3,7 +3,8 @@
 // source activation taken at the source position of the source run and broadcast. Each step:
 //
 //   1. teacher: the frozen model on the source inputs, without recording (gives the source
-//      activations at the site and the teacher's response-token logits in one pass);
+//      activations at the site and the teacher's response-token logits in one pass; kept
+//      across epochs while they fit in memory, since nothing they depend on changes);
 //   2. student: the base inputs with the DII, recorded; loss = pooled JSD over response tokens;
 //   3. backward (only v asks for a gradient: the model's weights are frozen), clip to norm 1,
 //      AdamW (weight decay 0) with linear LR decay and no warmup, then v ← v/‖v‖.
@@ -85,29 +86,75 @@ function randomUnit(d: number, rng: Rng): Float32Array {
   return v;
 }
 
-/** Frozen source run: the site activation at each example's source position, and the teacher's response-row logits. */
-function teacher(model: DecoderModel, site: string, batch: readonly DiiExample[], padId: number): { source: Float32Array; width: number; logits: Float32Array } {
+/** What the frozen source run gives one example: its source activation and the teacher's response-row logits. */
+interface TeacherRows {
+  source: Float32Array;
+  logits: Float32Array;
+}
+
+/** Frozen source run over a batch, without recording. */
+function teacher(model: DecoderModel, site: string, batch: readonly DiiExample[], padId: number): TeacherRows[] {
   return tidy(() =>
     noGrad(() => {
       const b = padBatch(batch.map((e) => e.source.ids), padId);
-      let width = 0;
-      let source = new Float32Array(0);
+      const out: TeacherRows[] = batch.map(() => ({ source: new Float32Array(0), logits: new Float32Array(0) }));
       const hooks = new Hooks();
       hooks.add(site, (h) => {
-        width = h.size / (batch.length * b.T);
+        const width = h.size / (batch.length * b.T);
         const f = h.toFloat('f32').data as Float32Array;
-        source = new Float32Array(batch.length * width);
         batch.forEach((e, i) => {
           const at = i * b.T + b.pad[i]! + e.sourcePos;
-          source.set(f.subarray(at * width, (at + 1) * width), i * width);
+          out[i]!.source = f.slice(at * width, (at + 1) * width);
         });
       });
       const logits = model.forward(b.ids, { hooks, padding: b.padding });
       const V = logits.shape[2]!;
-      const rows = responseRows(batch.map((e) => e.source), b.pad, b.T);
-      return { source, width, logits: gatherRows(logits.toFloat('f32').data as Float32Array, rows, V) };
+      const all = logits.toFloat('f32').data as Float32Array;
+      batch.forEach((e, i) => {
+        out[i]!.logits = gatherRows(all, responseRows([e.source], Int32Array.of(b.pad[i]!), b.T).map((r) => r + i * b.T), V);
+      });
+      return out;
     }),
   );
+}
+
+/**
+ * The teacher never changes (frozen model, no intervention), so its rows are kept across epochs
+ * while they fit in TEACHER_CACHE_FLOATS (256 MB); beyond that (large vocabularies) they are
+ * recomputed every step.
+ */
+const TEACHER_CACHE_FLOATS = 1 << 26;
+
+class TeacherCache {
+  private readonly rows = new Map<DiiExample, TeacherRows>();
+  private floats = 0;
+  constructor(private readonly model: DecoderModel, private readonly site: string, private readonly padId: number) {}
+
+  /** Source activations [n·width] and teacher logits (response rows of the batch, in order). */
+  get(batch: readonly DiiExample[]): { source: Float32Array; width: number; logits: Float32Array } {
+    const missing = batch.filter((e) => !this.rows.has(e));
+    const fresh = missing.length ? teacher(this.model, this.site, missing, this.padId) : [];
+    const local = new Map<DiiExample, TeacherRows>();
+    missing.forEach((e, i) => {
+      const r = fresh[i]!;
+      local.set(e, r);
+      if (this.floats + r.logits.length + r.source.length <= TEACHER_CACHE_FLOATS) {
+        this.rows.set(e, r);
+        this.floats += r.logits.length + r.source.length;
+      }
+    });
+    const parts = batch.map((e) => this.rows.get(e) ?? local.get(e)!);
+    const width = parts[0]!.source.length;
+    const source = new Float32Array(batch.length * width);
+    parts.forEach((p, i) => source.set(p.source, i * width));
+    const logits = new Float32Array(parts.reduce((n, p) => n + p.logits.length, 0));
+    let off = 0;
+    for (const p of parts) {
+      logits.set(p.logits, off);
+      off += p.logits.length;
+    }
+    return { source, width, logits };
+  }
 }
 
 export function trainCdas(model: DecoderModel, site: string, tokens: CdasTokens, opts: CdasTrainOptions = {}): CdasTrainResult {
@@ -137,13 +184,14 @@ export function trainCdas(model: DecoderModel, site: string, tokens: CdasTokens,
   const hooks = hooksFor([iv], model.arch.layers);
   const opt = new AdamW([rotation], { lr, weightDecay: 0 });
   const losses: number[] = [];
+  const teachers = new TeacherCache(model, site, padId);
 
   let order: number[] = [];
   for (let step = 0; step < total; step++) {
     if (step % perEpoch === 0) order = rng.shuffle([...rowIds]);
     const k = step % perEpoch;
     const batch = order.slice(k * bs, (k + 1) * bs).flatMap((r) => byRow.get(r)!);
-    const t = teacher(model, site, batch, padId);
+    const t = teachers.get(batch);
     const loss = tidy(() => {
       iv.source = fromStorage(t.source, [batch.length, t.width], 'f32');
       const b = padBatch(batch.map((e) => e.base.ids), padId);
@@ -176,9 +224,10 @@ export function cdasLoss(model: DecoderModel, site: string, tokens: CdasTokens, 
   const iv = direction ? new InterchangeIntervention(site, fromStorage(Float32Array.from(direction), [1, direction.length], 'f32'), { positions: 'all', excludeBos: tokens.excludeBos }) : null;
   if (iv) iv.normalize();
   const hooks = iv ? hooksFor([iv], model.arch.layers) : null;
+  const teachers = new TeacherCache(model, site, padId);
   for (let i = 0; i < tokens.examples.length; i += bs) {
     const batch = tokens.examples.slice(i, i + bs);
-    const t = teacher(model, site, batch, padId);
+    const t = teachers.get(batch);
     const r = tidy(() =>
       noGrad(() => {
         if (iv) iv.source = fromStorage(t.source, [batch.length, t.width], 'f32');
