@@ -13,6 +13,31 @@ export interface UseOptions {
   strength?: number;
   /** Skip the model check (the user insists the artifact fits). */
   force?: boolean;
+  /**
+   * Clamp interventions: which recorded value to clamp to instead of `target` — a key of the
+   * record's values, or the aliases pos / neg for mu_pos / mu_neg (CDAS: neg suppresses).
+   */
+  target?: string;
+}
+
+const TARGET_ALIASES: Record<string, string> = { pos: 'mu_pos', neg: 'mu_neg' };
+
+/**
+ * The clamp a record asks for: the value (its `target` by default, 0 for records without one)
+ * and the origin the strength scales from (the record's `origin`, else 0). Asking for mu_neg
+ * (alias neg) or mu_pos (pos) of a two-class record scales from the other class mean.
+ */
+export function clampTarget(art: Artifact, rec: InterventionRecord, target?: string): { value: number; origin: number } {
+  const vals = rec.values ?? {};
+  if (target === undefined) return { value: vals['target'] ?? 0, origin: vals['origin'] ?? 0 };
+  const key = TARGET_ALIASES[target] ?? target;
+  const v = vals[key];
+  if (v === undefined || !Number.isFinite(v)) {
+    const known = Object.keys(vals);
+    throw new Error(`artifact ${art.meta.name}: its clamp at ${rec.site} has no value "${target}"${known.length ? ` (it has ${known.join(', ')})` : ''}`);
+  }
+  const other = key === 'mu_pos' ? vals['mu_neg'] : key === 'mu_neg' ? vals['mu_pos'] : undefined;
+  return { value: v, origin: other !== undefined && 'origin' in vals ? other : 0 };
 }
 
 function tensorOf(art: Artifact, rec: InterventionRecord, role: string) {
@@ -29,13 +54,19 @@ export function checkArtifactFits(art: Artifact, model: DecoderModel): void {
 
 export function artifactInterventions(art: Artifact, model: DecoderModel, opts: UseOptions = {}): Intervention[] {
   if (!opts.force) checkArtifactFits(art, model);
+  if (opts.target !== undefined && !art.meta.interventions.some((r) => r.kind === 'clamp')) {
+    throw new Error(`artifact ${art.meta.name}: a clamp target ("${opts.target}") only applies to clamp interventions; this ${art.meta.method} artifact has ${[...new Set(art.meta.interventions.map((r) => r.kind))].join(', ')}`);
+  }
   return art.meta.interventions.map((rec) => {
     parseSite(rec.site, model.arch.layers);
     const o = { positions: rec.positions, strength: opts.strength ?? rec.default_strength, excludeBos: rec.excludeBos ?? false };
     switch (rec.kind) {
       case 'add': return new AddIntervention(rec.site, tensorOf(art, rec, 'direction'), o);
       case 'ablate': return new AblateIntervention(rec.site, tensorOf(art, rec, 'direction'), o);
-      case 'clamp': return new ClampIntervention(rec.site, tensorOf(art, rec, 'direction'), rec.values?.['target'] ?? 0, o);
+      case 'clamp': {
+        const c = clampTarget(art, rec, opts.target);
+        return new ClampIntervention(rec.site, tensorOf(art, rec, 'direction'), c.value, { ...o, origin: c.origin });
+      }
       case 'rotate': return new RotateIntervention(rec.site, tensorOf(art, rec, 'direction'), o);
       case 'affine': return new AffineIntervention(rec.site, tensorOf(art, rec, 'rotation'), tensorOf(art, rec, 'weight'), tensorOf(art, rec, 'bias'), o);
       case 'interchange': return new InterchangeIntervention(rec.site, tensorOf(art, rec, 'rotation'), o);

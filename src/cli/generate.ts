@@ -40,7 +40,7 @@ export function registerGenerate(program: Command): void {
     .option('--seed <s>', 'random seed', intArg('--seed'), 0)
     .option('--stop <text>', 'stop string (repeatable)', collect)
     .option('--json', 'print one JSON object instead of streaming text')
-    .option('--steer <artifact[:strength]>', 'steer with an artifact: A (its default strength), A:4 (absolute), A:x2 (2 × default); repeatable, they compose', collect)
+    .option('--steer <artifact[:strength]>', 'steer with an artifact: A (its default strength), A:4 (absolute), A:x2 (2 × default), A:neg[:S] (clamp artifacts: the negative class mean); repeatable, they compose', collect)
     .option('--force', 'use --steer artifacts even when they were fitted on another model')
     .action(async (f: GenerateFlags) => {
       const t0 = performance.now();

@@ -10,8 +10,8 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
-  /** Sets the position (and total, and the phase shown before the bar). */
-  update(done: number, total: number, phase?: string): void;
+  /** Sets the position (and total, and the phase shown before the bar; info, e.g. a loss, after it). */
+  update(done: number, total: number, phase?: string, info?: string): void;
   /** Clears the bar from the terminal. Safe to call more than once. */
   stop(): void;
 }
@@ -44,7 +44,7 @@ export function progress(opts: ProgressOptions = {}): Progress {
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: '{phase} [{bar}] {percentage}% | {value}/{total} | {rate} | ETA {eta_formatted}',
+      format: '{phase} [{bar}] {percentage}% | {value}/{total} | {rate} | ETA {eta_formatted}{info}',
       barsize: 24,
       hideCursor: true,
       clearOnComplete: true,
@@ -60,7 +60,8 @@ export function progress(opts: ProgressOptions = {}): Progress {
   let lastDraw = 0;
   const render = () => (bar as unknown as { render(): void }).render();
   return {
-    update(done, total, p) {
+    update(done, total, p, info) {
+      const extra = info ? ` | ${info}` : '';
       if (stopped) return;
       const now = Date.now();
       const newPhase = p !== undefined && p !== phase;
@@ -71,11 +72,11 @@ export function progress(opts: ProgressOptions = {}): Progress {
         t0 = now;
         done0 = done;
         lastDraw = now;
-        bar.start(total, done, { phase, rate: formatRate(NaN, unitOf(phase)) });
+        bar.start(total, done, { phase, rate: formatRate(NaN, unitOf(phase)), info: extra });
         return;
       }
       bar.setTotal(total);
-      bar.update(done, { phase, rate: formatRate(now > t0 ? (done - done0) / ((now - t0) / 1000) : NaN, unitOf(phase)) });
+      bar.update(done, { phase, rate: formatRate(now > t0 ? (done - done0) / ((now - t0) / 1000) : NaN, unitOf(phase)), info: extra });
       if (now - lastDraw >= interval || done >= total) {
         render();
         lastDraw = now;

@@ -3,6 +3,8 @@
 //   --steer A                 the artifact at its own default strength
 //   --steer A:4  / A:-2.5     an absolute strength (same units as the artifact's range)
 //   --steer A:x2 / A:x0.5     a multiple of the artifact's default strength
+//   --steer A:neg[:S|:xK]     clamp artifacts (CDAS): clamp to the negative class mean μ− (suppress)
+//                             instead of the recorded target μ+ (A:pos says so explicitly)
 //
 // Repeatable: several artifacts compose (applied in the order given), each with its own strength.
 import { existsSync } from 'node:fs';
@@ -18,21 +20,35 @@ export interface SteerSpec {
   strength?: number;
   /** Multiple of the default strength, when given as xK. */
   multiple?: number;
+  /** Clamp artifacts (CDAS): which class mean to clamp to, pos (the default target) or neg. */
+  target?: 'pos' | 'neg';
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const TARGET = /^(pos|neg)$/i;
 
 export function parseSteerSpec(spec: string): SteerSpec {
-  const i = spec.lastIndexOf(':');
+  const out: SteerSpec = { path: spec };
+  let rest = spec;
+  const i = rest.lastIndexOf(':');
   if (i > 0) {
-    const tail = spec.slice(i + 1);
-    const path = spec.slice(0, i);
-    if (NUMBER.test(tail)) return { path, strength: Number(tail) };
-    if (/^x/i.test(tail) && NUMBER.test(tail.slice(1))) return { path, multiple: Number(tail.slice(1)) };
-    // A colon that is part of the path (no strength after it) is left alone when the file exists.
-    if (!existsSync(spec)) throw new Error(`--steer ${spec}: "${tail}" is not a strength; use ARTIFACT, ARTIFACT:STRENGTH (e.g. :4, :-2.5) or ARTIFACT:xK (K times the default)`);
+    const tail = rest.slice(i + 1);
+    if (NUMBER.test(tail)) out.strength = Number(tail);
+    else if (/^x/i.test(tail) && NUMBER.test(tail.slice(1))) out.multiple = Number(tail.slice(1));
+    if (out.strength !== undefined || out.multiple !== undefined) rest = rest.slice(0, i);
   }
-  return { path: spec };
+  // A:neg, A:neg:x2, A:pos:1.5 — the clamp target sits before the strength.
+  const j = rest.lastIndexOf(':');
+  if (j > 0 && TARGET.test(rest.slice(j + 1)) && !existsSync(rest)) {
+    out.target = rest.slice(j + 1).toLowerCase() as 'pos' | 'neg';
+    rest = rest.slice(0, j);
+  }
+  if (rest === spec && i > 0 && !existsSync(spec)) {
+    // A colon that is part of the path (no strength after it) is left alone when the file exists.
+    throw new Error(`--steer ${spec}: "${spec.slice(i + 1)}" is not a strength; use ARTIFACT, ARTIFACT:STRENGTH (e.g. :4, :-2.5) or ARTIFACT:xK (K times the default); clamp artifacts also take ARTIFACT:neg[:STRENGTH] to clamp to the negative class mean`);
+  }
+  out.path = rest;
+  return out;
 }
 
 export interface LoadedSteer {
@@ -47,7 +63,7 @@ export function loadSteering(specs: readonly string[], model: DecoderModel, forc
     const spec = parseSteerSpec(raw);
     if (!existsSync(spec.path)) throw new Error(`--steer: artifact file ${spec.path} does not exist`);
     const artifact = loadArtifact(spec.path);
-    const interventions = artifactInterventions(artifact, model, { force, ...(spec.strength !== undefined ? { strength: spec.strength } : {}) });
+    const interventions = artifactInterventions(artifact, model, { force, ...(spec.strength !== undefined ? { strength: spec.strength } : {}), ...(spec.target ? { target: spec.target } : {}) });
     if (spec.multiple !== undefined) for (const iv of interventions) iv.strength *= spec.multiple;
     return { spec, artifact, interventions };
   });

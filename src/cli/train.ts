@@ -1,18 +1,20 @@
 // `steerling train <method>`: fit a steering artifact from a JSONL data file and save it.
 //
 //   steerling train diffmean --model M --data dog.jsonl --site layers.2.resid_post --out dog.steer.safetensors
+//   steerling train cdas --model M --data ocean-contrast.jsonl --site layers.1.resid_post --out ocean --steps 200
 import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { loadModel } from '../models/load.js';
 import { parseSite } from '../models/hooks.js';
 import { loadConceptData } from '../data/concept-data.js';
+import { loadContrastRows, contrastAsConceptData, type ContrastRow } from '../methods/cdas/data.js';
 import { METHODS, method as methodByName } from '../methods/index.js';
 import type { Reduce } from '../methods/collect.js';
 import { parsePositions } from '../intervene/positions.js';
 import { saveArtifact } from '../artifact/io.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { PositionSpec } from '../intervene/positions.js';
-import { intArg } from './options.js';
+import { intArg, numArg } from './options.js';
 import { modelRef } from './model-ref.js';
 import { progress } from './progress.js';
 
@@ -28,6 +30,11 @@ interface TrainFlags {
   chat?: boolean;
   name?: string;
   seed?: number;
+  steps?: number;
+  epochs?: number;
+  lr?: number;
+  batch?: number;
+  sourceTokens?: string;
   json?: boolean;
 }
 
@@ -58,7 +65,9 @@ export function trainSummary(art: Artifact, path: string): string {
   const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
   if (num('mu_pos') !== undefined && num('mu_neg') !== undefined) lines.push(`  classes    μ+ ${fmt(num('mu_pos')!)}  μ− ${fmt(num('mu_neg')!)}  (projections onto the direction)`);
   if (num('separation') !== undefined) lines.push(`  separation ${fmt(num('separation')!)}  (|μ+ − μ−| over the pooled std; above ~2 the classes barely overlap)`);
-  if (m.training.final_loss !== null) lines.push(`  final loss ${fmt(m.training.final_loss)}`);
+  if (num('loss_start') !== undefined && num('loss_end') !== undefined) lines.push(`  loss       ${fmt(num('loss_start')!)} → ${fmt(num('loss_end')!)}  (first and last tenth of the steps)`);
+  else if (m.training.final_loss !== null) lines.push(`  final loss ${fmt(m.training.final_loss)}`);
+  if (iv.kind === 'clamp' && iv.values?.['mu_neg'] !== undefined) lines.push(`  steer      --steer ${path} clamps to μ+ (induce), --steer ${path}:neg to μ− (suppress); strength s clamps to μ− + s·(μ+ − μ−) (:neg swaps the means)`);
   return lines.join('\n');
 }
 
@@ -68,7 +77,7 @@ export function registerTrain(program: Command): void {
     .description('learn a steering artifact from data')
     .argument('<method>', `steering method: ${Object.keys(METHODS).join(' | ')}`)
     .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
-    .requiredOption('-d, --data <file.jsonl>', 'JSONL of {"prompt"?, "positive", "negative"} pairs or {"text", "label"} records')
+    .requiredOption('-d, --data <file.jsonl>', 'JSONL of {"prompt"?, "positive", "negative"} pairs or {"text", "label"} records; cdas: {"negative_input", "negative_output", "positive_input", "positive_output"} or pairs with "concept_prompt"')
     .requiredOption('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post')
     .requiredOption('-o, --out <file>', `artifact to write (NAME${ARTIFACT_SUFFIX}; the suffix is added when missing)`)
     .option('--positions <spec>', 'where the artifact steers: all | prompt | generated | last:K | i,j,...', 'all')
@@ -76,6 +85,11 @@ export function registerTrain(program: Command): void {
     .option('--chat', "render prompts as a user turn with the model's chat template")
     .option('--name <name>', 'artifact name (default: the output file name)')
     .option('--seed <s>', 'random seed (recorded; used by stochastic methods)', intArg('--seed'))
+    .option('--steps <n>', 'trained methods (cdas): optimiser steps (default: --epochs passes over the data)', intArg('--steps', 1))
+    .option('--epochs <n>', 'trained methods (cdas): passes over the data when --steps is not given (default 10)', intArg('--epochs', 1))
+    .option('--lr <lr>', 'trained methods (cdas): peak learning rate, decayed linearly to 0 (default 0.04)', numArg('--lr', 0))
+    .option('--batch <b>', 'trained methods (cdas): rows per step (default 8; each row gives two examples)', intArg('--batch', 1))
+    .option('--source-tokens <text>', "cdas: the assistant-turn header whose last token is the source position (default: from the chat template)")
     .option('--json', 'print the artifact metadata as one JSON object')
     .action(async (methodName: string, f: TrainFlags, cmd: Command) => {
       const quiet = Boolean(cmd.optsWithGlobals()['quiet']);
@@ -84,7 +98,10 @@ export function registerTrain(program: Command): void {
       const positions = parsePositions(f.positions);
       const out = artifactPath(f.out);
       // Cheap checks first: a bad data file fails before the model loads.
-      const data = loadConceptData(f.data);
+      const contrast: ContrastRow[] | null = m.needs === 'contrast' ? loadContrastRows(f.data) : null;
+      const data = contrast ? contrastAsConceptData(contrast) : loadConceptData(f.data);
+      const training = { ...(f.steps !== undefined ? { steps: f.steps } : {}), ...(f.epochs !== undefined ? { epochs: f.epochs } : {}), ...(f.lr !== undefined ? { lr: f.lr } : {}), ...(f.batch !== undefined ? { batchSize: f.batch } : {}) };
+      if (m.needs !== 'contrast' && (Object.keys(training).length > 0 || f.sourceTokens !== undefined)) throw new Error(`--steps, --epochs, --lr, --batch and --source-tokens apply to trained methods (cdas); ${m.name} is fitted in one pass`);
       if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);
       const loaded = await loadModel(modelRef(f.model));
       if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling train needs one`);
@@ -101,9 +118,11 @@ export function registerTrain(program: Command): void {
           reduce: f.reduce as Reduce,
           chat: f.chat ?? false,
           ...(f.seed !== undefined ? { seed: f.seed } : {}),
+          ...(contrast ? { contrast, training } : {}),
+          ...(f.sourceTokens !== undefined ? { sourceTokens: f.sourceTokens } : {}),
           name: f.name ?? basename(out).slice(0, -ARTIFACT_SUFFIX.length),
           hubId: loaded.repoId,
-          onProgress: (done, total, phase) => bar.update(done, total, phase),
+          onProgress: (done, total, phase, info) => bar.update(done, total, phase, info),
         });
       } finally {
         bar.stop();

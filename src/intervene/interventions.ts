@@ -5,7 +5,7 @@
 //
 //   add          h + s·v
 //   ablate       h − s·(h·v̂)v̂                      (s = 1 removes the direction)
-//   clamp        h + (s·a − h·v̂)v̂                  (sets the projection to s·a)
+//   clamp        h + (o + s·(a − o) − h·v̂)v̂        (sets the projection to o + s·(a − o); origin o = 0 → s·a)
 //   affine       h + s·Rᵀ(W h + b − R h)             (LoReFT-style low-rank edit)
 //   interchange  h + s·Rᵀ(R x_src − R h)             (distributed interchange, DAS/CDAS)
 //   rotate       turn h toward v̂ by angle s in the plane of h and v̂, keeping ‖h‖
@@ -114,15 +114,21 @@ export class AblateIntervention extends DirectionIntervention {
 
 export class ClampIntervention extends DirectionIntervention {
   readonly kind = 'clamp';
-  /** Target projection before the strength multiplier (e.g. the positive class mean). */
+  /** Target projection at strength 1 (e.g. the positive class mean). */
   value: number;
-  constructor(site: string, direction: Tensor, value: number, opts?: InterventionOptions) {
+  /**
+   * The projection the strength scales from (strength 0 clamps here): 0 scales the target itself;
+   * CDAS uses the other class mean, so strength s means "s times the way from μ− to μ+".
+   */
+  origin: number;
+  constructor(site: string, direction: Tensor, value: number, opts?: InterventionOptions & { origin?: number }) {
     super(site, direction, opts);
     this.value = value;
+    this.origin = opts?.origin ?? 0;
   }
   protected edit(h: Tensor): Tensor {
     const u = unit(flatVec(this.direction));
-    const delta = ops.affine(project(h, u), -1, this.value * this.strength);
+    const delta = ops.affine(project(h, u), -1, this.origin + this.strength * (this.value - this.origin));
     return ops.add(h, ops.mul(delta, u));
   }
 }

@@ -7,8 +7,9 @@ import { diffmean } from './diffmean.js';
 import { pca } from './pca.js';
 import { probe } from './probe.js';
 import { actadd } from './actadd.js';
+import { cdas } from './cdas/index.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];

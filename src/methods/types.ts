@@ -5,6 +5,15 @@ import type { ConceptData } from '../data/concept-data.js';
 import type { PositionSpec } from '../intervene/positions.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { Reduce } from './collect.js';
+import type { ContrastRow } from './cdas/data.js';
+
+/** Settings for methods that learn by gradient descent (CDAS). */
+export interface TrainingOptions {
+  steps?: number;
+  epochs?: number;
+  lr?: number;
+  batchSize?: number;
+}
 
 export interface FitContext {
   model: DecoderModel;
@@ -19,15 +28,21 @@ export interface FitContext {
   /** Render prompts with the chat template. */
   chat?: boolean;
   seed?: number;
+  /** Rows of (x, y, x_c, y_c) for methods that need 'contrast' (CDAS); see methods/cdas/data.ts. */
+  contrast?: readonly ContrastRow[];
+  /** Assistant-turn header whose last token is CDAS's source position (default: from the chat template). */
+  sourceTokens?: string;
+  training?: TrainingOptions;
   name: string;
   hubId?: string | null;
-  onProgress?: (done: number, total: number, phase: string) => void;
+  /** info: a short live reading such as the current loss. */
+  onProgress?: (done: number, total: number, phase: string, info?: string) => void;
 }
 
 export interface SteeringMethod {
   name: string;
   summary: string;
   /** What the data must look like. */
-  needs: 'pairs' | 'pairs-or-labelled';
+  needs: 'pairs' | 'pairs-or-labelled' | 'contrast';
   fit(ctx: FitContext): Artifact;
 }

@@ -1,0 +1,8 @@
+// CDAS — Concept Distributed Alignment Search (methods.md §1): data, tokenization, training,
+// class means and the steering method.
+export { cdas, cdasStrengthRange, RANGE_FRACTION } from './method.js';
+export { parseContrastRows, loadContrastRows, contrastAsConceptData, type ContrastRow } from './data.js';
+export { tokenizeContrast, checkAligned, sourceTokenIds, lastOccurrenceEnd, type CdasTokens, type DiiExample, type Sequence, type PairDirection } from './tokenize.js';
+export { trainCdas, cdasLoss, CDAS_DEFAULTS, type CdasTrainOptions, type CdasTrainResult } from './train.js';
+export { responseJsd, responseRows, gatherRows } from './loss.js';
+export { classMeans } from './factor.js';
