@@ -1,13 +1,15 @@
 // CDAS on the organism (methods.md §1.9 c–d), one topic, small n, fixed seeds, greedy replies judged
 // exactly. What holds on this model (measured; see the numbers printed by the tests):
 //  - training lowers the pooled JSD clearly, also on held-out rows, and touches only v;
-//  - at layer 2, clamping concept-eliciting prompts to μ_neg (×1) removes the topic with fluent text;
+//  - at layer 0, clamping concept-eliciting prompts to μ_neg (×1) removes the topic with fluent text
+//    (on organism-corpus-2 the layer-2 clamp no longer suppresses: 0.9–1.0 of replies keep the topic
+//    for seeds 1–3 and lr 0.04–0.1; at layer 0 with 200 steps seeds 1–3 all leave 0.1);
 //  - clamping plain prompts to μ_pos ×1 does NOT bring the topic in at any layer (the organism
 //    reads the requested topic from the prompt's topic word through attention, and the
 //    assistant header's projection differs little between the classes); at layer 3 the topic
 //    appears at the edge of the derived strength range (×8.0 here), with replies that mostly parse.
-// Training is seed-sensitive on this model: with n = 32 and 100 steps, seeds 1 and 3 reach the
-// basin that suppresses (loss ≈ 0.021), seed 2 stalls at ≈ 0.029 with no class separation.
+// Training was seed-sensitive on the first organism (n = 32, 100 steps at layer 2: seed 2 stalled);
+// at layer 0 with 200 steps seeds 1, 2 and 3 all reach the suppressing basin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -32,10 +34,13 @@ const ASKING = contrastivePairs(CONCEPT, { n: 10, seed: 4 }).map((r) => r.concep
 let modelP: Promise<LoadedModel> | null = null;
 const model = () => (modelP ??= loadModel(ORGANISM));
 
+/** Steps per site: layer 0 needs more to separate the classes. */
+const STEPS: Record<string, number> = { 'layers.0.resid_post': 200 };
+
 function fitAt(m: LoadedModel, site: string): { art: Artifact; seconds: number } {
   const rows = parseContrastRows(ROWS, CONCEPT);
   const t0 = Date.now();
-  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: CONCEPT, seed: 1, training: { steps: 100 } });
+  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: CONCEPT, seed: 1, training: { steps: STEPS[site] ?? 100 } });
   return { art, seconds: (Date.now() - t0) / 1000 };
 }
 
@@ -102,9 +107,9 @@ test('organism: CDAS training lowers the JSD (also held out), changes no model w
   assert.equal(iv.default_strength, 1);
 });
 
-test('organism: clamping concept-eliciting prompts to μ− (×1) removes the topic and keeps replies fluent', async () => {
+test('organism: clamping concept-eliciting prompts to μ− (×1) at layer 0 removes the topic and keeps replies fluent', async () => {
   const m = await model();
-  const { art } = await fitted('layers.2.resid_post');
+  const { art } = await fitted('layers.0.resid_post');
   const asked = replies(m, null, ASKING);
   const suppressed = replies(m, art, ASKING, { target: 'neg' });
   console.log(`asked for ${CONCEPT}: unsteered ${show(asked)}; clamped to μ− ${show(suppressed)}`);
