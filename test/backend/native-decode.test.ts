@@ -10,16 +10,12 @@ import { nativeBackend } from '../../src/backend/registry.js';
 import { referenceKernels } from '../../src/backend/reference/index.js';
 import { fromNumbers, toFloatArray, type Storage } from '../../src/tensor/dtype.js';
 import { Rng } from '../../src/util/rng.js';
+import { uniform } from '../helpers/uniform.js';
 
 const backend = nativeBackend();
 const skip = backend ? false : 'native addon not built';
 type WDtype = 'f32' | 'bf16' | 'f16';
 
-function rand(rng: Rng, n: number): Float64Array {
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) v[i] = 2 * rng.next() - 1;
-  return v;
-}
 
 interface Weight {
   n: number;
@@ -34,7 +30,7 @@ interface Weight {
 function makeWeights(rng: Rng, x: Float32Array, m: number, k: number, specs: readonly { n: number; dtype: WDtype }[]): Weight[] {
   const x64 = Float64Array.from(x);
   return specs.map(({ n, dtype }) => {
-    const data = fromNumbers(rand(rng, n * k), dtype);
+    const data = fromNumbers(uniform(rng, n * k), dtype);
     const w64 = toFloatArray(data, dtype, 'f64') as Float64Array;
     const expect = referenceKernels.matmul(x64, w64, { batch: 1, m, n, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, bDtype: 'f64' }) as Float64Array;
     // 4·sqrt(k)·eps·‖x row‖·‖w row‖: f32 rounding of a k-term sum (as in native-matmul.test.ts).
@@ -96,7 +92,7 @@ test('decode-sized x·Wᵀ (matmul and linearMany) matches the reference on ever
   const paths = isas();
   try {
     for (const c of CASES) {
-      const x = Float32Array.from(rand(rng, c.m * c.k));
+      const x = Float32Array.from(uniform(rng, c.m * c.k));
       for (const dtype of ['f32', 'bf16', 'f16'] as const) {
         const ws = makeWeights(rng, x, c.m, c.k, c.ns.map((n) => ({ n, dtype })));
         for (const isa of paths) {
@@ -122,7 +118,7 @@ test('decode-sized x·Wᵀ (matmul and linearMany) matches the reference on ever
 test('linearMany with mixed weight dtypes, empty weights and k = 0', { skip }, () => {
   const rng = new Rng(3);
   const be = backend!;
-  const x = Float32Array.from(rand(rng, 2 * 50));
+  const x = Float32Array.from(uniform(rng, 2 * 50));
   const ws = makeWeights(rng, x, 2, 50, [{ n: 20, dtype: 'bf16' }, { n: 0, dtype: 'f32' }, { n: 9, dtype: 'f16' }]);
   const out = be.kernels.linearMany!(x, ws.map((w) => w.data), { m: 2, k: 50, ns: ws.map((w) => w.n), bDtypes: ws.map((w) => w.dtype) });
   ws.forEach((w, i) => checkOut(out[i] as Float32Array, w, 2, `mixed #${i}`));
@@ -144,7 +140,7 @@ test('the thread pool gives the same results over thousands of quick calls with 
   const prev = addon.getThreads();
   const rng = new Rng(9);
   const k = 256;
-  const x = Float32Array.from(rand(rng, k));
+  const x = Float32Array.from(uniform(rng, k));
   // Big enough to run threaded (2^17 weight elements), small enough to be quick.
   const [w] = makeWeights(rng, x, 1, k, [{ n: 600, dtype: 'bf16' }]);
   const args = { batch: 1, m: 1, n: 600, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, bDtype: 'bf16' as const };

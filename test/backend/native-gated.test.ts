@@ -9,16 +9,12 @@ import { referenceKernels } from '../../src/backend/reference/index.js';
 import type { UnaryOp } from '../../src/backend/kernels.js';
 import { fromNumbers, toFloatArray } from '../../src/tensor/dtype.js';
 import { Rng } from '../../src/util/rng.js';
+import { uniform } from '../helpers/uniform.js';
 
 const backend = nativeBackend();
 const skip = backend ? false : 'native addon not built';
 const ACTS: UnaryOp[] = ['silu', 'gelu', 'gelu_erf', 'relu'];
 
-function rand(rng: Rng, n: number): Float64Array {
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) v[i] = 2 * rng.next() - 1;
-  return v;
-}
 
 function gemmIsa(name?: string): string {
   return (backend!.addon['gemmIsa'] as (n?: string) => string)(name);
@@ -45,10 +41,10 @@ test('native gatedLinear matches the reference and the unfused native kernels on
   try {
     for (const { m, k, n } of SHAPES) {
       for (const dtype of ['f32', 'bf16', 'f16'] as const) {
-        const x = Float32Array.from(rand(rng, m * k));
+        const x = Float32Array.from(uniform(rng, m * k));
         // Scaled so that activations see both signs and a useful range.
-        const wg = fromNumbers(rand(rng, n * k).map((v) => (2 * v) / Math.sqrt(k)), dtype);
-        const wu = fromNumbers(rand(rng, n * k), dtype);
+        const wg = fromNumbers(uniform(rng, n * k).map((v) => (2 * v) / Math.sqrt(k)), dtype);
+        const wu = fromNumbers(uniform(rng, n * k), dtype);
         for (const act of ACTS) {
           const args = { m, k, n, gDtype: dtype, uDtype: dtype, act };
           const ref = referenceKernels.gatedLinear(Float64Array.from(x), toFloatArray(wg, dtype, 'f64'), toFloatArray(wu, dtype, 'f64'), { ...args, gDtype: 'f64', uDtype: 'f64' });
@@ -76,9 +72,9 @@ test('native gatedLinear matches the reference and the unfused native kernels on
 test('native gatedLinear: mixed dtypes, k = 0, empty output and bad arguments', { skip }, () => {
   const K = backend!.kernels;
   const rng = new Rng(4);
-  const x = Float32Array.from(rand(rng, 2 * 9));
-  const wg = fromNumbers(rand(rng, 5 * 9), 'bf16');
-  const wu = Float32Array.from(rand(rng, 5 * 9));
+  const x = Float32Array.from(uniform(rng, 2 * 9));
+  const wg = fromNumbers(uniform(rng, 5 * 9), 'bf16');
+  const wu = Float32Array.from(uniform(rng, 5 * 9));
   const got = K.gatedLinear!(x, wg, wu, { m: 2, k: 9, n: 5, gDtype: 'bf16', uDtype: 'f32', act: 'silu' });
   const ref = referenceKernels.gatedLinear(x, wg, wu, { m: 2, k: 9, n: 5, gDtype: 'bf16', uDtype: 'f32', act: 'silu' });
   for (let i = 0; i < 10; i++) assert.ok(Math.abs(got[i]! - ref[i]!) <= 1e-5 * (1 + Math.abs(ref[i]!)), `mixed dtypes, element ${i}`);
@@ -98,9 +94,9 @@ test('native gatedLinear: the activation pass is right on every pool thread (thr
   const prevWork = setWork();
   const rng = new Rng(8);
   const [m, k, n] = [4, 8, 40000];
-  const x = Float32Array.from(rand(rng, m * k));
-  const wg = fromNumbers(rand(rng, n * k), 'bf16');
-  const wu = fromNumbers(rand(rng, n * k), 'bf16');
+  const x = Float32Array.from(uniform(rng, m * k));
+  const wg = fromNumbers(uniform(rng, n * k), 'bf16');
+  const wu = fromNumbers(uniform(rng, n * k), 'bf16');
   const mm = { batch: 1, m, n, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, bDtype: 'bf16' as const };
   try {
     setWork(0);

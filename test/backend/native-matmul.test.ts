@@ -11,6 +11,7 @@ import type { MatmulArgs } from '../../src/backend/kernels.js';
 import { fromNumbers, toFloatArray, type Storage } from '../../src/tensor/dtype.js';
 import { tensor, ops, withBackend, noGrad } from '../../src/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { uniform } from '../helpers/uniform.js';
 
 const backend = nativeBackend();
 const skip = backend ? false : 'native addon not built';
@@ -59,11 +60,6 @@ const SHAPES: Shape[] = [
   { m: 130, n: 140, k: 120, batch: 2, b: 'shared', dtypes: ['f32'], why: 'batch of parallel products' },
 ];
 
-function randArray(rng: Rng, n: number): Float64Array {
-  const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) v[i] = 2 * rng.next() - 1;
-  return v;
-}
 
 interface Case {
   args: MatmulArgs;
@@ -84,8 +80,8 @@ function makeCase(rng: Rng, s: Shape, transA: boolean, transB: boolean, dtype: H
   const bBatchStride = s.b === 'shared' ? 0 : s.k * s.n;
   const aLen = (aBatchStride === 0 ? 1 : batch) * s.m * s.k;
   const bLen = (bBatchStride === 0 ? 1 : batch) * s.k * s.n;
-  const a = Float32Array.from(randArray(rng, aLen));
-  const b = fromNumbers(randArray(rng, bLen), dtype);
+  const a = Float32Array.from(uniform(rng, aLen));
+  const b = fromNumbers(uniform(rng, bLen), dtype);
   const args: MatmulArgs = { batch, m: s.m, n: s.n, k: s.k, transA, transB, aBatchStride, bBatchStride, bDtype: dtype };
   // The f64 reference sees exactly the values the native kernel reads (B already rounded).
   const a64 = Float64Array.from(a);
@@ -214,8 +210,8 @@ test('native matmul rejects mismatched storage and short buffers with clear erro
 
 test('linear with bf16 weights through the tensor API: native agrees with the reference', { skip }, () => {
   const rng = new Rng(11);
-  const x = tensor(randArray(rng, 5 * 7 * 96), [5, 7, 96], { dtype: 'f32' });
-  const w = tensor(randArray(rng, 130 * 96), [130, 96], { dtype: 'bf16' });
+  const x = tensor(uniform(rng, 5 * 7 * 96), [5, 7, 96], { dtype: 'f32' });
+  const w = tensor(uniform(rng, 130 * 96), [130, 96], { dtype: 'bf16' });
   const run = () => noGrad(() => ops.linear(x, w).toArray());
   const nat = withBackend('native', run);
   const ref = withBackend('reference', run);
