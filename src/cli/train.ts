@@ -26,7 +26,7 @@ interface TrainFlags {
   site: string;
   out: string;
   positions: string;
-  reduce: string;
+  reduce?: string;
   chat?: boolean;
   name?: string;
   seed?: number;
@@ -81,7 +81,7 @@ export function registerTrain(program: Command): void {
     .requiredOption('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post')
     .requiredOption('-o, --out <file>', `artifact to write (NAME${ARTIFACT_SUFFIX}; the suffix is added when missing)`)
     .option('--positions <spec>', 'where the artifact steers: all | prompt | generated | last:K | i,j,...', 'all')
-    .option('--reduce <how>', 'summarise each example by the mean over its completion tokens or its last token: mean | last', 'mean')
+    .option('--reduce <how>', 'summarise each example by the mean over its completion tokens or its last token: mean | last (default: mean; ablation always reads the last token)')
     .option('--chat', "render prompts as a user turn with the model's chat template")
     .option('--name <name>', 'artifact name (default: the output file name)')
     .option('--seed <s>', 'random seed (recorded; used by stochastic methods)', intArg('--seed'))
@@ -94,7 +94,7 @@ export function registerTrain(program: Command): void {
     .action(async (methodName: string, f: TrainFlags, cmd: Command) => {
       const quiet = Boolean(cmd.optsWithGlobals()['quiet']);
       const m = methodByName(methodName);
-      if (f.reduce !== 'mean' && f.reduce !== 'last') throw new Error(`--reduce must be mean or last, got "${f.reduce}"`);
+      if (f.reduce !== undefined && f.reduce !== 'mean' && f.reduce !== 'last') throw new Error(`--reduce must be mean or last, got "${f.reduce}"`);
       const positions = parsePositions(f.positions);
       const out = artifactPath(f.out);
       // Cheap checks first: a bad data file fails before the model loads.
@@ -115,7 +115,7 @@ export function registerTrain(program: Command): void {
           data,
           site: f.site,
           positions,
-          reduce: f.reduce as Reduce,
+          ...(f.reduce !== undefined ? { reduce: f.reduce as Reduce } : {}),
           chat: f.chat ?? false,
           ...(f.seed !== undefined ? { seed: f.seed } : {}),
           ...(contrast ? { contrast, training } : {}),

@@ -8,8 +8,9 @@ import { pca } from './pca.js';
 import { probe } from './probe.js';
 import { actadd } from './actadd.js';
 import { cdas } from './cdas/index.js';
+import { ablation } from './ablation.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];
