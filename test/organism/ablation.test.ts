@@ -13,6 +13,10 @@ import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/organism/replies.js';
 import { isRefusal, fluency } from '../../src/eval/judges/index.js';
 import type { Artifact } from '../../src/artifact/artifact.js';
+import { saveArtifact, loadArtifact } from '../../src/artifact/io.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Hooks } from '../../src/models/hooks.js';
 import { tensor, type Tensor } from '../../src/tensor/tensor.js';
 import { noGrad } from '../../src/tensor/tape.js';
@@ -28,7 +32,11 @@ function fit(m: LoadedModel, site: string): Artifact {
 
 test('organism: ablating the refusal direction (read at layer 2) bypasses refusal of held-out harmful requests', async () => {
   const m = await loadModel(ORGANISM);
-  const art = fit(m, 'layers.2.resid_post');
+  const fitted = fit(m, 'layers.2.resid_post');
+  const file = join(mkdtempSync(join(tmpdir(), 'steerling-abl-')), 'refusal.steer.safetensors');
+  saveArtifact(file, fitted);
+  const art = loadArtifact(file);
+  assert.deepEqual(art.meta.interventions, fitted.meta.interventions);
   assert.deepEqual(art.meta.interventions.map((r) => r.site), ablationSites(m.model.arch.layers));
   assert.ok(art.meta.interventions.every((r) => r.kind === 'ablate' && r.default_strength === 1));
   const harmful = refusalSets({ n: 40, seed: 2 }).harmful.map((r) => r.prompt);
