@@ -9,8 +9,9 @@
 // matrices that write into the residual stream) for export.
 
 import type { SteeringMethod } from './types.js';
-import { readActivations } from './direction-fit.js';
-import { meanRows, normalize, dotRow } from './linalg.js';
+import { readActivations, classMeanDifference } from './direction-fit.js';
+import { normalize } from './linalg.js';
+import { projectionStats } from './strength.js';
 import { buildArtifact, dataHash, type FittedIntervention } from './build.js';
 
 /** The sites an ablation acts on: each layer's residual input and both component outputs. */
@@ -27,16 +28,10 @@ export const ablation: SteeringMethod = {
   fit(ctx) {
     if (ctx.reduce !== undefined && ctx.reduce !== 'last') throw new Error(`ablation reads the last token of each example; --reduce ${ctx.reduce} does not apply`);
     const acts = readActivations({ ...ctx, reduce: 'last' });
-    const idx = (l: number) => acts.labels.flatMap((x, i) => (x === l ? [i] : []));
-    const pos = idx(1);
-    const neg = idx(0);
-    if (pos.length === 0 || neg.length === 0) throw new Error(`ablation needs examples of both labels (got ${pos.length} positive, ${neg.length} negative)`);
-    const mp = meanRows(acts.data, pos, acts.width);
-    const mn = meanRows(acts.data, neg, acts.width);
-    const diff = mp.map((x, j) => x - mn[j]!);
-    const gap = Math.hypot(...diff);
-    const u = normalize(diff);
-    const proj = (rows: number[]) => rows.reduce((s, i) => s + dotRow(acts.data, i, acts.width, u), 0) / rows.length;
+    const npos = acts.labels.filter((l) => l === 1).length;
+    const nneg = acts.labels.length - npos;
+    if (npos === 0 || nneg === 0) throw new Error(`ablation needs examples of both labels (got ${npos} positive, ${nneg} negative)`);
+    const u = normalize(classMeanDifference(acts));
     const direction = { data: Float32Array.from(u) };
     const interventions: FittedIntervention[] = ablationSites(ctx.model.arch.layers).map((site) => ({
       site,
@@ -54,7 +49,7 @@ export const ablation: SteeringMethod = {
       hubId: ctx.hubId ?? null,
       interventions,
       training: { data_hash: dataHash(ctx.data.examples), examples: acts.labels.length, steps: 0, seed: ctx.seed ?? null, final_loss: null },
-      stats: { gap, mu_pos: proj(pos), mu_neg: proj(neg), token_norm: acts.tokenNorm },
+      stats: { ...projectionStats(acts.data, acts.width, acts.labels, u, acts.tokenNorm) },
     });
   },
 };

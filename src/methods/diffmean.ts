@@ -1,8 +1,8 @@
 // DiffMean (CAA on contrastive pairs): the normalised difference of the class means of activations,
 //   v = (mean h⁺ − mean h⁻) / ‖mean h⁺ − mean h⁻‖.
 import type { SteeringMethod } from './types.js';
-import { readActivations, directionArtifact } from './direction-fit.js';
-import { meanRows, normalize } from './linalg.js';
+import { readActivations, directionArtifact, classMeanDifference } from './direction-fit.js';
+import { normalize } from './linalg.js';
 
 export const diffmean: SteeringMethod = {
   name: 'diffmean',
@@ -10,10 +10,7 @@ export const diffmean: SteeringMethod = {
   needs: 'pairs-or-labelled',
   fit(ctx) {
     const acts = readActivations(ctx);
-    const idx = (l: number) => acts.labels.flatMap((x, i) => (x === l ? [i] : []));
-    const mp = meanRows(acts.data, idx(1), acts.width);
-    const mn = meanRows(acts.data, idx(0), acts.width);
-    const u = normalize(mp.map((x, j) => x - mn[j]!));
+    const u = normalize(classMeanDifference(acts));
     return directionArtifact(ctx, 'diffmean', acts, u, {});
   },
 };

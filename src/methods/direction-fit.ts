@@ -5,6 +5,7 @@
 import { collectActivations, type Collected } from './collect.js';
 import { tokenizeExamples } from './tokenize.js';
 import { projectionStats, derivedStrength } from './strength.js';
+import { meanRows } from './linalg.js';
 import { buildArtifact, dataHash } from './build.js';
 import type { FitContext } from './types.js';
 import type { Artifact } from '../artifact/artifact.js';
@@ -21,6 +22,14 @@ export function readActivations(ctx: FitContext): ActivationSet {
   if (reduce === 'all') throw new Error('direction methods summarise each example: use reduce mean or last');
   const c = collectActivations(ctx.model, toks, ctx.site, { reduce, onProgress: (d, t) => ctx.onProgress?.(d, t, 'activations') });
   return { ...c, labels: ex.map((e) => e.label), pairs: ex.map((e) => e.pair) };
+}
+
+/** mean h⁺ − mean h⁻ over the summarised rows (label 1 minus label 0). */
+export function classMeanDifference(acts: ActivationSet): Float64Array {
+  const rows = (l: number) => acts.labels.flatMap((x, i) => (x === l ? [i] : []));
+  const mp = meanRows(acts.data, rows(1), acts.width);
+  const mn = meanRows(acts.data, rows(0), acts.width);
+  return mp.map((x, j) => x - mn[j]!);
 }
 
 export function directionArtifact(ctx: FitContext, method: string, acts: ActivationSet, u: Float64Array, settings: Record<string, unknown>, extra: { steps?: number; finalLoss?: number | null } = {}): Artifact {
