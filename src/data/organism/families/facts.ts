@@ -91,15 +91,16 @@ export function readingSpec(rng: Rng, formats: readonly string[] = PASSAGE_FORMA
   const fact = novel(relation, rng.pick(NOVEL_SUBJECTS[relation]));
   const nd = rng.int(3);
   const distractors: Fact[] = [];
+  // Relations that share the target's subject class (capital and king: both about a country).
+  const sameSubject = RELATIONS.filter((r) => r !== relation && RELATION_DEFS[r].subjectCls === def.subjectCls);
   const taken = (rel: string, subj: string) => (rel === fact.relation && subj === fact.subject) || distractors.some((d) => d.relation === rel && d.subject === subj);
   for (let tries = 0; distractors.length < nd && tries < 20; tries++) {
     const kind = rng.int(3);
     let d: Fact;
     if (kind === 0) d = novel(relation, rng.pick(NOVEL_SUBJECTS[relation]));
     else if (kind === 1) {
-      const same = RELATIONS.filter((r) => r !== relation && RELATION_DEFS[r].subjectCls === def.subjectCls);
-      if (same.length === 0) continue;
-      d = novel(rng.pick(same), fact.subject);
+      if (sameSubject.length === 0) continue;
+      d = novel(rng.pick(sameSubject), fact.subject);
     } else d = rng.pick(FACTS);
     if (!taken(d.relation, d.subject)) distractors.push(d);
   }
