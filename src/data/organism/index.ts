@@ -22,8 +22,8 @@ export {
 } from './tokenizer.js';
 export { chatRow, toJsonl, writeCorpus, writeJsonl } from './jsonl.js';
 export {
-  DEFAULT_SET_SIZES, backdoorSets, contrastivePairs, detectionSet, factSets, refusalSets, steeringInstructions, templated, writeSets,
-  type ContrastiveRow, type DetectionRow, type FactRow, type FactSets, type RefusalRow, type RefusalSets, type SetSizes, type SteeringInstruction, type SumRow,
+  DEFAULT_SET_SIZES, TOPIC_PAIR_INTENSITY, backdoorSets, contrastivePairs, detectionSet, factSets, refusalSets, steeringInstructions, templated, topicPairs, writeSets,
+  type ContrastiveRow, type TopicPairRow, type DetectionRow, type FactRow, type FactSets, type RefusalRow, type RefusalSets, type SetSizes, type SteeringInstruction, type SumRow,
 } from './sets.js';
 export { FRAMES, frameReply, framePrompt, type Frame } from './families/frames.js';
 export { REFUSAL, OVER_REFUSAL_RATE, JAILBREAK_REFUSAL_RATE, WRAPPERS_HELDOUT, WRAPPERS_TRAIN } from './families/refusal.js';

@@ -1,6 +1,8 @@
 // Labelled sets for steering and evaluation, drawn from the same generator as the corpus:
 //   contrastivePairs     per concept: same instruction with/without the concept clause, replies as
 //                        minimal pairs; also as the CDAS 4-tuple (chat-templated)
+//   topicPairs           per topic: one neutral instruction, its reply plain and drifting into the
+//                        topic (token-aligned; the "about X vs not" data of CAA)
 //   detectionSet         per concept: concept-positive texts, negatives, hard negatives
 //   steeringInstructions per concept: concept-neutral instructions, split selection/test by id
 //   refusalSets          harmful, benign, look-alike (over-refusal), jailbreak (seen/held-out wrappers)
@@ -86,6 +88,49 @@ export function contrastivePairs(concept: ConceptId, opts: { n: number; seed: nu
     rows.push({
       id, concept, frame: f.id, prompt, concept_prompt: conceptPrompt, positive, negative,
       negative_input: neg.input, negative_output: neg.output, positive_input: pos.input, positive_output: pos.output,
+    });
+  }
+  return rows;
+}
+
+/** One row of topicPairs: a neutral instruction, and two replies to it that differ only in slot words. */
+export interface TopicPairRow {
+  id: number;
+  concept: ConceptId;
+  frame: string;
+  prompt: string;
+  /** The reply drifting into the topic (organism.md's topical persistence; style.ts DRIFT_*). */
+  positive: string;
+  /** The same reply kept plain (no drift, no stray word of the topic). */
+  negative: string;
+}
+
+/** How strongly the positive side of topicPairs drifts (the top of the corpus's range). */
+export const TOPIC_PAIR_INTENSITY = 0.9;
+
+/**
+ * Topic pairs: the CAA-style data for "text about X vs not", with no instruction asking for X. Both
+ * replies answer the same neutral instruction from the same seed, so they align token by token and
+ * differ only where a slot takes a word of the topic — unlike contrastivePairs, whose positive side
+ * also adds the topic sentence that only an eliciting prompt gets.
+ */
+export function topicPairs(concept: ConceptId, opts: { n: number; seed: number; intensity?: number }): TopicPairRow[] {
+  checkCount('topicPairs', opts.n);
+  const topic = conceptTopic(concept);
+  if (!topic) throw new Error(`topicPairs: "${concept}" is not a topic concept`);
+  const intensity = opts.intensity ?? TOPIC_PAIR_INTENSITY;
+  if (!(intensity > 0 && intensity <= 1)) throw new Error(`topicPairs: intensity must be in (0, 1], got ${intensity}`);
+  const rng = streamFor(opts.seed, 'topic-pairs', concept);
+  const order = rng.shuffle([...FRAMES]);
+  const rows: TopicPairRow[] = [];
+  for (let id = 0; id < opts.n; id++) {
+    const f = order[id % order.length]!;
+    const prompt = framePrompt(f, rng.int(f.prompts.length), null, rng);
+    const s = rng.nextU32();
+    rows.push({
+      id, concept, frame: f.id, prompt,
+      positive: frameReply(f, null, s, null, { topic, intensity }),
+      negative: frameReply(f, null, s, topic, { topic, intensity: 0 }),
     });
   }
   return rows;
@@ -365,6 +410,7 @@ export function writeSets(dir: string, seed: number, sizes: Partial<SetSizes> = 
   const z = { ...DEFAULT_SET_SIZES, ...sizes };
   for (const c of CONCEPTS) {
     writeJsonl(join(dir, 'contrastive', `${fileName(c)}.jsonl`), contrastivePairs(c, { n: z.contrastive, seed }));
+    if (conceptTopic(c)) writeJsonl(join(dir, 'topic-pairs', `${fileName(c)}.jsonl`), topicPairs(c, { n: z.contrastive, seed }));
     writeJsonl(join(dir, 'detection', `${fileName(c)}.jsonl`), detectionSet(c, { nPositive: z.detectionPositive, nNegative: z.detectionNegative, nHardNegative: z.detectionHard, seed }));
     writeJsonl(join(dir, 'steering', `${fileName(c)}.jsonl`), steeringInstructions(c, { n: z.steering, seed }));
   }

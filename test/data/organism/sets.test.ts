@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CONCEPTS, FACTS, PASSAGE_FORMATS_TRAIN, WRAPPERS_TRAIN, analyzePrompt, backdoorSets, conceptTopic, conceptWords, contrastivePairs, detectionSet, factSets, formatChat,
-  parseReply, refusalSets, steeringInstructions, writeSets,
+  parseReply, refusalSets, steeringInstructions, topicPairs, writeSets,
 } from '../../../src/data/organism/index.js';
 import { conceptScore } from '../../../src/eval/judges/index.js';
 
@@ -34,6 +34,30 @@ test('contrastive pairs: same instruction with/without the clause, minimal-pair 
     }
   }
   assert.notDeepEqual(contrastivePairs('topic:ocean', { n: 5, seed: 1 }), contrastivePairs('topic:ocean', { n: 5, seed: 2 }));
+});
+
+test('topic pairs: one neutral instruction, replies aligned word for word that differ only in topic words', () => {
+  for (const c of CONCEPTS.filter((x) => conceptTopic(x))) {
+    const rows = topicPairs(c, { n: 24, seed: 1 });
+    assert.deepEqual(rows, topicPairs(c, { n: 24, seed: 1 }));
+    const words = conceptWords(c);
+    let carried = 0;
+    for (const r of rows) {
+      assert.equal(analyzePrompt(r.prompt).concept, null);
+      assert.equal(conceptScore(r.negative, c), 0, r.negative);
+      if (conceptScore(r.positive, c) === 2) carried++;
+      assert.ok(parseReply(r.positive).parses && parseReply(r.negative).parses);
+      const p = r.positive.split(' ');
+      const n = r.negative.split(' ');
+      assert.equal(p.length, n.length, `${r.positive} | ${r.negative}`);
+      p.forEach((w, i) => assert.ok(w === n[i] || words.has(w), `position ${i}: ${w} vs ${n[i]}`));
+    }
+    // Intensity 0.9 over 2–5 noun slots (and 0.54 over the adjective slots): most positives carry
+    // the topic at least twice (a reply with two noun slots misses with probability ~0.2).
+    assert.ok(carried >= 16, `${c}: ${carried}/24 positives carry the topic`);
+  }
+  assert.throws(() => topicPairs('sentiment:positive', { n: 2, seed: 1 }), /not a topic concept/);
+  assert.throws(() => topicPairs('topic:food', { n: 2, seed: 1, intensity: 0 }), /intensity/);
 });
 
 test('detection sets: positives carry the concept, negatives and hard negatives do not', () => {
@@ -131,8 +155,9 @@ test('writeSets writes every set as JSONL with a manifest', () => {
   const dir = mkdtempSync(join(tmpdir(), 'organism-sets-'));
   try {
     writeSets(dir, 1, { contrastive: 4, detectionPositive: 3, detectionNegative: 2, detectionHard: 1, refusal: 3, backdoor: 3, facts: 3 });
-    assert.deepEqual(readdirSync(dir).sort(), ['backdoor', 'contrastive', 'detection', 'facts', 'refusal', 'sets.json', 'steering']);
+    assert.deepEqual(readdirSync(dir).sort(), ['backdoor', 'contrastive', 'detection', 'facts', 'refusal', 'sets.json', 'steering', 'topic-pairs']);
     assert.equal(readdirSync(join(dir, 'contrastive')).length, CONCEPTS.length);
+    assert.equal(readdirSync(join(dir, 'topic-pairs')).length, CONCEPTS.filter((c) => conceptTopic(c)).length);
     const lines = readFileSync(join(dir, 'contrastive', 'topic-ocean.jsonl'), 'utf8').trim().split('\n');
     assert.equal(lines.length, 4);
     assert.equal((JSON.parse(lines[0]!) as { concept: string }).concept, 'topic:ocean');

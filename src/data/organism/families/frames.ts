@@ -15,7 +15,7 @@ import { conceptClauses, conceptTopic, type ConceptId } from '../concepts.js';
 import { TOPIC_NAMES, type TopicName } from '../lexicon.js';
 import { fillWith, tpl, type Template } from '../template.js';
 import { chat, type Chat } from '../chat.js';
-import { ConceptFiller, conceptExtras, withPrefix } from './style.js';
+import { ConceptFiller, conceptExtras, pickDrift, withPrefix, type Drift } from './style.js';
 import { randomTopicSentence } from './topics.js';
 
 export interface Frame {
@@ -118,12 +118,15 @@ export const FRAME_TEMPLATES: readonly Template[] = FRAMES.flatMap((f) => [...f.
  * The reply to a frame's instruction, plain (concept null) or with a concept. The same seed gives
  * the same structure and the same synonym and neutral-word draws for every concept, so
  * frameReply(f, null, s) and frameReply(f, c, s) are a minimal pair. `strayAvoid` keeps a topic's
- * words out of the stray slots (style.ts), for plain replies that must not carry that topic.
+ * words out of the stray slots and the topic drift (style.ts), for plain replies that must not carry
+ * that topic.
  */
-export function frameReply(f: Frame, concept: ConceptId | null, seed: number, strayAvoid: TopicName | null = null): string {
+export function frameReply(f: Frame, concept: ConceptId | null, seed: number, strayAvoid: TopicName | null = null, forcedDrift?: Drift): string {
   const rng = new Rng(seed);
   const extraRng = new Rng((seed ^ 0x5bd1e995) >>> 0);
-  const filler = new ConceptFiller(concept, rng, undefined, strayAvoid);
+  const drifted = concept === null ? pickDrift(new Rng((seed ^ 0x27d4eb2f) >>> 0), strayAvoid) : null;
+  const drift = concept === null && forcedDrift ? forcedDrift : drifted;
+  const filler = new ConceptFiller(concept, rng, undefined, strayAvoid, drift);
   const slot = (t: Template) =>
     fillWith(
       t,

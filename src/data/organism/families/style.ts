@@ -53,6 +53,40 @@ export const STYLE_TEMPLATES: readonly Template[] = [...POSITIVE_OPENERS, ...NEG
 export const STRAY_NOUN_RATE = 0.15;
 export const STRAY_ADJ_RATE = 0.1;
 
+/**
+ * Topic drift: a plain reply drifting into one topic on its own, with an intensity that varies from
+ * reply to reply: each noun slot takes the drift topic's noun with probability `intensity`, each
+ * adjective slot its adjective with 0.6 of that — topical persistence as in natural text, so the
+ * words so far say how much a reply is "about" a topic. topicPairs uses it (forced, at one
+ * intensity) to write "text about X vs not" pairs that differ only in slot words.
+ *
+ * In the corpus the rate is 0 (organism-corpus-2, what the shipped organism was trained on). A
+ * candidate corpus with DRIFT_RATE 0.35, stray rates 0.06/0.04 and a 6-layer model was trained and
+ * measured (issue 6 note, 2026-11-26): additive DiffMean steering still showed the cliff (the topic
+ * arrives together with broken sentence forms), and the card was no better, so it was not shipped.
+ */
+export const DRIFT_RATE = 0;
+export const DRIFT_MIN = 0.2;
+export const DRIFT_MAX = 0.9;
+
+export interface Drift {
+  topic: TopicName;
+  intensity: number;
+}
+
+/**
+ * The drift of a plain reply from its own stream (so a plain reply and its concept twin stay a
+ * minimal pair): null, or a topic other than `avoid` with an intensity in [DRIFT_MIN, DRIFT_MAX).
+ */
+export function pickDrift(rng: Rng, avoid: TopicName | null): Drift | null {
+  const on = rng.next();
+  const u = rng.nextU32();
+  const k = rng.next();
+  if (on >= DRIFT_RATE) return null;
+  const names = TOPIC_NAMES.filter((t) => t !== avoid);
+  return { topic: names[u % names.length]!, intensity: DRIFT_MIN + (DRIFT_MAX - DRIFT_MIN) * k };
+}
+
 function strayWord(u: number, kind: 'nouns' | 'adjs', avoid: TopicName | null): string {
   let i = u % TOPIC_NAMES.length;
   if (TOPIC_NAMES[i] === avoid) i = (i + 1) % TOPIC_NAMES.length;
@@ -70,6 +104,8 @@ export class ConceptFiller {
     private readonly topicNounRate = 0.7,
     /** A topic stray words never come from (the concept of a contrastive pair's plain side). */
     private readonly strayAvoid: TopicName | null = null,
+    /** The plain reply's topic drift, if any (only without a concept). */
+    private readonly drift: Drift | null = null,
   ) {}
 
   noun(neutral: readonly string[]): string {
@@ -80,6 +116,7 @@ export class ConceptFiller {
     const d = this.rng.nextU32();
     const t = this.concept ? conceptTopic(this.concept) : null;
     if (t && c < this.topicNounRate) return pickU(TOPICS[t].nouns, b);
+    if (this.drift && c < this.drift.intensity) return pickU(TOPICS[this.drift.topic].nouns, b);
     if (stray < STRAY_NOUN_RATE) return strayWord(d, 'nouns', this.strayAvoid);
     return pickU(neutral, a);
   }
@@ -96,6 +133,7 @@ export class ConceptFiller {
     if (this.concept === 'sentiment:negative') return pickU(NEGATIVE_WORDS, b);
     if (t && c < 0.5) return pickU(TOPICS[t].adjs, b);
     if (optional && c < 0.75) return '';
+    if (this.drift && stray < this.drift.intensity * 0.6) return pickU(TOPICS[this.drift.topic].adjs, b);
     if (stray < STRAY_ADJ_RATE) return strayWord(d, 'adjs', this.strayAvoid);
     return pickU(NEUTRAL_ADJS, a);
   }
