@@ -5,6 +5,7 @@
 import { collectActivations, type Collected } from './collect.js';
 import { tokenizeExamples } from './tokenize.js';
 import { projectionStats, derivedStrength } from './strength.js';
+import { calibrateStrength, DEFAULT_KL, EDGE_KL } from './calibrate.js';
 import { meanRows } from './linalg.js';
 import { buildArtifact, dataHash } from './build.js';
 import type { FitContext } from './types.js';
@@ -39,11 +40,20 @@ export function directionArtifact(ctx: FitContext, method: string, acts: Activat
     u = u.map((x) => -x);
     stats = projectionStats(acts.data, acts.width, acts.labels, u, acts.tokenNorm);
   }
-  const s = derivedStrength(stats);
+  // The strength: calibrated on the model's response to the concept-absent texts (calibrate.ts);
+  // the ρ rule (strength.ts) when calibration is off or the direction never moves the output enough.
+  const negatives = tokenizeExamples(ctx.tokenizer, ctx.data.examples.filter((e) => e.label === 0), { chat: ctx.chat });
+  const cal = ctx.calibrate === false || stats.token_norm === undefined
+    ? null
+    : calibrateStrength(ctx.model, negatives, ctx.site, u, stats.token_norm, { positions: ctx.positions, onProgress: (d, t) => ctx.onProgress?.(d, t, 'strength') });
+  const s = cal ?? derivedStrength(stats);
+  const strengthStats: Record<string, number | number[]> = cal
+    ? { strength_rule_kl: DEFAULT_KL, strength_edge_kl: EDGE_KL, kl_curve_strength: cal.curve.map((p) => p.strength), kl_curve_kl: cal.curve.map((p) => p.kl) }
+    : {};
   return buildArtifact({
     name: ctx.name,
     method,
-    settings: { site: ctx.site, reduce: ctx.reduce ?? 'mean', chat: ctx.chat ?? false, ...settings },
+    settings: { site: ctx.site, reduce: ctx.reduce ?? 'mean', chat: ctx.chat ?? false, strength_rule: cal ? 'kl' : 'rho', ...settings },
     model: ctx.model,
     hubId: ctx.hubId ?? null,
     interventions: [
@@ -58,6 +68,6 @@ export function directionArtifact(ctx: FitContext, method: string, acts: Activat
       },
     ],
     training: { data_hash: dataHash(ctx.data.examples), examples: acts.labels.length, steps: extra.steps ?? 0, seed: ctx.seed ?? null, final_loss: extra.finalLoss ?? null },
-    stats: { ...stats },
+    stats: { ...stats, ...strengthStats },
   });
 }

@@ -1,4 +1,6 @@
-// Steering strength derived from the data a direction was fitted on.
+// Steering strength derived from the data a direction was fitted on, without running the model: the
+// fallback of calibrate.ts (which measures the model's response and is the default for the
+// direction methods) and the rule where calibration is switched off.
 //
 // For a unit direction u: the class means of the projection h·u (μ+, μ−), and ρ, the mean L2 norm
 // of the site's activation per token over the tokens the method read (the residual stream's own

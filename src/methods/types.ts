@@ -27,6 +27,11 @@ export interface FitContext {
   reduce?: Reduce;
   /** Render prompts with the chat template. */
   chat?: boolean;
+  /**
+   * Calibrate the default strength and range on the model's response to the concept-absent texts
+   * (calibrate.ts; default true). false: the ρ rule of strength.ts, no extra forward passes.
+   */
+  calibrate?: boolean;
   seed?: number;
   /** Rows of (x, y, x_c, y_c) for methods that need 'contrast' (CDAS); see methods/cdas/data.ts. */
   contrast?: readonly ContrastRow[];
