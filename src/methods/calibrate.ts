@@ -12,9 +12,11 @@
 //   stories260K, layers 1–3: the dog shows at 0.25–0.4ρ and text degenerates from 0.4–0.55ρ; the
 //     KL on the concept-absent openings is 0.15–0.65 and 0.5–1.3 nats there. Calibrated: default
 //     0.32–0.39ρ, edge 0.45–0.50ρ.
-//   the organism (6 layers, an early checkpoint), layers 3–5: topics start to show at ~0.5ρ in the
-//     middle layers and ~0.8ρ at the last, with KL 0.45 and 0.45–0.9 nats. Calibrated: default
-//     0.48–0.52ρ (layers 3–4) and 0.65ρ (layer 5), where the ρ rule's 0.35ρ moved nothing.
+//   a 6-layer organism candidate (800-step checkpoint), layers 3–5: topics start to show at ~0.5ρ
+//     in the middle layers and ~0.8ρ at the last, with KL 0.45 and 0.45–0.9 nats. Calibrated:
+//     default 0.48–0.52ρ (layers 3–4) and 0.65ρ (layer 5), where the ρ rule's 0.35ρ moved nothing.
+//   the shipped organism, layer 2: calibrated default 0.42–0.57ρ over the 8 topics; replies parse
+//     (0.81–1.00) and start to carry the topic (test/organism/steering.test.ts).
 // So κ = 0.4 sits at the onset of steering on both models and every layer measured, and κ = 1.0
 // where degeneration sets in, so "far past the range" stays broken text.
 //
