@@ -35,8 +35,12 @@ interface TrainFlags {
   lr?: number;
   batch?: number;
   sourceTokens?: string;
+  strengthRule?: string;
   json?: boolean;
 }
+
+/** Methods whose default strength is calibrated (methods/calibrate.ts) unless --strength-rule rho. */
+const CALIBRATED = new Set(['diffmean', 'pca', 'probe']);
 
 /** The output path with the artifact suffix (added when missing; other extensions are refused). */
 export function artifactPath(out: string): string {
@@ -90,11 +94,14 @@ export function registerTrain(program: Command): void {
     .option('--lr <lr>', 'trained methods (cdas): peak learning rate, decayed linearly to 0 (default 0.04)', numArg('--lr', 0))
     .option('--batch <b>', 'trained methods (cdas): rows per step (default 8; each row gives two examples)', intArg('--batch', 1))
     .option('--source-tokens <text>', "cdas: the assistant-turn header whose last token is the source position (default: from the chat template)")
+    .option('--strength-rule <rule>', 'diffmean/pca/probe: kl = calibrate the default strength on the model (KL 0.4 nats/token on the concept-absent texts; default), rho = 0.35·ρ without running the model')
     .option('--json', 'print the artifact metadata as one JSON object')
     .action(async (methodName: string, f: TrainFlags, cmd: Command) => {
       const quiet = Boolean(cmd.optsWithGlobals()['quiet']);
       const m = methodByName(methodName);
       if (f.reduce !== undefined && f.reduce !== 'mean' && f.reduce !== 'last') throw new Error(`--reduce must be mean or last, got "${f.reduce}"`);
+      if (f.strengthRule !== undefined && f.strengthRule !== 'kl' && f.strengthRule !== 'rho') throw new Error(`--strength-rule must be kl or rho, got "${f.strengthRule}"`);
+      if (f.strengthRule !== undefined && !CALIBRATED.has(m.name)) throw new Error(`--strength-rule applies to ${[...CALIBRATED].join(', ')}; ${m.name} derives its strength its own way`);
       const positions = parsePositions(f.positions);
       const out = artifactPath(f.out);
       // Cheap checks first: a bad data file fails before the model loads.
@@ -117,6 +124,7 @@ export function registerTrain(program: Command): void {
           positions,
           ...(f.reduce !== undefined ? { reduce: f.reduce as Reduce } : {}),
           chat: f.chat ?? false,
+          ...(f.strengthRule === 'rho' ? { calibrate: false } : {}),
           ...(f.seed !== undefined ? { seed: f.seed } : {}),
           ...(contrast ? { contrast, training } : {}),
           ...(f.sourceTokens !== undefined ? { sourceTokens: f.sourceTokens } : {}),

@@ -85,3 +85,14 @@ test('--steer: a missing file, a checkpoint that is not an artifact, a bad stren
   assert.notEqual(verbose!.code, 0);
   assert.match(verbose!.stderr, /\n\s+at /, '--verbose prints the stack');
 });
+
+test('train --strength-rule: rho skips calibration (0.35ρ), kl is the default, and misuse fails with one line', async () => {
+  const train = (method: string, ...a: string[]) => ['train', method, '--model', STORIES, '--data', DOG_DATA, '--site', 'layers.1.resid_post', '--out', join(dir, `rule-${method}`), ...a];
+  const rho = json<{ settings: Record<string, unknown>; stats: Record<string, number>; interventions: { default_strength: number }[] }>(await cli(train('diffmean', '--strength-rule', 'rho', '--json')));
+  assert.equal(rho.settings['strength_rule'], 'rho');
+  assert.ok(Math.abs(rho.interventions[0]!.default_strength - 0.35 * rho.stats['token_norm']!) < 1e-6 * rho.stats['token_norm']!);
+  const kl = json<{ settings: Record<string, unknown> }>(await cli(train('diffmean', '--json')));
+  assert.equal(kl.settings['strength_rule'], 'kl');
+  assert.match(oneLineError(await cli(train('diffmean', '--strength-rule', 'max'))), /--strength-rule must be kl or rho, got "max"/);
+  assert.match(oneLineError(await cli(train('actadd', '--strength-rule', 'rho'))), /--strength-rule applies to diffmean, pca, probe; actadd/);
+});
