@@ -355,6 +355,8 @@ void gemm_parallel(const Kit& K, const Problem& P) {
 
 }  // namespace
 
+const Kit& current_kit() { return active_kit(); }
+
 // out [batch, m, n] = op(A) · op(B) per batch; see gemm.h for the operand layouts.
 void matmul(const float* a, const void* b, int bdt, float* out, int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb,
             int64_t a_stride, int64_t b_stride) {
