@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <initializer_list>
 
 #include "decode.h"
 #include "rowkernels.h"
@@ -73,24 +74,34 @@ void add(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-// Chunks of n rows of matrix w: about 8 per thread over the phase's `total` rows (so the two
-// threads end a phase within a small chunk of each other), multiples of 16 rows.
-void split(std::vector<Piece>& out, int w, int64_t n, int64_t total, int threads) {
-  int64_t chunk = threads <= 1 ? n : (total / (8 * threads) + 15) / 16 * 16;
-  chunk = std::max<int64_t>(16, std::min<int64_t>(chunk, 512));
-  for (int64_t j = 0; j < n; j += chunk) out.push_back({w, j, std::min(n, j + chunk)});
+// Chunks of a phase's matrices (rows[w] rows each), in the order they are claimed: guided
+// sizes, about a sixth of each thread's share of what is left, so the first chunks are large
+// (few claims) and the last ones small (the threads finish a phase within 16 rows of each
+// other); multiples of 16 rows (the dot kernel's tiles).
+void split(std::vector<Piece>& out, std::initializer_list<int64_t> rows, int threads) {
+  out.clear();
+  int64_t left = 0;
+  for (int64_t n : rows) left += n;
+  int w = 0;
+  for (int64_t n : rows) {
+    for (int64_t j = 0; j < n;) {
+      const int64_t guided = threads <= 1 ? n : (left / (6 * threads) + 15) / 16 * 16;
+      const int64_t c = std::min(n - j, std::max<int64_t>(16, guided));
+      out.push_back({w, j, j + c});
+      j += c;
+      left -= c;
+    }
+    w++;
+  }
 }
 
 void plan_pieces(Plan& P, int threads) {
   const int64_t qn = P.hq * P.hd, kn = P.hkv * P.hd;
-  P.qkv.clear(), P.o.clear(), P.gate_up.clear(), P.down.clear(), P.head.clear();
-  split(P.qkv, 0, qn, qn + 2 * kn, threads);
-  split(P.qkv, 1, kn, qn + 2 * kn, threads);
-  split(P.qkv, 2, kn, qn + 2 * kn, threads);
-  split(P.o, 0, P.d, P.d, threads);
-  split(P.gate_up, 0, P.inter, P.inter, threads);
-  split(P.down, 0, P.d, P.d, threads);
-  split(P.head, 0, P.vocab, P.vocab, threads);
+  split(P.qkv, {qn, kn, kn}, threads);
+  split(P.o, {P.d}, threads);
+  split(P.gate_up, {P.inter}, threads);
+  split(P.down, {P.d}, threads);
+  split(P.head, {P.vocab}, threads);
   P.threads = threads;
 }
 
