@@ -7,10 +7,9 @@
 // src/models/fused-decode.ts) plus the scratch a step needs; it is built once per model.
 #pragma once
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
+#include "floatbuf.h"
 #include "phases.h"
 
 namespace st {
@@ -35,28 +34,6 @@ struct Piece {
   int64_t j0, j1;
 };
 
-// A growable float buffer aligned to 64 bytes (the dot kernel reads prepared x with aligned loads).
-struct Floats {
-  float* p = nullptr;
-  int64_t cap = 0;
-  float* get(int64_t n) {
-    if (n > cap) {
-      std::free(p);
-      cap = (n + 15) / 16 * 16;
-      p = static_cast<float*>(std::aligned_alloc(64, size_t(cap) * sizeof(float)));
-      if (!p) {
-        cap = 0;
-        throw std::bad_alloc();
-      }
-    }
-    return p;
-  }
-  Floats() = default;
-  Floats(const Floats&) = delete;
-  Floats& operator=(const Floats&) = delete;
-  ~Floats() { std::free(p); }
-};
-
 struct Plan {
   int64_t d = 0, hq = 0, hkv = 0, hd = 0, inter = 0, layers = 0, vocab = 0;
   double eps = 0;
@@ -68,7 +45,8 @@ struct Plan {
   std::vector<Piece> qkv, o, gate_up, down, head;
   int threads = 0;
   // Scratch, shared by the threads of a step (each phase writes disjoint parts).
-  Floats h, rstd, xp, q, k, v, qr, z, zp, ao, gate, act_buf, actp, mo;
+  // (FloatBuf: the dot kernel reads prepared x with aligned loads.)
+  FloatBuf h, rstd, xp, q, k, v, qr, z, zp, ao, gate, act_buf, actp, mo;
   std::vector<PhaseCounter> counters;
   bool busy = false;
 };

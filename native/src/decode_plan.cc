@@ -21,8 +21,33 @@ namespace st {
 namespace decode {
 namespace {
 
-// Per-layer parameter slots, in the order JS passes them.
+// Per-layer parameter slots, in the order JS passes them (src/models/fused-decode.ts): the
+// member they fill, their shape [rows, cols] (cols 1 for vectors), and whether they must exist.
+using Dim = int64_t (*)(const Plan&);
+struct Slot {
+  Param Layer::*member;
+  Dim rows, cols;
+  bool required;
+  const char* name;
+};
+int64_t one(const Plan&) { return 1; }
+int64_t dm(const Plan& p) { return p.d; }
+int64_t qn(const Plan& p) { return p.hq * p.hd; }
+int64_t kn(const Plan& p) { return p.hkv * p.hd; }
+int64_t hd(const Plan& p) { return p.hd; }
+int64_t im(const Plan& p) { return p.inter; }
 constexpr int SLOTS = 18;
+const Slot kSlots[SLOTS] = {
+    {&Layer::in_norm, dm, one, false, "input norm"}, {&Layer::q, qn, dm, true, "q_proj"},
+    {&Layer::qb, qn, one, false, "q_proj bias"},     {&Layer::k, kn, dm, true, "k_proj"},
+    {&Layer::kb, kn, one, false, "k_proj bias"},     {&Layer::v, kn, dm, true, "v_proj"},
+    {&Layer::vb, kn, one, false, "v_proj bias"},     {&Layer::o, dm, qn, true, "o_proj"},
+    {&Layer::ob, dm, one, false, "o_proj bias"},     {&Layer::q_norm, hd, one, false, "q norm"},
+    {&Layer::k_norm, hd, one, false, "k norm"},      {&Layer::mlp_norm, dm, one, false, "MLP norm"},
+    {&Layer::gate, im, dm, true, "gate_proj"},       {&Layer::gate_b, im, one, false, "gate_proj bias"},
+    {&Layer::up, im, dm, true, "up_proj"},           {&Layer::up_b, im, one, false, "up_proj bias"},
+    {&Layer::down, dm, im, true, "down_proj"},       {&Layer::down_b, dm, one, false, "down_proj bias"},
+};
 
 void need(const Napi::Env& env, bool ok, const std::string& what) {
   if (!ok) throw Napi::Error::New(env, "decode: " + what);
@@ -63,30 +88,13 @@ Napi::Value DecodePlan(const Napi::CallbackInfo& info) {
   const uint32_t L = uint32_t(P->layers);
   need(env, params.Length() == SLOTS * L + 2 && length(info[2]) == params.Length(), "params and dtypes must have 18 entries per layer + 2");
   need(env, invs.Length() == L && length(info[4]) == L, "invFreqs and windows need one entry per layer");
-  const int64_t d = P->d, qn = P->hq * P->hd, kn = P->hkv * P->hd, I = P->inter;
+  const int64_t d = P->d;
   for (uint32_t l = 0; l < L; l++) {
     Layer Y;
-    auto at = [&](int slot, int64_t count, bool required, const char* what) {
-      return param_at(env, params, dts, l * SLOTS + uint32_t(slot), count, required, what);
-    };
-    Y.in_norm = at(0, d, false, "input norm");
-    Y.q = at(1, qn * d, true, "q_proj");
-    Y.qb = at(2, qn, false, "q_proj bias");
-    Y.k = at(3, kn * d, true, "k_proj");
-    Y.kb = at(4, kn, false, "k_proj bias");
-    Y.v = at(5, kn * d, true, "v_proj");
-    Y.vb = at(6, kn, false, "v_proj bias");
-    Y.o = at(7, d * qn, true, "o_proj");
-    Y.ob = at(8, d, false, "o_proj bias");
-    Y.q_norm = at(9, P->hd, false, "q norm");
-    Y.k_norm = at(10, P->hd, false, "k norm");
-    Y.mlp_norm = at(11, d, false, "MLP norm");
-    Y.gate = at(12, I * d, true, "gate_proj");
-    Y.gate_b = at(13, I, false, "gate_proj bias");
-    Y.up = at(14, I * d, true, "up_proj");
-    Y.up_b = at(15, I, false, "up_proj bias");
-    Y.down = at(16, d * I, true, "down_proj");
-    Y.down_b = at(17, d, false, "down_proj bias");
+    for (int slot = 0; slot < SLOTS; slot++) {
+      const Slot& sl = kSlots[slot];
+      Y.*sl.member = param_at(env, params, dts, l * SLOTS + uint32_t(slot), sl.rows(*P) * sl.cols(*P), sl.required, sl.name);
+    }
     // One prepared x serves several matrices only if they read it the same way.
     need(env, Y.q.dt == Y.k.dt && Y.q.dt == Y.v.dt && Y.gate.dt == Y.up.dt, "q/k/v (and gate/up) weights must share a dtype");
     const Napi::Value inv = invs[l];

@@ -129,20 +129,20 @@ void run_step(Plan& P, const Step& S) {
     P.counters[size_t(i)].done.store(0, std::memory_order_relaxed);
   }
   // Shared scratch (sized here: the kit, and so the prepared layout, can change between calls).
-  float* h = P.h.get(std::max(d, qn));
-  float* rstd = P.rstd.get(std::max<int64_t>(P.hq, 1));
-  float* xp = P.xp.get(prep_size(K, d));
-  float* q = P.q.get(qn);
-  float* k = P.k.get(kn);
-  float* v = P.v.get(kn);
-  float* qr = P.qr.get(qn);
-  float* z = P.z.get(qn);
-  float* zp = P.zp.get(prep_size(K, qn));
-  float* ao = P.ao.get(d);
-  float* gate = P.gate.get(P.inter);
-  float* act = P.act_buf.get(P.inter);
-  float* actp = P.actp.get(prep_size(K, P.inter));
-  float* mo = P.mo.get(d);
+  float* h = P.h.get(size_t(std::max(d, qn)));
+  float* rstd = P.rstd.get(size_t(std::max<int64_t>(P.hq, 1)));
+  float* xp = P.xp.get(size_t(prep_size(K, d)));
+  float* q = P.q.get(size_t(qn));
+  float* k = P.k.get(size_t(kn));
+  float* v = P.v.get(size_t(kn));
+  float* qr = P.qr.get(size_t(qn));
+  float* z = P.z.get(size_t(qn));
+  float* zp = P.zp.get(size_t(prep_size(K, qn)));
+  float* ao = P.ao.get(size_t(d));
+  float* gate = P.gate.get(size_t(P.inter));
+  float* act = P.act_buf.get(size_t(P.inter));
+  float* actp = P.actp.get(size_t(prep_size(K, P.inter)));
+  float* mo = P.mo.get(size_t(d));
   float* x = S.x;
   const bool profiling = g_profiling.load();
   std::atomic<int> timer{0};
@@ -179,10 +179,10 @@ void run_step(Plan& P, const Step& S) {
         else rows(K, xp, Y.v, Y.vb, d, pc.j0, pc.j1, v);
       });
       phase(K_ATTN, hkv, [&](int64_t kvh) {
-        thread_local Floats tmp, cs, rs;
-        float* t = tmp.get(G * hd);
-        float* c = cs.get(std::max<int64_t>(Y.rd, 1));
-        float* r = rs.get(G);
+        thread_local FloatBuf tmp, cs, rs;
+        float* t = tmp.get(size_t(G * hd));
+        float* c = cs.get(size_t(std::max<int64_t>(Y.rd, 1)));
+        float* r = rs.get(size_t(G));
         // The new key: norm, rotate, straight into its cache row; the value is copied as is.
         const float* src = k + kvh * hd;
         float* krow = kc + (S.len * hkv + kvh) * hd;
