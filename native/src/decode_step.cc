@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 
@@ -106,29 +105,6 @@ void plan_pieces(Plan& P, int threads) {
   P.threads = threads;
 }
 
-// While a thread waits at a barrier it can start pulling in the weights the schedule reads
-// next (into its L2), instead of only spinning: a bounded slice per wait, continuing where the
-// last wait on the same matrix stopped. STEERLING_DECODE_PREFETCH=0 turns it off.
-struct Warmer {
-  const char* at = nullptr;
-  size_t done = 0;
-  void operator()(const Param& w, size_t bytes) {
-    if (!w.p || !enabled()) return;
-    const char* p = static_cast<const char*>(w.p);
-    if (p != at) at = p, done = 0;
-    const size_t end = std::min(bytes, done + kSlice);
-    for (; done < end; done += 64) __builtin_prefetch(p + done, 0, 2);
-  }
-  static constexpr size_t kSlice = 16 << 10;
-  static bool enabled() {
-    static const bool on = [] {
-      const char* e = std::getenv("STEERLING_DECODE_PREFETCH");
-      return !(e && e[0] == '0');
-    }();
-    return on;
-  }
-};
-
 }  // namespace
 
 void set_profiling(bool on) { g_profiling.store(on); }
@@ -177,27 +153,16 @@ void run_step(Plan& P, const Step& S) {
     // One thread (the first to start) times the phases: the barriers make its view the wall time.
     const bool timing = profiling && timer.exchange(1) == 0;
     auto last = Clock::now();
-    Warmer warm;
-    // `next`: the matrix the schedule streams after this phase (its first `bytes` matter most).
-    auto phase = [&](Kind kind, int64_t n, auto&& body, const Param& next = Param{}, size_t bytes = 0) {
-      W.run(n, body, [&] { warm(next, bytes); });
+    auto phase = [&](Kind kind, int64_t n, auto&& body) {
+      W.run(n, body);
       if (timing) {
         const auto now = Clock::now();
         spent[kind] += std::chrono::duration<double>(now - last).count();
         last = now;
       }
     };
-    auto serial = [&](Kind kind, auto&& body, const Param& next = Param{}, size_t bytes = 0) {
-      phase(kind, 1, [&](int64_t) { body(); }, next, bytes);
-    };
-    // Bytes of the first chunk of a phase over matrices of k columns (what its first claims read).
-    auto first = [&](const std::vector<Piece>& pcs, const Param& w, int64_t k) {
-      return size_t(pcs.empty() ? 0 : pcs[0].j1 - pcs[0].j0) * size_t(k) * (w.dt == 0 ? 4 : 2);
-    };
+    auto serial = [&](Kind kind, auto&& body) { phase(kind, 1, [&](int64_t) { body(); }); };
 
-    // What follows a layer's down_proj: the next layer's q, or the head.
-    const Param head = S.logits ? P.lm_head : Param{};
-    auto next_q = [&](int64_t li) -> const Param& { return li + 1 < L ? P.layer[size_t(S.l0 + li + 1)].q : head; };
     for (int64_t li = 0; li < L; li++) {
       const Layer& Y = P.layer[size_t(S.l0 + li)];
       float* kc = S.kc[size_t(li)];
@@ -206,13 +171,13 @@ void run_step(Plan& P, const Step& S) {
         if (li > 0) add(x, mo, d);
         norm(P, x, Y.in_norm, 1, d, h, rstd);
         prep(K, h, d, Y.q.dt, xp);
-      }, Y.q, 2 * first(P.qkv, Y.q, d));
+      });
       phase(K_QKV, int64_t(P.qkv.size()), [&](int64_t t) {
         const Piece& pc = P.qkv[size_t(t)];
         if (pc.w == 0) rows(K, xp, Y.q, Y.qb, d, pc.j0, pc.j1, q);
         else if (pc.w == 1) rows(K, xp, Y.k, Y.kb, d, pc.j0, pc.j1, k);
         else rows(K, xp, Y.v, Y.vb, d, pc.j0, pc.j1, v);
-      }, Y.o, 2 * first(P.o, Y.o, qn));
+      });
       phase(K_ATTN, hkv, [&](int64_t kvh) {
         thread_local FloatBuf tmp, cs, rs;
         float* t = tmp.get(size_t(G * hd));
@@ -237,17 +202,17 @@ void run_step(Plan& P, const Step& S) {
         if (Y.inv_freq) rope_tokens_isa(qs, G, hd, Y.rd, &S.pos, Y.inv_freq, qr + kvh * G * hd, c);
         else std::memcpy(qr + kvh * G * hd, qs, sizeof(float) * size_t(G * hd));
         attention_decode_kvhead(qr, kc, vc, S.len + 1, P.hq, hkv, hd, P.scale, Y.window, kvh, z);
-      }, Y.o, 2 * first(P.o, Y.o, qn));
-      serial(K_PREP, [&] { prep(K, z, qn, Y.o.dt, zp); }, Y.o, 2 * first(P.o, Y.o, qn));
+      });
+      serial(K_PREP, [&] { prep(K, z, qn, Y.o.dt, zp); });
       phase(K_O, int64_t(P.o.size()), [&](int64_t t) {
         const Piece& pc = P.o[size_t(t)];
         rows(K, zp, Y.o, Y.ob, qn, pc.j0, pc.j1, ao);
-      }, Y.gate, 2 * first(P.gate_up, Y.gate, d));
+      });
       serial(K_NORM, [&] {
         add(x, ao, d);
         norm(P, x, Y.mlp_norm, 1, d, h, rstd);
         prep(K, h, d, Y.gate.dt, xp);
-      }, Y.gate, 2 * first(P.gate_up, Y.gate, d));
+      });
       phase(K_GATE_UP, int64_t(P.gate_up.size()), [&](int64_t t) {
         const Piece& pc = P.gate_up[size_t(t)];
         const int64_t n = pc.j1 - pc.j0;
@@ -255,12 +220,12 @@ void run_step(Plan& P, const Step& S) {
         rows(K, xp, Y.up, Y.up_b, d, pc.j0, pc.j1, act);
         unary_range_isa(P.act, gate + pc.j0, n, gate + pc.j0);
         for (int64_t j = pc.j0; j < pc.j1; j++) act[j] = gate[j] * act[j];
-      }, Y.down, 2 * first(P.down, Y.down, P.inter));
-      serial(K_PREP, [&] { prep(K, act, P.inter, Y.down.dt, actp); }, Y.down, 2 * first(P.down, Y.down, P.inter));
+      });
+      serial(K_PREP, [&] { prep(K, act, P.inter, Y.down.dt, actp); });
       phase(K_DOWN, int64_t(P.down.size()), [&](int64_t t) {
         const Piece& pc = P.down[size_t(t)];
         rows(K, actp, Y.down, Y.down_b, P.inter, pc.j0, pc.j1, mo);
-      }, next_q(li), 2 * first(P.qkv, next_q(li), d));
+      });
     }
     serial(K_NORM, [&] {
       add(x, mo, d);
@@ -268,7 +233,7 @@ void run_step(Plan& P, const Step& S) {
         norm(P, x, P.final_norm, 1, d, h, rstd);
         prep(K, h, d, P.lm_head.dt, xp);
       }
-    }, head, 2 * first(P.head, head, d));
+    });
     if (S.logits) {
       phase(K_HEAD, int64_t(P.head.size()), [&](int64_t t) {
         const Piece& pc = P.head[size_t(t)];

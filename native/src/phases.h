@@ -22,16 +22,14 @@ class PhaseWalker {
  public:
   explicit PhaseWalker(PhaseCounter* counters) : c_(counters) {}
 
-  // Runs body(chunk) for the chunks this thread claims out of n, then waits for all n; idle()
-  // runs once first if there is anything to wait for (time a thread would only spin).
-  template <class F, class I>
-  void run(int64_t n, F&& body, I&& idle) {
+  // Runs body(chunk) for the chunks this thread claims out of n, then waits for all n.
+  template <class F>
+  void run(int64_t n, F&& body) {
     PhaseCounter& c = c_[p_++];
     for (int64_t t; (t = c.claim.fetch_add(1, std::memory_order_relaxed)) < n;) {
       body(t);
       c.done.fetch_add(1, std::memory_order_release);
     }
-    if (c.done.load(std::memory_order_acquire) < n) idle();
     // Spin: phases last microseconds. Past a few thousand polls the other thread is probably
     // descheduled (a busy machine), so give the core away between polls.
     for (int i = 0; c.done.load(std::memory_order_acquire) < n; i++) {
@@ -40,6 +38,12 @@ class PhaseWalker {
 #endif
       if (i > 4000) std::this_thread::yield();
     }
+  }
+
+  // A phase that one thread does alone (a norm, a residual add: too small to split).
+  template <class F>
+  void serial(F&& body) {
+    run(1, [&](int64_t) { body(); });
   }
 
   int64_t phases() const { return p_; }
