@@ -1,7 +1,7 @@
 // The fused native decode step (src/models/fused-decode.ts) against the op-by-op path on the tiny
 // llama-family parity checkpoints: the same logits at every decode step (within the parity
-// tolerances; in practice the same bits, since both run the same kernels), the same greedy tokens
-// as the PyTorch reference, and fusion stepping aside wherever something could observe it: a hook
+// tolerances; the same bits up to 64 cached keys, since both run the same kernels), the same
+// greedy tokens as the PyTorch reference, and fusion stepping aside wherever something could observe it: a hook
 // at a layer's sites (that layer runs op by op, and the hook still sees and changes the values),
 // a hook at final_norm, batches, the tape and the reference backend.
 import { test } from 'node:test';
@@ -70,9 +70,11 @@ for (const arch of ['llama', 'mistral', 'qwen2', 'qwen3']) {
       const ref = JSON.parse(readFileSync(join(ROOT, name, 'parity.json'), 'utf8')) as { max_abs_logit: number; prompts: number[][]; greedy_tokens: number[][] };
       const before = fusedDecodeStats.layers;
       const prompt = ref.prompts[0]!;
-      const want = fused(false, () => stepLogits(model, prompt, 40));
-      const got = fused(true, () => stepLogits(model, prompt, 40));
-      assert.equal(fusedDecodeStats.layers - before, 40 * model.arch.layers, 'every decode step ran every layer fused');
+      // 70 steps: past 64 cached keys the op-by-op attention splits the keys over threads (the
+      // fused step does not), so the two differ in rounding there.
+      const want = fused(false, () => stepLogits(model, prompt, 70));
+      const got = fused(true, () => stepLogits(model, prompt, 70));
+      assert.equal(fusedDecodeStats.layers - before, 70 * model.arch.layers, 'every decode step ran every layer fused');
       const worst = maxDiff(got, want);
       t.diagnostic(`max |Δlogit| fused vs op by op: ${worst}`);
       assert.ok(worst <= TOLERANCE[dtype] * Math.max(1, ref.max_abs_logit), `max |Δlogit| ${worst}`);
