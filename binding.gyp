@@ -13,7 +13,9 @@
         "native/src/attention.cc",
         "native/src/rowops.cc",
         "native/src/eltwise.cc",
-        "native/src/bandwidth.cc"
+        "native/src/bandwidth.cc",
+        "native/src/decode_plan.cc",
+        "native/src/decode_step.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

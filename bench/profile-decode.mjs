@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Where a decode step's time goes: wraps every native kernel with a timer (keyed by kernel name
 // and, for matmul, its m×n×k and B dtype), runs greedy decode, and prints per-key totals per
-// token next to the wall time per token; the rest is JS work between kernels.
+// token next to the wall time per token; the rest is JS work between kernels. The fused decode
+// step (src/models/fused-decode.ts) is one call per token: its phases are timed inside the addon
+// (decodeProfile) and printed as `fused <phase>` rows.
 //
 //   STEERLING_THREADS=2 node bench/profile-decode.mjs [MODEL_DIR] [DECODE_TOKENS]
+//   STEERLING_FUSED_DECODE=0 ...   the op-by-op path
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +23,8 @@ if (!nb) throw new Error('the native backend did not load');
 
 const times = new Map();
 let timing = false;
+const decodeProfile = nb.addon.decodeProfile;
+const PHASES = ['norm', 'qkv', 'attention (+rope, cache)', 'prepare x', 'o_proj', 'gate_up (+act)', 'down', 'lm_head'];
 for (const [name, fn] of Object.entries(nb.kernels)) {
   if (typeof fn !== 'function') continue;
   nb.kernels[name] = (...args) => {
@@ -46,14 +51,22 @@ for (let r = 0; r < 3; r++) {
   times.clear();
   const stamps = [];
   timing = false;
+  decodeProfile?.(false);
   generate(m, [prompt], {
     maxTokens: nDecode + 1,
     onToken: () => {
       stamps.push(performance.now());
-      timing = true; // time decode steps only (the first token comes from the prefill)
+      // Time decode steps only (the first token comes from the prefill).
+      if (!timing) decodeProfile?.(true);
+      timing = true;
     },
   });
   const steps = stamps.length - 1;
+  const fusedT = decodeProfile?.(false);
+  if (fusedT && fusedT[PHASES.length] > 0) {
+    const n = fusedT[PHASES.length];
+    PHASES.forEach((p, i) => times.set(`fused ${p}`, { ms: (fusedT[i] * 1000 * steps) / n, calls: steps }));
+  }
   const wall = (stamps[steps] - stamps[0]) / steps;
   if (!best || wall < best.wall) best = { wall, steps, times: new Map(times) };
 }

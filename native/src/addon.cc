@@ -8,6 +8,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   st_init_attention(env, exports);
   st_init_rowops(env, exports);
   st_init_bandwidth(env, exports);
+  st_init_decode(env, exports);
   return exports;
 }
 

@@ -891,6 +891,43 @@ Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.
 
 }  // namespace
 
+namespace st {
+// One decode step's attention for one kv head, on the calling thread (see rowkernels.h): the
+// forward's own block routine over every key at once, so with keys that the threaded forward
+// does not split (tk ≤ 64, or one thread) the bits are the same as attentionForwardF32's.
+void attention_decode_kvhead(const float* q, const float* k, const float* v, int64_t tk, int64_t hq, int64_t hkv, int64_t d, float scale, int64_t window,
+                             int64_t kvh, float* out) {
+  Problem P{};
+  P.q = q;
+  P.k = k;
+  P.v = v;
+  P.mask = nullptr;
+  P.maskBatch = 1;
+  P.B = 1;
+  P.tq = 1;
+  P.tk = tk;
+  P.hq = hq;
+  P.hkv = hkv;
+  P.d = d;
+  P.dv = d;
+  P.G = hq / hkv;
+  P.scale = scale;
+  P.softcap = 0;
+  P.causal = true;
+  P.qOffset = tk - 1;
+  P.window = window;
+  thread_local FwdBuffers buf;
+  forwardBlock(P, prims(), 0, kvh, 0, 1, 0, tk, nullptr, buf);
+  for (int64_t g = 0; g < P.G; g++) {
+    float* dst = out + (kvh * P.G + g) * d;
+    const float* src = buf.o.data() + g * d;
+    const float l = buf.l[g];
+    const float inv = l == 0 ? 0.0f : 1.0f / l;  // as attentionForward: nothing visible gives zeros
+    for (int64_t c = 0; c < d; c++) dst[c] = src[c] * inv;
+  }
+}
+}  // namespace st
+
 void st_init_attention(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionForwardF32", Napi::Function::New(env, ForwardF32));
   exports.Set("attentionBackwardF32", Napi::Function::New(env, BackwardF32));

@@ -37,3 +37,4 @@ void st_init_gemm(Napi::Env env, Napi::Object exports);
 void st_init_attention(Napi::Env env, Napi::Object exports);
 void st_init_rowops(Napi::Env env, Napi::Object exports);
 void st_init_bandwidth(Napi::Env env, Napi::Object exports);
+void st_init_decode(Napi::Env env, Napi::Object exports);

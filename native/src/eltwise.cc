@@ -140,6 +140,11 @@ Napi::Value GatedLinear(const Napi::CallbackInfo& info) {
 }  // namespace
 }  // namespace st
 
+namespace st {
+// For fused kernels elsewhere (decode_step.cc): unary() on the calling thread, same bits.
+void unary_range_isa(int op, const float* x, int64_t n, float* out) { ST_ISA_CALL(unary_range, op, x, 0, n, out); }
+}  // namespace st
+
 void st_init_eltwise(Napi::Env env, Napi::Object exports) {
   using namespace st;
   exports.Set("binaryRows", Napi::Function::New(env, BinaryRows));

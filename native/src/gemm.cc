@@ -21,6 +21,7 @@
 
 #include "common.h"
 #include "cpu.h"
+#include "floatbuf.h"
 #include "gemm.h"
 #include "threadpool.h"
 
@@ -65,25 +66,8 @@ const Kit& active_kit() {
 
 // ---- scratch memory ------------------------------------------------------------------------
 
-// A growable 64-byte-aligned float buffer. Packing buffers are thread-local so pool workers keep
-// theirs between calls (no allocation on the hot path once warm).
-struct Buf {
-  float* p = nullptr;
-  size_t cap = 0;
-  float* get(size_t n) {
-    if (n > cap) {
-      std::free(p);
-      cap = (n + 1023) & ~size_t(1023);
-      p = static_cast<float*>(std::aligned_alloc(64, cap * sizeof(float)));
-      if (!p) {
-        cap = 0;
-        throw std::bad_alloc();
-      }
-    }
-    return p;
-  }
-  ~Buf() { std::free(p); }
-};
+// Packing buffers are thread-local so pool workers keep theirs between calls.
+using Buf = FloatBuf;
 thread_local Buf tls_a, tls_b, tls_x;
 thread_local Buf tls_shared;  // the calling thread's packed A, read by every pool thread
 
@@ -354,6 +338,8 @@ void gemm_parallel(const Kit& K, const Problem& P) {
 }
 
 }  // namespace
+
+const Kit& current_kit() { return active_kit(); }
 
 // out [batch, m, n] = op(A) · op(B) per batch; see gemm.h for the operand layouts.
 void matmul(const float* a, const void* b, int bdt, float* out, int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb,

@@ -347,6 +347,17 @@ Napi::Value DivergenceBackward(const Napi::CallbackInfo& info) {
 }  // namespace
 }  // namespace st
 
+namespace st {
+// Entry points for fused kernels in other files (decode_step.cc): the same per-ISA code as the
+// N-API functions above, on the calling thread, so a fused path gives the same bits.
+void rmsnorm_rows_isa(const float* x, const void* w, int dt, float off, int64_t r0, int64_t r1, int64_t cols, double eps, float* y, float* rstd) {
+  ST_ISA_CALL(rmsnorm_rows, x, {w, dt, w ? off : 0.f, 1.f}, r0, r1, cols, eps, y, rstd);
+}
+void rope_tokens_isa(const float* x, int64_t heads, int64_t d, int64_t rd, const int32_t* pos, const double* inv, float* out, float* cs) {
+  ST_ISA_CALL(rope_tokens, x, 0, 1, heads, d, rd, pos, inv, false, out, cs);
+}
+}  // namespace st
+
 void st_init_eltwise(Napi::Env env, Napi::Object exports);  // eltwise.cc
 
 void st_init_rowops(Napi::Env env, Napi::Object exports) {

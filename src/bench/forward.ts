@@ -13,6 +13,7 @@ import { tidy } from '../tensor/scope.js';
 import * as ops from '../tensor/ops/index.js';
 import { backendName, nativeBackend } from '../backend/registry.js';
 import { Rng } from '../util/rng.js';
+import { fusedDecodeStats } from '../models/fused-decode.js';
 
 export interface ForwardBenchOptions {
   model: string;
@@ -67,12 +68,16 @@ export async function benchForward(opts: ForwardBenchOptions): Promise<Record<st
   const prompt = Array.from(ids.subarray(0, Math.min(16, T)));
   const wb = weightBytes(loaded.dir);
   let decodeS = Infinity;
+  const fusedBefore = fusedDecodeStats.calls;
   for (let r = 0; r < repeats; r++) {
     // Time the decode steps only: prefill once, then count each fed-back token.
     const stamps: number[] = [];
     generate(m, [prompt], { maxTokens: nDecode + 1, onToken: () => stamps.push(performance.now()) });
     if (stamps.length > 1) decodeS = Math.min(decodeS, (stamps[stamps.length - 1]! - stamps[0]!) / 1000 / (stamps.length - 1));
   }
+
+  // Which decode path ran (src/models/fused-decode.ts; STEERLING_FUSED_DECODE=0 picks op by op).
+  const decodePath = fusedDecodeStats.calls > fusedBefore ? 'fused' : 'op-by-op';
 
   // Generation only so far (load, a last-position prefill, decode): the peak the memory bar is
   // about. The prefill benchmark below computes logits at every position, as the reference does.
@@ -118,6 +123,7 @@ export async function benchForward(opts: ForwardBenchOptions): Promise<Record<st
     tokens: T,
     prefill_tok_s: T / prefill,
     decode_tok_s: 1 / decodeS,
+    decode_path: decodePath,
     read_gb_s: read > 0 ? read : null,
     decode_bytes_per_token: stepBytes,
     decode_bound_tok_s: bound,

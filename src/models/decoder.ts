@@ -14,6 +14,9 @@ import { fmt } from '../tensor/shape.js';
 import { isRecording } from '../tensor/tape.js';
 import { tidy } from '../tensor/scope.js';
 import type { UnaryOp } from '../backend/kernels.js';
+import { allocF32 } from '../tensor/pool.js';
+import { LAYER_SITES } from './hooks.js';
+import { FusedDecode, fusedDecodeEnabled } from './fused-decode.js';
 
 export interface ForwardOptions {
   cache?: KVCache | null;
@@ -44,7 +47,17 @@ function linear(x: Tensor, l: Linear): Tensor {
 }
 
 export class DecoderModel {
+  // Built at the first decode step that can use it (undefined: not yet; null: unsupported).
+  private fused: FusedDecode | null | undefined = undefined;
+
   constructor(readonly arch: ArchConfig, readonly weights: ModelWeights) {}
+
+  /** The fused decoder when this forward call may use it: one new token of one sequence, a cache, no mask, no tape. */
+  private fusedFor(B: number, T: number, cache: KVCache | null, mask: Tensor | null): FusedDecode | null {
+    if (B !== 1 || T !== 1 || !cache || mask || isRecording() || !fusedDecodeEnabled()) return null;
+    if (this.fused === undefined || (this.fused && !this.fused.current())) this.fused = FusedDecode.build(this.arch, this.weights);
+    return this.fused;
+  }
 
   private norm(x: Tensor, n: Norm): Tensor {
     const a = this.arch;
@@ -99,18 +112,43 @@ export class DecoderModel {
     // Without a tape nothing needs a block's intermediates after the block: free them per block,
     // so inference peaks at one block's working set instead of the whole forward's.
     const perBlock = !isRecording();
-    for (let i = 0; i < nLayers; i++) {
+    const fused = this.fusedFor(B, T, cache, mask);
+    // A layer runs fused only if no hook listens at any of its sites.
+    const fusable = (i: number) => fused !== null && fused.layerOk[i]! && !(hooks && LAYER_SITES.some((s) => hooks.has(`layers.${i}.${s}`)));
+    if (fused) cache!.reserve(total);
+    let logits: Tensor | null = null;
+    for (let i = 0; i < nLayers; ) {
+      if (fusable(i)) {
+        let j = i + 1;
+        while (j < nLayers && fusable(j)) j++;
+        // The head joins the call when nothing reads or writes final_norm.
+        const head = j === a.layers && opts.stopAfterLayer === undefined && fused!.headOk && !(hooks && hooks.has('final_norm'));
+        const out = allocF32(a.hidden, false);
+        out.set(x.f);
+        const lg = head ? allocF32(a.vocab, false) : null;
+        fused!.run(out, i, j, cache!, pos[0]!, lg);
+        x = fromStorage(out, [1, 1, a.hidden], 'f32');
+        if (lg) logits = fromStorage(lg, [1, 1, a.vocab], 'f32');
+        i = j;
+        continue;
+      }
       const input = x;
-      x = perBlock ? tidy(() => this.block(i, input, ctxFor)) : this.block(i, input, ctxFor);
+      const li = i;
+      x = perBlock ? tidy(() => this.block(li, input, ctxFor)) : this.block(li, input, ctxFor);
+      i++;
     }
     if (cache) cache.commit(T);
     if (opts.stopAfterLayer !== undefined) return x;
+    if (logits) return this.softcap(logits);
 
     if (opts.lastOnly && T > 1) x = ops.slice(x, 1, T - 1, T);
     x = hook('final_norm', null, this.norm(x, w.finalNorm));
-    let logits = ops.linear(x, w.lmHead);
-    if (a.finalSoftcap > 0) logits = ops.scale(ops.tanh(ops.scale(logits, 1 / a.finalSoftcap)), a.finalSoftcap);
-    return logits;
+    return this.softcap(ops.linear(x, w.lmHead));
+  }
+
+  private softcap(logits: Tensor): Tensor {
+    const c = this.arch.finalSoftcap;
+    return c > 0 ? ops.scale(ops.tanh(ops.scale(logits, 1 / c)), c) : logits;
   }
 
   private block(i: number, xIn: Tensor, c: BlockContext): Tensor {

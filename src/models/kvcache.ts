@@ -33,6 +33,16 @@ export class KVCache {
     this.capacity = cap;
   }
 
+  /** Makes room for `total` positions now (a fused step writes into the arrays directly). */
+  reserve(total: number): void {
+    if (total > this.capacity) this.grow(total);
+  }
+
+  /** The layer's key and value arrays, [batch, capacity, kvHeads, headDim]; valid until the cache grows. */
+  layerStorage(layer: number): { k: Float32Array; v: Float32Array } {
+    return { k: this.k[layer]!, v: this.v[layer]! };
+  }
+
   /**
    * Writes k/v for t new positions of one layer ([batch, t, kvHeads, headDim]) after the current
    * length and returns contiguous keys/values for all positions so far. Call `commit(t)` once every
