@@ -32,6 +32,7 @@ import type { Hooks } from '../models/hooks.js';
 import { fromStorage } from '../tensor/tensor.js';
 import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../tensor/tape.js';
+import * as ops from '../tensor/ops/index.js';
 
 export const DEFAULT_KL = 0.4;
 export const EDGE_KL = 1.0;
@@ -56,19 +57,10 @@ function completionLogProbs(model: DecoderModel, e: TokenizedExample, hooks: Hoo
   return tidy(() =>
     noGrad(() => {
       const logits = model.forward(fromStorage(Int32Array.from(e.ids), [1, e.ids.length], 'i32'), hooks ? { hooks } : {});
-      const f = logits.toFloat('f32').data as Float32Array;
+      const f = ops.logSoftmax(logits.toFloat('f32'), -1).data as Float32Array;
       const vocab = f.length / e.ids.length;
       const rows: Float64Array[] = [];
-      for (let p = Math.max(0, e.start - 1); p < Math.max(e.start, e.end - 1); p++) {
-        let mx = -Infinity;
-        for (let i = 0; i < vocab; i++) mx = Math.max(mx, f[p * vocab + i]!);
-        let z = 0;
-        for (let i = 0; i < vocab; i++) z += Math.exp(f[p * vocab + i]! - mx);
-        const lz = Math.log(z) + mx;
-        const r = new Float64Array(vocab);
-        for (let i = 0; i < vocab; i++) r[i] = f[p * vocab + i]! - lz;
-        rows.push(r);
-      }
+      for (let p = Math.max(0, e.start - 1); p < Math.max(e.start, e.end - 1); p++) rows.push(Float64Array.from(f.subarray(p * vocab, (p + 1) * vocab)));
       return rows;
     }),
   );
