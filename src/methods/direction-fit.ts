@@ -2,7 +2,7 @@
 // find a unit direction, orient it toward the positive class, derive strength from the data, and
 // package an additive intervention.
 
-import { collectActivations, type Collected } from './collect.js';
+import { collectActivations, type Collected, type TokenizedExample } from './collect.js';
 import { tokenizeExamples } from './tokenize.js';
 import { projectionStats, derivedStrength } from './strength.js';
 import { calibrateStrength, DEFAULT_KL, EDGE_KL } from './calibrate.js';
@@ -12,6 +12,8 @@ import type { FitContext } from './types.js';
 import type { Artifact } from '../artifact/artifact.js';
 
 export interface ActivationSet extends Collected {
+  /** The examples as tokenized for reading (the calibration reuses the concept-absent ones). */
+  tokens: TokenizedExample[];
   labels: number[];
   pairs: (number | null)[];
 }
@@ -22,7 +24,7 @@ export function readActivations(ctx: FitContext): ActivationSet {
   const reduce = ctx.reduce ?? 'mean';
   if (reduce === 'all') throw new Error('direction methods summarise each example: use reduce mean or last');
   const c = collectActivations(ctx.model, toks, ctx.site, { reduce, onProgress: (d, t) => ctx.onProgress?.(d, t, 'activations') });
-  return { ...c, labels: ex.map((e) => e.label), pairs: ex.map((e) => e.pair) };
+  return { ...c, tokens: toks, labels: ex.map((e) => e.label), pairs: ex.map((e) => e.pair) };
 }
 
 /** mean h⁺ − mean h⁻ over the summarised rows (label 1 minus label 0). */
@@ -42,7 +44,7 @@ export function directionArtifact(ctx: FitContext, method: string, acts: Activat
   }
   // The strength: calibrated on the model's response to the concept-absent texts (calibrate.ts);
   // the ρ rule (strength.ts) when calibration is off or the direction never moves the output enough.
-  const negatives = tokenizeExamples(ctx.tokenizer, ctx.data.examples.filter((e) => e.label === 0), { chat: ctx.chat });
+  const negatives = acts.tokens.filter((_, i) => acts.labels[i] === 0);
   const cal = ctx.calibrate === false || stats.token_norm === undefined
     ? null
     : calibrateStrength(ctx.model, negatives, ctx.site, u, stats.token_norm, { positions: ctx.positions, onProgress: (d, t) => ctx.onProgress?.(d, t, 'strength') });
