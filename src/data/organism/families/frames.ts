@@ -124,8 +124,8 @@ export const FRAME_TEMPLATES: readonly Template[] = FRAMES.flatMap((f) => [...f.
 export function frameReply(f: Frame, concept: ConceptId | null, seed: number, strayAvoid: TopicName | null = null, forcedDrift?: Drift): string {
   const rng = new Rng(seed);
   const extraRng = new Rng((seed ^ 0x5bd1e995) >>> 0);
-  const drifted = concept === null ? pickDrift(new Rng((seed ^ 0x27d4eb2f) >>> 0), strayAvoid) : null;
-  const drift = concept === null && forcedDrift ? forcedDrift : drifted;
+  // The drift has its own stream, so drawing it (or not, when forced) leaves the other draws alone.
+  const drift = concept !== null ? null : (forcedDrift ?? pickDrift(new Rng((seed ^ 0x27d4eb2f) >>> 0), strayAvoid));
   const filler = new ConceptFiller(concept, rng, undefined, strayAvoid, drift);
   const slot = (t: Template) =>
     fillWith(
