@@ -3,17 +3,17 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { loadArtifact } from '../artifact/io.js';
-import { toControlVector } from '../export/control-vector.js';
+import { additiveBlocks, toControlVector } from '../export/control-vector.js';
 import { writeGGUF } from '../export/gguf.js';
 import { parseSteerSpec } from './steer-flag.js';
-import { ablationDirection, writeOrthogonalised } from '../export/merged.js';
+import { ablationDirection, writeBiasFolded, writeOrthogonalised, type MergeReport } from '../export/merged.js';
 import { checkArtifactFits } from '../artifact/apply.js';
 import { loadModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
 
 interface MergedFlags {
   model?: string;
-  steer: string;
+  steer: string[];
   out: string;
   force?: boolean;
   json?: boolean;
@@ -55,26 +55,43 @@ export function registerExport(program: Command): void {
 
   exp
     .command('merged')
-    .description('a Hugging Face checkpoint with a directional ablation folded into the weights (orthogonalised; Llama, Mistral, Qwen2/3)')
-    .option('-m, --model <model>', 'the model the artifact was fitted on (folder, hub cache id, or organism)')
-    .requiredOption('--steer <artifact>', 'an ablation artifact (steerling train ablation), at strength 1')
+    .description('a Hugging Face checkpoint with the steering folded into the weights: a directional ablation (orthogonalised; Llama, Mistral, Qwen2/3) or additive directions (MLP biases; Llama)')
+    .option('-m, --model <model>', 'the model the artifacts were fitted on (folder, hub cache id, or organism)')
+    .requiredOption('--steer <artifact[:strength]>', 'an ablation artifact (at strength 1), or additive artifacts as for generate (A, A:4, A:x2; repeat to sum)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .requiredOption('--out <dir>', 'a new folder for the edited checkpoint')
-    .option('--force', 'skip the check that the artifact was fitted on this model')
+    .option('--force', 'skip the check that the artifacts were fitted on this model')
     .option('--json', 'print what was written as one JSON object')
     .action(async (f: MergedFlags) => {
-      const spec = parseSteerSpec(f.steer);
-      if (spec.target || spec.multiple !== undefined) throw new Error(`--steer ${f.steer}: an ablation folds into the weights at strength 1 only`);
-      if (!existsSync(spec.path)) throw new Error(`--steer: artifact file ${spec.path} does not exist`);
-      const art = loadArtifact(spec.path);
+      const specs = f.steer.map((raw) => {
+        const spec = parseSteerSpec(raw);
+        if (spec.target) throw new Error(`--steer ${raw}: a clamp target does not fold into weights`);
+        if (!existsSync(spec.path)) throw new Error(`--steer: artifact file ${spec.path} does not exist`);
+        return { raw, spec, artifact: loadArtifact(spec.path) };
+      });
       const m = await loadModel(modelRef(f.model));
-      if (!f.force) checkArtifactFits(art, m.model);
-      const u = ablationDirection(art, m.model.arch.layers, spec.strength);
-      const rep = writeOrthogonalised(m.dir, m.config.modelType, m.model.arch.hidden, u, f.out, { artifact: art.meta.name, method: art.meta.method, edit: 'orthogonalise residual writers', created: new Date().toISOString() });
+      if (!f.force) for (const s of specs) checkArtifactFits(s.artifact, m.model);
+      const kinds = new Set(specs.flatMap((s) => s.artifact.meta.interventions.map((r) => r.kind)));
+      const provenance = { artifacts: specs.map((s) => s.raw), methods: specs.map((s) => s.artifact.meta.method), created: new Date().toISOString() };
+      let rep: MergeReport;
+      let what: string;
+      if (kinds.has('ablate')) {
+        if (specs.length !== 1) throw new Error('export merged: fold one ablation at a time (several ablations are not one orthogonalisation)');
+        const s = specs[0]!;
+        if (s.spec.multiple !== undefined) throw new Error(`--steer ${s.raw}: an ablation folds into the weights at strength 1 only`);
+        const u = ablationDirection(s.artifact, m.model.arch.layers, s.spec.strength);
+        rep = writeOrthogonalised(m.dir, m.config.modelType, m.model.arch.hidden, u, f.out, { ...provenance, edit: 'orthogonalised residual writers' });
+        what = `${rep.edited.length} tensors orthogonalised to ${s.artifact.meta.name}'s direction${rep.untied ? ' (LM head untied: it keeps the original embedding)' : ''}`;
+      } else {
+        const b = additiveBlocks(specs.map((s) => ({ artifact: s.artifact, ...(s.spec.strength !== undefined ? { strength: s.spec.strength } : {}), ...(s.spec.multiple !== undefined ? { multiple: s.spec.multiple } : {}) })), 0);
+        for (const n of b.notes) process.stderr.write(`steerling: note: ${n}\n`);
+        rep = writeBiasFolded(m.dir, m.config.modelType, m.model.arch.hidden, m.config.intermediateSize, m.model.arch.layers, b.vectors, f.out, { ...provenance, edit: 'additive directions as MLP down_proj biases', layers: b.layers });
+        what = `steering folded into ${rep.edited.join(', ')} (mlp_bias switched on)`;
+      }
       if (f.json) {
         console.log(JSON.stringify(rep));
         return;
       }
-      console.log(`wrote ${rep.out}: ${rep.edited.length} tensors orthogonalised to ${art.meta.name}'s direction${rep.untied ? ' (LM head untied: it keeps the original embedding)' : ''}`);
+      console.log(`wrote ${rep.out}: ${what}`);
       console.log(`copied ${rep.copied.join(', ') || 'nothing else'}; serve it as any checkpoint (steerling generate --model ${rep.out}, transformers, vLLM)`);
     });
 }

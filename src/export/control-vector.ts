@@ -39,42 +39,60 @@ export interface ControlVector {
 
 /** The llama.cpp block whose output a site is, or an error saying why the site has none. */
 export function controlVectorLayer(site: string): number {
+  return blockOfSite(site, 1);
+}
+
+/**
+ * The block whose output a residual site is (layers.N.resid_post → N, layers.N.resid_pre → N−1),
+ * at least `minBlock`; otherwise an error naming why.
+ */
+export function blockOfSite(site: string, minBlock: number): number {
   const m = /^layers\.(\d+)\.(resid_post|resid_pre)$/.exec(site);
-  if (!m) throw new Error(`site ${site}: llama.cpp control vectors add to the residual stream between blocks only (layers.N.resid_post or layers.N.resid_pre)`);
+  if (!m) throw new Error(`site ${site}: additive exports add to the residual stream between blocks only (layers.N.resid_post or layers.N.resid_pre)`);
   const n = Number(m[1]);
   const block = m[2] === 'resid_post' ? n : n - 1;
-  if (block < 1) throw new Error(`site ${site}: llama.cpp cannot steer ${m[2] === 'resid_post' ? 'the output of block 0' : 'the input of blocks 0 and 1'} (its control vectors start at direction.1, the output of block 1)`);
+  if (block < minBlock) {
+    if (minBlock === 1) throw new Error(`site ${site}: llama.cpp cannot steer ${m[2] === 'resid_post' ? 'the output of block 0' : 'the input of blocks 0 and 1'} (its control vectors start at direction.1, the output of block 1)`);
+    throw new Error(`site ${site}: the input of block 0 is the embedding, not a block's output`);
+  }
   return block;
 }
 
 function checkRecord(name: string, rec: InterventionRecord): void {
   if (rec.kind !== 'add') {
-    throw new Error(`artifact ${name}: its ${rec.kind} intervention at ${rec.site} is not additive; llama.cpp control vectors only add a fixed vector (export ablations and weight edits as merged weights instead)`);
+    throw new Error(`artifact ${name}: its ${rec.kind} intervention at ${rec.site} is not additive; control vectors and bias folds only add a fixed vector (export a directional ablation with steerling export merged)`);
   }
   if (rec.positions !== 'all') {
-    throw new Error(`artifact ${name}: it steers positions ${JSON.stringify(rec.positions)} at ${rec.site}; llama.cpp adds control vectors at every position, so only artifacts that steer "all" positions export faithfully`);
+    throw new Error(`artifact ${name}: it steers positions ${JSON.stringify(rec.positions)} at ${rec.site}; an exported vector acts at every position, so only artifacts that steer "all" positions export faithfully`);
   }
 }
 
-/** Builds the control vector of one or more artifacts (summed per layer, as llama.cpp sums them). */
-export function toControlVector(sources: readonly ControlVectorSource[]): ControlVector {
-  if (sources.length === 0) throw new Error('control vector: no artifacts given');
+export interface AdditiveBlocks {
+  /** Model facts of the first artifact (all must agree). */
+  model: Artifact['meta']['model'];
+  /** Block → the summed vector (strengths multiplied in), ascending. */
+  vectors: Map<number, Float32Array>;
+  layers: ControlVector['layers'];
+  notes: string[];
+}
+
+/** Additive artifacts as one vector per block output, each with its strength, summed. */
+export function additiveBlocks(sources: readonly ControlVectorSource[], minBlock: number): AdditiveBlocks {
+  if (sources.length === 0) throw new Error('no artifacts given');
   const first = sources[0]!.artifact.meta.model;
-  const hint = LLAMA_CPP_ARCH[first.model_type];
-  if (!hint) throw new Error(`control vector: llama.cpp architecture of model_type "${first.model_type}" is not known (known: ${Object.keys(LLAMA_CPP_ARCH).join(', ')})`);
   const d = first.hidden_size;
   const sums = new Map<number, Float32Array>();
-  const layers = new Map<number, ControlVector['layers'][number]['from']>();
+  const from = new Map<number, ControlVector['layers'][number]['from']>();
   const notes: string[] = [];
   for (const s of sources) {
     const a = s.artifact;
     const fp = a.meta.model;
     if (fp.model_type !== first.model_type || fp.hidden_size !== d || fp.num_layers !== first.num_layers || fp.config_hash !== first.config_hash) {
-      throw new Error(`control vector: artifact ${a.meta.name} was fitted on a different model (${fp.model_type}, hidden ${fp.hidden_size}, config ${fp.config_hash}) than ${sources[0]!.artifact.meta.name} (${first.model_type}, hidden ${d}, config ${first.config_hash})`);
+      throw new Error(`artifact ${a.meta.name} was fitted on a different model (${fp.model_type}, hidden ${fp.hidden_size}, config ${fp.config_hash}) than ${sources[0]!.artifact.meta.name} (${first.model_type}, hidden ${d}, config ${first.config_hash})`);
     }
     for (const rec of a.meta.interventions) {
       checkRecord(a.meta.name, rec);
-      const layer = controlVectorLayer(rec.site);
+      const block = blockOfSite(rec.site, minBlock);
       const tname = rec.tensors['direction'];
       const t = tname ? a.tensors.get(tname) : undefined;
       if (!t) throw new Error(`artifact ${a.meta.name}: intervention at ${rec.site} has no direction tensor`);
@@ -82,27 +100,35 @@ export function toControlVector(sources: readonly ControlVectorSource[]): Contro
       if (v.length !== d) throw new Error(`artifact ${a.meta.name}: direction at ${rec.site} has ${v.length} values, the model's hidden size is ${d}`);
       const strength = (s.strength ?? rec.default_strength) * (s.multiple ?? 1);
       if (!Number.isFinite(strength)) throw new Error(`artifact ${a.meta.name}: strength ${strength} at ${rec.site} is not finite`);
-      const acc = sums.get(layer) ?? new Float32Array(d);
+      const acc = sums.get(block) ?? new Float32Array(d);
       for (let j = 0; j < d; j++) acc[j]! += strength * v[j]!;
-      sums.set(layer, acc);
-      const from = layers.get(layer) ?? [];
-      from.push({ artifact: a.meta.name, site: rec.site, strength });
-      layers.set(layer, from);
-      if (rec.excludeBos) notes.push(`${a.meta.name} at ${rec.site}: steerling skips the BOS position there; llama.cpp adds the vector at BOS too`);
+      sums.set(block, acc);
+      from.set(block, [...(from.get(block) ?? []), { artifact: a.meta.name, site: rec.site, strength }]);
+      if (rec.excludeBos) notes.push(`${a.meta.name} at ${rec.site}: steerling skips the BOS position there; the exported vector acts at BOS too`);
     }
   }
   const order = [...sums.keys()].sort((x, y) => x - y);
-  const tensors: GGUFTensor[] = order.map((l) => ({ name: `direction.${l}`, dims: [d], data: sums.get(l)! }));
+  return { model: first, vectors: new Map(order.map((l) => [l, sums.get(l)!])), layers: order.map((l) => ({ layer: l, from: from.get(l)! })), notes };
+}
+
+/** Builds the control vector of one or more artifacts (summed per layer, as llama.cpp sums them). */
+export function toControlVector(sources: readonly ControlVectorSource[]): ControlVector {
+  if (sources.length === 0) throw new Error('control vector: no artifacts given');
+  const mt = sources[0]!.artifact.meta.model.model_type;
+  const hint = LLAMA_CPP_ARCH[mt];
+  if (!hint) throw new Error(`control vector: llama.cpp architecture of model_type "${mt}" is not known (known: ${Object.keys(LLAMA_CPP_ARCH).join(', ')})`);
+  const b = additiveBlocks(sources, 1);
+  const tensors: GGUFTensor[] = [...b.vectors].map(([l, v]) => ({ name: `direction.${l}`, dims: [v.length], data: v }));
   const metadata = new Map<string, GGUFValue>([
     ['general.architecture', { type: 'string', value: 'controlvector' }],
     ['controlvector.model_hint', { type: 'string', value: hint }],
-    ['controlvector.layer_count', { type: 'int32', value: first.num_layers - 1 }],
+    ['controlvector.layer_count', { type: 'int32', value: b.model.num_layers - 1 }],
     ['steerling.site', { type: 'string', value: 'block_output' }],
     ['steerling.artifacts', { type: 'string', value: sources.map((s) => s.artifact.meta.name).join(',') }],
     ['steerling.methods', { type: 'string', value: sources.map((s) => s.artifact.meta.method).join(',') }],
     ['steerling.strength_baked', { type: 'bool', value: true }],
   ]);
-  return { file: { metadata, tensors }, layers: order.map((l) => ({ layer: l, from: layers.get(l)! })), notes };
+  return { file: { metadata, tensors }, layers: b.layers, notes: b.notes };
 }
 
 /**

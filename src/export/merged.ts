@@ -100,46 +100,17 @@ const SERVING_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_token
 const EMBED = /(^|\.)embed_tokens\.weight$/;
 const WRITER = /(^|\.)layers\.\d+\.(self_attn\.o_proj|mlp\.down_proj)\.(weight|bias)$/;
 
-/**
- * Writes `out`: the model folder `dir` with the ablation folded in (one model.safetensors, the
- * edited tensors in their original dtype), its config (tie_word_embeddings false when the head
- * was tied) and every other file copied (tokenizer, chat template, generation config).
- */
-export function writeOrthogonalised(dir: string, modelType: string, hidden: number, u: Float32Array, out: string, provenance: Record<string, unknown>): MergeReport {
-  if (!(ORTHOGONALISABLE as readonly string[]).includes(modelType)) {
-    throw new Error(`model_type ${modelType}: the orthogonalisation is exact only for ${ORTHOGONALISABLE.join(', ')} (Gemma's post-norms rescale what the projections write)`);
-  }
-  if (u.length !== hidden) throw new Error(`the direction has ${u.length} values, the model's hidden size is ${hidden}`);
+/** Refuses to write into a folder that has files (nothing is ever overwritten). */
+function checkOut(out: string): void {
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out} exists and is not empty; choose a new folder (nothing is overwritten)`);
-  const ckpt = Checkpoint.open(dir);
-  const names = ckpt.keys();
-  const embedName = names.find((n) => EMBED.test(n));
-  if (!embedName) throw new Error(`${dir}: no embed_tokens.weight tensor`);
-  const configPath = join(dir, 'config.json');
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  const hasHead = names.includes('lm_head.weight');
-  const tied = !hasHead && (config['tie_word_embeddings'] ?? true) !== false;
-  const tensors = new Map<string, Tensor>();
-  const edited: string[] = [];
-  for (const n of names) {
-    const t = ckpt.get(n);
-    const isEmbed = n === embedName;
-    if (!isEmbed && !WRITER.test(n)) {
-      tensors.set(n, t);
-      continue;
-    }
-    if (t.shape[0] !== hidden && !isEmbed) throw new Error(`${n}: shape [${t.shape.join(', ')}] does not write ${hidden} residual channels`);
-    const w = Float32Array.from(t.toFloat('f32').data as Float32Array);
-    if (isEmbed || n.endsWith('.bias')) orthogonaliseRows(w, hidden, u);
-    else orthogonaliseOutput(w, hidden, u);
-    const e = fromStorage(w, [...t.shape], 'f32');
-    tensors.set(n, t.dtype === 'f32' ? e : e.cast(t.dtype));
-    edited.push(n);
-    if (isEmbed && tied) tensors.set('lm_head.weight', t);
-  }
+}
+
+/** Writes the edited checkpoint: one model.safetensors, the config with its patch, the serving files. */
+function writeCheckpoint(dir: string, out: string, tensors: Map<string, Tensor>, configPatch: Record<string, unknown>, provenance: Record<string, unknown>): string[] {
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   mkdirSync(out, { recursive: true });
   writeSafetensors(join(out, 'model.safetensors'), tensors, { format: 'pt', steerling_edit: JSON.stringify(provenance) });
-  writeFileSync(join(out, 'config.json'), JSON.stringify(tied ? { ...config, tie_word_embeddings: false } : config, null, 2) + '\n');
+  writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, ...configPatch }, null, 2) + '\n');
   const copied: string[] = [];
   for (const f of readdirSync(dir)) {
     const p = join(dir, f);
@@ -147,6 +118,94 @@ export function writeOrthogonalised(dir: string, modelType: string, hidden: numb
     copyFileSync(p, join(out, f));
     copied.push(f);
   }
-  ckpt.close();
-  return { out, edited, untied: tied, copied };
+  return copied;
+}
+
+/**
+ * Writes `out`: the model folder `dir` with the ablation folded in (one model.safetensors, the
+ * edited tensors in their original dtype), its config (tie_word_embeddings false when the head
+ * was tied) and the serving files (tokenizer, chat template, generation config).
+ */
+export function writeOrthogonalised(dir: string, modelType: string, hidden: number, u: Float32Array, out: string, provenance: Record<string, unknown>): MergeReport {
+  if (!(ORTHOGONALISABLE as readonly string[]).includes(modelType)) {
+    throw new Error(`model_type ${modelType}: the orthogonalisation is exact only for ${ORTHOGONALISABLE.join(', ')} (Gemma's post-norms rescale what the projections write)`);
+  }
+  if (u.length !== hidden) throw new Error(`the direction has ${u.length} values, the model's hidden size is ${hidden}`);
+  checkOut(out);
+  const ckpt = Checkpoint.open(dir);
+  try {
+    const names = ckpt.keys();
+    const embedName = names.find((n) => EMBED.test(n));
+    if (!embedName) throw new Error(`${dir}: no embed_tokens.weight tensor`);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const tied = !names.includes('lm_head.weight') && (config['tie_word_embeddings'] ?? true) !== false;
+    const tensors = new Map<string, Tensor>();
+    const edited: string[] = [];
+    for (const n of names) {
+      const t = ckpt.get(n);
+      const isEmbed = n === embedName;
+      if (!isEmbed && !WRITER.test(n)) {
+        tensors.set(n, t);
+        continue;
+      }
+      if (t.shape[0] !== hidden && !isEmbed) throw new Error(`${n}: shape [${t.shape.join(', ')}] does not write ${hidden} residual channels`);
+      const w = Float32Array.from(t.toFloat('f32').data as Float32Array);
+      if (isEmbed || n.endsWith('.bias')) orthogonaliseRows(w, hidden, u);
+      else orthogonaliseOutput(w, hidden, u);
+      const e = fromStorage(w, [...t.shape], 'f32');
+      tensors.set(n, t.dtype === 'f32' ? e : e.cast(t.dtype));
+      edited.push(n);
+      if (isEmbed && tied) tensors.set('lm_head.weight', t);
+    }
+    const copied = writeCheckpoint(dir, out, tensors, tied ? { tie_word_embeddings: false } : {}, provenance);
+    return { out, edited, untied: tied, copied };
+  } finally {
+    ckpt.close();
+  }
+}
+
+/**
+ * Writes `out` with additive steering folded into MLP biases: the vector for block N becomes
+ * `layers.N.mlp.down_proj.bias`, which the block adds to its residual output at every position,
+ * exactly what an add at layers.N.resid_post does. Only Llama's config can switch MLP biases on
+ * (`mlp_bias`, which gives gate_proj, up_proj and down_proj a bias each: the others are zero).
+ */
+export function writeBiasFolded(dir: string, modelType: string, hidden: number, intermediate: number, layers: number, vectors: ReadonlyMap<number, Float32Array>, out: string, provenance: Record<string, unknown>): MergeReport {
+  if (modelType !== 'llama') throw new Error(`model_type ${modelType}: additive steering folds into MLP biases only where the config can switch them on (llama's mlp_bias); export a llama.cpp control vector instead (steerling export gguf)`);
+  checkOut(out);
+  const ckpt = Checkpoint.open(dir);
+  try {
+    const names = ckpt.keys();
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const tensors = new Map<string, Tensor>();
+    for (const n of names) tensors.set(n, ckpt.get(n));
+    const down = names.find((n) => /(^|\.)layers\.0\.mlp\.down_proj\.weight$/.test(n));
+    if (!down) throw new Error(`${dir}: no layers.0.mlp.down_proj.weight tensor`);
+    const prefix = down.slice(0, down.indexOf('layers.0.'));
+    const dtype = ckpt.get(down).dtype;
+    const edited: string[] = [];
+    const bias = (name: string, size: number, add?: Float32Array) => {
+      const had = tensors.get(name);
+      const b = had ? Float32Array.from(had.toFloat('f32').data as Float32Array) : new Float32Array(size);
+      if (b.length !== size) throw new Error(`${name}: ${b.length} values, expected ${size}`);
+      if (add) for (let j = 0; j < size; j++) b[j]! += add[j]!;
+      const t = fromStorage(b, [size], 'f32');
+      tensors.set(name, dtype === 'f32' ? t : t.cast(dtype));
+      if (add) edited.push(name);
+    };
+    for (const [l, v] of vectors) {
+      if (!(l >= 0 && l < layers)) throw new Error(`layer ${l} is outside the model's ${layers} layers`);
+      if (v.length !== hidden) throw new Error(`the vector for layer ${l} has ${v.length} values, the hidden size is ${hidden}`);
+    }
+    for (let l = 0; l < layers; l++) {
+      const p = `${prefix}layers.${l}.mlp.`;
+      bias(`${p}gate_proj.bias`, intermediate);
+      bias(`${p}up_proj.bias`, intermediate);
+      bias(`${p}down_proj.bias`, hidden, vectors.get(l));
+    }
+    const copied = writeCheckpoint(dir, out, tensors, { mlp_bias: true }, provenance);
+    return { out, edited, untied: false, copied };
+  } finally {
+    ckpt.close();
+  }
 }

@@ -128,7 +128,7 @@ test('export refuses what llama.cpp cannot reproduce, naming why', () => {
   const ok = toControlVector([{ artifact: { meta: { ...base, interventions: [rec] }, tensors } }]);
   assert.deepEqual([...ok.file.tensors[0]!.data], [3, 0]);
   assert.throws(() => toControlVector([{ artifact: { meta: { ...base, interventions: [{ ...rec, kind: 'ablate' }] }, tensors } }]), /ablate intervention at layers.1.resid_post is not additive/);
-  assert.throws(() => toControlVector([{ artifact: { meta: { ...base, interventions: [{ ...rec, positions: 'generated' }] }, tensors } }]), /adds control vectors at every position/);
+  assert.throws(() => toControlVector([{ artifact: { meta: { ...base, interventions: [{ ...rec, positions: 'generated' }] }, tensors } }]), /acts at every position/);
   assert.throws(() => toControlVector([{ artifact: { meta: { ...base, model: { ...base.model, model_type: 'bert' }, interventions: [rec] }, tensors } }]), /model_type "bert" is not known/);
   const two = toControlVector([{ artifact: { meta: { ...base, interventions: [rec] }, tensors } }, { artifact: { meta: { ...base, interventions: [rec] }, tensors }, multiple: -0.5 }]);
   assert.deepEqual([...two.file.tensors[0]!.data], [1.5, 0], 'several artifacts sum per layer, each with its strength');

@@ -64,16 +64,32 @@ test('stories260K: the orthogonalised checkpoint computes the ablation hooks (CL
   assert.deepEqual(g2.tokens, g1.tokens, 'greedy continuations agree');
 });
 
-test('merged export refuses what one weight edit cannot reproduce', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'merged-refuse-'));
+test('stories260K: additive steering folds into MLP biases with the hooks\' logits; partial ablations are refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'merged-add-'));
   const art = join(dir, 'dog.steer.safetensors');
   assert.equal((await cli(['train', 'diffmean', '--model', STORIES, '--data', DOG_DATA, '--site', 'layers.2.resid_post', '--out', art])).code, 0);
-  const r = await cli(['export', 'merged', '--model', STORIES, '--steer', art, '--out', join(dir, 'x')]);
-  assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /not a directional ablation/);
+  const out = join(dir, 'dog-model');
+  const r = await cli(['export', 'merged', '--model', STORIES, '--steer', `${art}:x2`, '--out', out, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual((JSON.parse(r.stdout) as { edited: string[] }).edited, ['model.layers.2.mlp.down_proj.bias']);
+  assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).mlp_bias, true);
+  const a = loadArtifact(art);
+  const orig = await loadModel(STORIES);
+  const edited = await loadModel(out);
+  const hooks = hooksFor(artifactInterventions(a, orig.model, { strength: 2 * a.meta.interventions[0]!.default_strength }), orig.model.arch.layers);
+  const ids = fromStorage(Int32Array.from([1, 403, 407, 261, 378, 426]), [1, 6], 'i32');
+  const want = orig.model.forward(ids, { hooks }).data as Float32Array;
+  const got = edited.model.forward(ids).data as Float32Array;
+  let diff = 0;
+  for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(want[i]! - got[i]!));
+  assert.ok(diff < 1e-3, `bias fold vs hooks: max |Δlogit| ${diff}`);
+  const again = await cli(['export', 'merged', '--model', STORIES, '--steer', art, '--out', out]);
+  assert.match(again.stderr, /exists and is not empty/);
+
   const abl = join(dir, 'abl.steer.safetensors');
   assert.equal((await cli(['train', 'ablation', '--model', STORIES, '--data', DOG_DATA, '--site', 'layers.2.resid_post', '--out', abl])).code, 0);
   assert.throws(() => ablationDirection(loadArtifact(abl), 5, 0.5), /only a full ablation/);
   const half = await cli(['export', 'merged', '--model', STORIES, '--steer', `${abl}:0.5`, '--out', join(dir, 'y')]);
+  assert.notEqual(half.code, 0);
   assert.match(half.stderr, /only a full ablation \(strength 1\)/);
 });
