@@ -116,6 +116,13 @@ test('stories260K: the exported control vector steers exactly as the artifact (C
   }
   assert.ok(maxDiff < 1e-4, `control vector vs artifact: max |Δlogit| ${maxDiff}`);
   assert.ok(moved > 0.1, `the steering moves the logits (${moved})`);
+
+  // generate --control-vector applies the file as llama.cpp would: the same greedy text as --steer.
+  const gen = async (...extra: string[]) => JSON.parse((await cli(['generate', '--model', STORIES, '-p', 'Once upon a time,', '-n', '24', '--json', ...extra])).stdout) as { token_ids: number[] };
+  const bySteer = await gen('--steer', `${art}:x2`);
+  assert.deepEqual((await gen('--control-vector', out)).token_ids, bySteer.token_ids);
+  assert.deepEqual((await gen('--control-vector', `${out}:0.5`)).token_ids, (await gen('--steer', art)).token_ids, 'scale 0.5 of a 2× file is the default strength');
+  assert.notDeepEqual(bySteer.token_ids, (await gen()).token_ids);
 });
 
 test('export refuses what llama.cpp cannot reproduce, naming why', () => {
