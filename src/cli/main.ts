@@ -10,6 +10,7 @@ import { registerSweep } from './sweep.js';
 import { registerDemo } from './demo.js';
 import { registerOrganism } from './organism.js';
 import { registerExport } from './export.js';
+import { registerEval } from './eval.js';
 
 const program = new Command();
 program
@@ -28,6 +29,7 @@ registerInspect(program);
 registerSweep(program);
 registerOrganism(program);
 registerExport(program);
+registerEval(program);
 registerBench(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

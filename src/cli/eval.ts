@@ -1,0 +1,99 @@
+// `steerling eval axbench`: the AxBench steering protocol on the organism with its exact judges
+// (src/eval/axbench.ts): per concept a DiffMean/PCA/probe direction, the strength factor chosen on
+// half the instructions, the other half scored, against the unsteered and prompting baselines.
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { loadModel, stopIds } from '../models/load.js';
+import { modelRef } from './model-ref.js';
+import { contrastivePairs, conceptTopic, topicPairs, CONCEPTS, isConceptId, type ConceptId } from '../data/organism/index.js';
+import { parseConceptData } from '../data/concept-data.js';
+import { METHODS } from '../methods/index.js';
+import { chatTexts } from '../eval/concept-detection.js';
+import { runAxBench, AXBENCH_FACTORS, type AxBenchResult } from '../eval/axbench.js';
+import { intArg, numArg } from './options.js';
+import { progress } from './progress.js';
+
+interface AxFlags {
+  model?: string;
+  method: string;
+  layer?: number;
+  concepts: string;
+  instructions: number;
+  factors?: string;
+  maxTokens: number;
+  temperature: number;
+  seed: number;
+  json?: boolean;
+  out?: string;
+}
+
+const ADDITIVE = ['diffmean', 'pca', 'probe'];
+
+function parseConcepts(s: string): ConceptId[] {
+  if (s === 'topics') return CONCEPTS.filter((c) => c.startsWith('topic:'));
+  if (s === 'all') return [...CONCEPTS];
+  return s.split(',').map((c) => {
+    if (!isConceptId(c)) throw new Error(`--concepts: unknown concept "${c}" (choose from ${CONCEPTS.join(', ')}, or topics, all)`);
+    return c;
+  });
+}
+
+function parseFactors(s: string): number[] {
+  const xs = s.split(',').map(Number);
+  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw new Error(`--factors: expected comma-separated numbers, got "${s}"`);
+  return xs;
+}
+
+export function renderAxBench(r: AxBenchResult): string {
+  const f = (x: number) => x.toFixed(2);
+  const lines = [`AxBench steering scores (0–2), ${r.method}; ${r.settings.instructions / 2} test instructions per concept, T=${r.settings.temperature}, ${r.settings.maxTokens} tokens`];
+  lines.push('concept'.padEnd(20) + 'factor  steered (c/i/f)         derived  unsteered  prompting');
+  for (const c of r.concepts) {
+    lines.push(`${c.concept.padEnd(20)}${String(c.factor).padEnd(8)}${f(c.steered.score)} (${f(c.steered.concept)}/${f(c.steered.instruction)}/${f(c.steered.fluency)})   ${f(c.derived.score).padEnd(9)}${f(c.unsteered.score).padEnd(11)}${f(c.prompting.score)}`);
+  }
+  const s = r.summary;
+  const ci = (x: { score: number; lo: number; hi: number }) => `${f(x.score)} [${f(x.lo)}, ${f(x.hi)}]`;
+  lines.push(`mean: steered ${ci(s.steered)} · derived ${ci(s.derived)} · unsteered ${ci(s.unsteered)} · prompting ${ci(s.prompting)}  (95% bootstrap)`);
+  return lines.join('\n');
+}
+
+export function registerEval(program: Command): void {
+  const ev = program.command('eval').description('evaluate steering with the exact judges of the organism');
+  ev.command('axbench')
+    .description('AxBench protocol: strength chosen on half the instructions, scored on the other half, vs unsteered and prompting')
+    .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
+    .option('--method <m>', `additive method to fit per concept (${ADDITIVE.join(', ')})`, 'diffmean')
+    .option('--layer <i>', 'block whose output is steered (default: the middle one)', intArg('--layer'))
+    .option('--concepts <list>', 'comma-separated concepts, or topics, or all', 'topics')
+    .option('--instructions <n>', 'instructions per concept (half select, half test)', intArg('--instructions', 2), 10)
+    .option('--factors <list>', `strength factors (× the largest projection on the concept's texts; default ${AXBENCH_FACTORS.join(',')})`)
+    .option('--max-tokens <n>', 'tokens per reply', intArg('--max-tokens', 1), 128)
+    .option('--temperature <t>', 'sampling temperature', numArg('--temperature', 0), 1)
+    .option('--seed <s>', 'seed of instructions and sampling', intArg('--seed'), 0)
+    .option('--json', 'print the whole result as one JSON object')
+    .option('--out <file>', 'also write the result as JSON')
+    .action(async (f: AxFlags) => {
+      if (!ADDITIVE.includes(f.method)) throw new Error(`--method ${f.method}: the sweep applies to additive methods (${ADDITIVE.join(', ')})`);
+      const concepts = parseConcepts(f.concepts);
+      const m = await loadModel(modelRef(f.model));
+      if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
+      const tok = m.tokenizer;
+      const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
+      const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'step', label: 'evaluating' });
+      const res = runAxBench({
+        model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), concepts, method: `${f.method} at ${site}`,
+        instructions: f.instructions, maxTokens: f.maxTokens, temperature: f.temperature, seed: f.seed,
+        ...(f.factors ? { factors: parseFactors(f.factors) } : {}),
+        fit: (concept) => {
+          const rows = conceptTopic(concept) ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
+          const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
+          const artifact = METHODS[f.method]!.fit({ model: m.model, tokenizer: tok, data, site, chat: true, name: concept.replace(':', '-'), hubId: null });
+          return { artifact, positives: chatTexts(tok, rows.map((r) => ({ prompt: r.prompt, text: r.positive }))) };
+        },
+        onProgress: (what, done, total) => bar.update(done, total, what),
+      });
+      bar.stop();
+      if (f.out) writeFileSync(f.out, JSON.stringify(res, null, 2) + '\n');
+      console.log(f.json ? JSON.stringify(res) : renderAxBench(res));
+    });
+}
