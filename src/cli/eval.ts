@@ -3,12 +3,12 @@
 // half the instructions, the other half scored, against the unsteered and prompting baselines.
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { loadModel, stopIds } from '../models/load.js';
+import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
-import { contrastivePairs, conceptTopic, topicPairs, CONCEPTS, isConceptId, type ConceptId } from '../data/organism/index.js';
+import { contrastivePairs, conceptTopic, detectionSet, topicPairs, CONCEPTS, isConceptId, type ConceptId } from '../data/organism/index.js';
 import { parseConceptData } from '../data/concept-data.js';
 import { METHODS } from '../methods/index.js';
-import { chatTexts } from '../eval/concept-detection.js';
+import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';
 import { runAxBench, AXBENCH_FACTORS, type AxBenchResult } from '../eval/axbench.js';
 import { intArg, numArg } from './options.js';
 import { progress } from './progress.js';
@@ -57,6 +57,27 @@ export function renderAxBench(r: AxBenchResult): string {
   return lines.join('\n');
 }
 
+/** Per concept, the artifact a method fits on the organism's pairs (as the demo does) and its positive texts. */
+function fitOnOrganism(m: LoadedModel, method: string, site: string) {
+  const tok = m.tokenizer!;
+  return (concept: ConceptId) => {
+    const rows = conceptTopic(concept) ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
+    const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
+    const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data, site, chat: true, name: concept.replace(':', '-'), hubId: null });
+    return { artifact, positives: chatTexts(tok, rows.map((r) => ({ prompt: r.prompt, text: r.positive }))) };
+  };
+}
+
+interface DetFlags {
+  model?: string;
+  method: string;
+  layer?: number;
+  concepts: string;
+  n: number;
+  seed: number;
+  json?: boolean;
+}
+
 export function registerEval(program: Command): void {
   const ev = program.command('eval').description('evaluate steering with the exact judges of the organism');
   ev.command('axbench')
@@ -84,16 +105,44 @@ export function registerEval(program: Command): void {
         model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), concepts, method: `${f.method} at ${site}`,
         instructions: f.instructions, maxTokens: f.maxTokens, temperature: f.temperature, seed: f.seed,
         ...(f.factors ? { factors: parseFactors(f.factors) } : {}),
-        fit: (concept) => {
-          const rows = conceptTopic(concept) ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
-          const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
-          const artifact = METHODS[f.method]!.fit({ model: m.model, tokenizer: tok, data, site, chat: true, name: concept.replace(':', '-'), hubId: null });
-          return { artifact, positives: chatTexts(tok, rows.map((r) => ({ prompt: r.prompt, text: r.positive }))) };
-        },
+        fit: fitOnOrganism(m, f.method, site),
         onProgress: (what, done, total) => bar.update(done, total, what),
       });
       bar.stop();
       if (f.out) writeFileSync(f.out, JSON.stringify(res, null, 2) + '\n');
       console.log(f.json ? JSON.stringify(res) : renderAxBench(res));
+    });
+
+  ev.command('detection')
+    .description('concept detection: AUROC (max-over-tokens projection) on held-out positive, negative and hard-negative texts, and the best-threshold F1')
+    .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
+    .option('--method <m>', 'method to fit per concept (diffmean, pca, probe)', 'diffmean')
+    .option('--layer <i>', 'block whose output is read (default: the middle one)', intArg('--layer'))
+    .option('--concepts <list>', 'comma-separated concepts, or topics, or all', 'all')
+    .option('--n <n>', 'texts of each kind per concept', intArg('--n', 1), 40)
+    .option('--seed <s>', 'seed of the held-out texts', intArg('--seed'), 99)
+    .option('--json', 'print the figures as one JSON object')
+    .action(async (f: DetFlags) => {
+      if (!ADDITIVE.includes(f.method)) throw new Error(`--method ${f.method}: choose ${ADDITIVE.join(', ')}`);
+      const concepts = parseConcepts(f.concepts);
+      const m = await loadModel(modelRef(f.model));
+      if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
+      const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
+      const fit = fitOnOrganism(m, f.method, site);
+      const out: Record<string, DetectionReport> = {};
+      for (const c of concepts) {
+        const rows = detectionSet(c, { nPositive: f.n, nNegative: f.n, nHardNegative: f.n, seed: f.seed });
+        out[c] = detectionReport(m.model, m.tokenizer, fit(c).artifact, rows);
+      }
+      const vals = Object.values(out);
+      const mean = (k: 'auroc' | 'f1') => vals.reduce((s, v) => s + v[k], 0) / vals.length;
+      if (f.json) {
+        console.log(JSON.stringify({ method: f.method, site, concepts: out, mean_auroc: mean('auroc'), mean_f1: mean('f1') }));
+        return;
+      }
+      console.log(`concept detection, ${f.method} at ${site}; ${f.n} positive, negative and hard-negative texts per concept`);
+      console.log('concept'.padEnd(22) + 'AUROC  AUROC(hard)  F1');
+      for (const [c, v] of Object.entries(out)) console.log(`${c.padEnd(22)}${v.auroc.toFixed(3)}  ${v.auroc_hard === null ? '  –  ' : v.auroc_hard.toFixed(3)}        ${v.f1.toFixed(3)}`);
+      console.log(`mean AUROC ${mean('auroc').toFixed(3)}, mean F1 ${mean('f1').toFixed(3)}`);
     });
 }
