@@ -11,6 +11,9 @@ import { METHODS } from '../methods/index.js';
 import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';
 import { runAxBench, AXBENCH_FACTORS, type AxBenchResult } from '../eval/axbench.js';
 import { intArg, numArg } from './options.js';
+import { runSpecificity } from '../eval/specificity.js';
+import { loadSteering, describeSteering } from './steer-flag.js';
+import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
 
 interface AxFlags {
@@ -144,5 +147,36 @@ export function registerEval(program: Command): void {
       console.log('concept'.padEnd(22) + 'AUROC  AUROC(hard)  F1');
       for (const [c, v] of Object.entries(out)) console.log(`${c.padEnd(22)}${v.auroc.toFixed(3)}  ${v.auroc_hard === null ? '  –  ' : v.auroc_hard.toFixed(3)}        ${v.f1.toFixed(3)}`);
       console.log(`mean AUROC ${mean('auroc').toFixed(3)}, mean F1 ${mean('f1').toFixed(3)}`);
+    });
+
+  ev.command('specificity')
+    .description('what else steering changed on the organism: every card figure without and with the steering, the change with a 95% bootstrap interval (general, control, robustness, targets)')
+    .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
+    .requiredOption('--steer <artifact[:strength]>', 'artifact(s) to steer with, as for generate; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--n <n>', 'examples per set', intArg('--n', 1), 200)
+    .option('--seed <s>', 'seed of the sets and of sampling', intArg('--seed'), 7)
+    .option('--force', 'use artifacts fitted on another model')
+    .option('--json', 'print the rows as one JSON object')
+    .action(async (f: { model?: string; steer: string[]; n: number; seed: number; force?: boolean; json?: boolean }) => {
+      const m = await loadModel(modelRef(f.model));
+      if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
+      const steering = loadSteering(f.steer, m.model, f.force ?? false);
+      const hooks = hooksFor(steering.flatMap((s) => s.interventions), m.model.arch.layers);
+      const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });
+      const rows = runSpecificity(m.model, m.tokenizer, { eosTokenIds: stopIds(m), hooks, n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });
+      bar.stop();
+      if (f.json) {
+        console.log(JSON.stringify({ steering: steering.map(describeSteering), n: f.n, seed: f.seed, rows }));
+        return;
+      }
+      const p = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '  –  ');
+      const sg = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(3)}` : '  –  ');
+      console.log(`specificity: ${steering.map((s) => `${s.artifact.meta.name} (${s.artifact.meta.method}) at ${describeSteering(s).strengths.map((x) => +x.toFixed(3)).join('/')}`).join(' + ')}; ${f.n} examples per set, seed ${f.seed}`);
+      console.log('group       figure                        unsteered  steered  change   95% interval');
+      for (const r of rows) {
+        const sure = r.lo > 0 || r.hi < 0 ? ' *' : '';
+        console.log(`${r.group.padEnd(12)}${r.key.padEnd(30)}${p(r.unsteered).padEnd(11)}${p(r.steered).padEnd(9)}${sg(r.change).padEnd(9)}[${sg(r.lo)}, ${sg(r.hi)}]${sure}`);
+      }
+      console.log('* the interval excludes 0');
     });
 }
