@@ -15,6 +15,8 @@ import { runSpecificity } from '../eval/specificity.js';
 import { loadSteering, describeSteering } from './steer-flag.js';
 import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
+import { renderReport } from '../eval/report/html.js';
+import { lineChart, renderSvg } from '../eval/report/plot.js';
 
 interface AxFlags {
   model?: string;
@@ -28,6 +30,7 @@ interface AxFlags {
   seed: number;
   json?: boolean;
   out?: string;
+  html?: string;
 }
 
 const ADDITIVE = ['diffmean', 'pca', 'probe'];
@@ -81,6 +84,20 @@ interface DetFlags {
   json?: boolean;
 }
 
+/** The AxBench result as a self-contained HTML page: selection curves, the table, the test replies. */
+export async function axbenchHtml(r: AxBenchResult): Promise<string> {
+  const curve = r.concepts.flatMap((c) => c.selection.map((x) => ({ factor: x.factor, score: x.score, concept: c.concept })));
+  const svg = await renderSvg(lineChart(curve, 'factor', 'score', 'concept', 'selection half: mean reply score per strength factor'));
+  const s = r.summary;
+  const ci = (x: { score: number; lo: number; hi: number }) => `${x.score.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}]`;
+  return renderReport(`steerling eval axbench: ${r.method}`, [
+    { heading: 'Protocol', text: [`Per concept ${r.settings.instructions} instructions unrelated to it: the first half chose the strength factor (× the largest projection on the concept's texts), the second half was scored at it. Reply score: harmonic mean of concept, instruction and fluency (0/1/2 each, exact judges; 0 if any is 0). T = ${r.settings.temperature}, ${r.settings.maxTokens} tokens, seed ${r.settings.seed}.`, `Mean over concepts (95% bootstrap over test replies): steered ${ci(s.steered)}, derived default ${ci(s.derived)}, unsteered ${ci(s.unsteered)}, prompting ${ci(s.prompting)}.`] },
+    { heading: 'Strength selection', svg },
+    { heading: 'Scores', table: { columns: ['concept', 'factor', 'steered', 'concept', 'instruction', 'fluency', 'derived', 'unsteered', 'prompting'], rows: r.concepts.map((c) => [c.concept, c.factor, c.steered.score, c.steered.concept, c.steered.instruction, c.steered.fluency, c.derived.score, c.unsteered.score, c.prompting.score]) } },
+    { heading: 'Steered test replies', table: { columns: ['concept', 'instruction', 'reply', 'score'], rows: r.concepts.flatMap((c) => c.steered.replies.map((x) => [c.concept, x.prompt, x.reply, x.score])) } },
+  ]);
+}
+
 export function registerEval(program: Command): void {
   const ev = program.command('eval').description('evaluate steering with the exact judges of the organism');
   ev.command('axbench')
@@ -96,6 +113,7 @@ export function registerEval(program: Command): void {
     .option('--seed <s>', 'seed of instructions and sampling', intArg('--seed'), 0)
     .option('--json', 'print the whole result as one JSON object')
     .option('--out <file>', 'also write the result as JSON')
+    .option('--html <file>', 'also write an HTML report (selection curves, scores, replies)')
     .action(async (f: AxFlags) => {
       if (!ADDITIVE.includes(f.method)) throw new Error(`--method ${f.method}: the sweep applies to additive methods (${ADDITIVE.join(', ')})`);
       const concepts = parseConcepts(f.concepts);
@@ -113,6 +131,7 @@ export function registerEval(program: Command): void {
       });
       bar.stop();
       if (f.out) writeFileSync(f.out, JSON.stringify(res, null, 2) + '\n');
+      if (f.html) writeFileSync(f.html, await axbenchHtml(res));
       console.log(f.json ? JSON.stringify(res) : renderAxBench(res));
     });
 

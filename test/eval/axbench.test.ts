@@ -48,3 +48,24 @@ test('organism: selection half picks the factor, test half is scored, baselines 
   }
   assert.ok(r.summary.prompting.lo <= r.summary.prompting.score && r.summary.prompting.score <= r.summary.prompting.hi);
 });
+
+test('CLI: eval axbench writes JSON and an HTML report; bad flags get one clear line', async () => {
+  const { cli } = await import('../cli/helpers.js');
+  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'axbench-'));
+  const r = await cli(['eval', 'axbench', '--concepts', 'topic:space', '--instructions', '4', '--factors', '0.2,0.8', '--max-tokens', '32', '--json', '--out', join(dir, 'r.json'), '--html', join(dir, 'r.html')]);
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(r.stdout) as { concepts: { concept: string; selection: unknown[] }[] };
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')), res);
+  assert.equal(res.concepts[0]!.selection.length, 2);
+  const html = readFileSync(join(dir, 'r.html'), 'utf8');
+  assert.match(html, /<svg/);
+  assert.match(html, /topic:space/);
+  const bad = await cli(['eval', 'axbench', '--concepts', 'topic:lava']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /unknown concept "topic:lava"/);
+  const nonAdditive = await cli(['eval', 'axbench', '--method', 'ablation']);
+  assert.match(nonAdditive.stderr, /additive methods/);
+});
