@@ -11,7 +11,7 @@ import { METHODS } from '../methods/index.js';
 import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';
 import { runAxBench, AXBENCH_FACTORS, type AxBenchResult } from '../eval/axbench.js';
 import { intArg, numArg } from './options.js';
-import { runSpecificity } from '../eval/specificity.js';
+import { runSpecificity, runSpecificityCurve } from '../eval/specificity.js';
 import { loadSteering, describeSteering } from './steer-flag.js';
 import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
@@ -174,12 +174,38 @@ export function registerEval(program: Command): void {
     .requiredOption('--steer <artifact[:strength]>', 'artifact(s) to steer with, as for generate; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--n <n>', 'examples per set', intArg('--n', 1), 200)
     .option('--seed <s>', 'seed of the sets and of sampling', intArg('--seed'), 7)
+    .option('--multiples <list>', 'a curve: every figure at these multiples of the given strengths (e.g. 0.25,0.5,1,2)')
     .option('--force', 'use artifacts fitted on another model')
     .option('--json', 'print the rows as one JSON object')
-    .action(async (f: { model?: string; steer: string[]; n: number; seed: number; force?: boolean; json?: boolean }) => {
+    .action(async (f: { model?: string; steer: string[]; n: number; seed: number; multiples?: string; force?: boolean; json?: boolean }) => {
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
       const steering = loadSteering(f.steer, m.model, f.force ?? false);
+      if (f.multiples !== undefined) {
+        const ks = parseFactors(f.multiples);
+        // One set of interventions per multiple (each scaled), all measured against one baseline.
+        const conditions = ks.map((k) => {
+          const ivs = loadSteering(f.steer, m.model, f.force ?? false).flatMap((s) => s.interventions);
+          for (const iv of ivs) iv.strength *= k;
+          return { label: `x${k}`, hooks: hooksFor(ivs, m.model.arch.layers) };
+        });
+        const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });
+        const rows = runSpecificityCurve(m.model, m.tokenizer, conditions, { eosTokenIds: stopIds(m), n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });
+        bar.stop();
+        if (f.json) {
+          console.log(JSON.stringify({ steering: steering.map(describeSteering), multiples: ks, n: f.n, seed: f.seed, rows }));
+          return;
+        }
+        const sg = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(3)}` : '  –  ');
+        console.log(`specificity curve: change from unsteered at each multiple of the given strengths; ${f.n} examples per set, seed ${f.seed}`);
+        console.log('group       figure                        unsteered  ' + ks.map((k) => `x${k}`.padEnd(10)).join(''));
+        for (const r of rows) {
+          const cells = r.points.map((p) => (sg(p.change) + (p.lo > 0 || p.hi < 0 ? '*' : ' ')).padEnd(10)).join('');
+          console.log(`${r.group.padEnd(12)}${r.key.padEnd(30)}${(Number.isFinite(r.unsteered) ? r.unsteered.toFixed(3) : '  –  ').padEnd(11)}${cells}`);
+        }
+        console.log('* the 95% interval excludes 0');
+        return;
+      }
       const hooks = hooksFor(steering.flatMap((s) => s.interventions), m.model.arch.layers);
       const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });
       const rows = runSpecificity(m.model, m.tokenizer, { eosTokenIds: stopIds(m), hooks, n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });

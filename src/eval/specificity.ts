@@ -56,19 +56,52 @@ export function changeInterval(a: readonly boolean[], b: readonly boolean[], rou
   return { lo: d[Math.floor(0.025 * (d.length - 1))]!, hi: d[Math.ceil(0.975 * (d.length - 1))]! };
 }
 
-export function runSpecificity(model: DecoderModel, tok: Tokenizer, o: { eosTokenIds: readonly number[]; hooks: Hooks; n?: number; seed?: number; bootstrap?: number; onProgress?: (phase: string, done: number, total: number) => void }): SpecificityRow[] {
-  const base = measureOrganism(model, tok, { eosTokenIds: o.eosTokenIds, n: o.n ?? 200, seed: o.seed ?? 7, onProgress: (p, d, t) => o.onProgress?.(`unsteered: ${p}`, d, t) });
-  const steered = measureOrganism(model, tok, { eosTokenIds: o.eosTokenIds, n: o.n ?? 200, seed: o.seed ?? 7, hooks: o.hooks, onProgress: (p, d, t) => o.onProgress?.(`steered: ${p}`, d, t) });
-  const rows: SpecificityRow[] = [];
+export interface SpecificityOptions {
+  eosTokenIds: readonly number[];
+  n?: number;
+  seed?: number;
+  bootstrap?: number;
+  onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+export interface SpecificityCurveRow {
+  key: string;
+  group: string;
+  unsteered: number;
+  n: number;
+  /** One point per condition (e.g. strength), in the order given. */
+  points: { label: string; steered: number; change: number; lo: number; hi: number }[];
+}
+
+/**
+ * Every figure unsteered once and under each condition (same prompts and seeds), so a curve over
+ * strengths compares each point with the same baseline (methods.md §4.4: report over α).
+ */
+export function runSpecificityCurve(model: DecoderModel, tok: Tokenizer, conditions: readonly { label: string; hooks: Hooks }[], o: SpecificityOptions): SpecificityCurveRow[] {
+  const opts = { eosTokenIds: o.eosTokenIds, n: o.n ?? 200, seed: o.seed ?? 7 };
+  const base = measureOrganism(model, tok, { ...opts, onProgress: (p, d, t) => o.onProgress?.(`unsteered: ${p}`, d, t) });
+  const runs = conditions.map((c) => measureOrganism(model, tok, { ...opts, hooks: c.hooks, onProgress: (p, d, t) => o.onProgress?.(`${c.label}: ${p}`, d, t) }));
+  const rows: SpecificityCurveRow[] = [];
   for (const [group, keys] of Object.entries(SPECIFICITY_GROUPS)) {
     for (const key of keys) {
       const a = base.outcomes[key] ?? [];
-      const b = steered.outcomes[key] ?? [];
-      const ci = changeInterval(a, b, o.bootstrap ?? 1000, (o.seed ?? 7) + rows.length);
       const u = share(a);
-      const s = share(b);
-      rows.push({ key, group, unsteered: u, steered: s, change: s - u, ...ci, n: b.length });
+      rows.push({
+        key, group, unsteered: u, n: a.length,
+        points: runs.map((r, i) => {
+          const b = r.outcomes[key] ?? [];
+          const s = share(b);
+          return { label: conditions[i]!.label, steered: s, change: s - u, ...changeInterval(a, b, o.bootstrap ?? 1000, opts.seed + 97 * rows.length + i) };
+        }),
+      });
     }
   }
   return rows;
+}
+
+export function runSpecificity(model: DecoderModel, tok: Tokenizer, o: SpecificityOptions & { hooks: Hooks }): SpecificityRow[] {
+  return runSpecificityCurve(model, tok, [{ label: 'steered', hooks: o.hooks }], o).map((r) => {
+    const p = r.points[0]!;
+    return { key: r.key, group: r.group, unsteered: r.unsteered, steered: p.steered, change: p.change, lo: p.lo, hi: p.hi, n: r.n };
+  });
 }

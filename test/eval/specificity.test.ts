@@ -52,3 +52,24 @@ test('organism: strength 0 changes nothing exactly; a refusal ablation is flagge
   const harmful = abl.find((r) => r.key === 'harmful_refusal')!;
   assert.ok(harmful.change <= -0.5 && harmful.hi < 0, `ablating refusal removes plain harmful refusals too: ${JSON.stringify(harmful)}`);
 });
+
+test('CLI: eval specificity --multiples gives one point per multiple, ×0 changing nothing', async () => {
+  const { cli } = await import('../cli/helpers.js');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'spec-'));
+  const train = refusalSets({ n: 24, seed: 1 });
+  writeFileSync(join(dir, 'refusal.jsonl'), [...train.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...train.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))].map((x) => JSON.stringify(x)).join('\n') + '\n');
+  const art = join(dir, 'refusal.steer.safetensors');
+  const fit = await cli(['train', 'diffmean', '--data', join(dir, 'refusal.jsonl'), '--site', 'layers.2.resid_post', '--chat', '--reduce', 'last', '--out', art]);
+  assert.equal(fit.code, 0, fit.stderr);
+  const r = await cli(['eval', 'specificity', '--steer', `${art}:-10`, '--multiples', '0,1', '--n', '8', '--json'], { timeoutMs: 60000 });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { rows: { key: string; points: { label: string; change: number }[] }[] };
+  assert.equal(out.rows.length, Object.values(SPECIFICITY_GROUPS).flat().length);
+  for (const row of out.rows) {
+    assert.deepEqual(row.points.map((p) => p.label), ['x0', 'x1']);
+    assert.equal(row.points[0]!.change, 0, row.key);
+  }
+});
