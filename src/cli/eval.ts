@@ -33,7 +33,7 @@ interface AxFlags {
   html?: string;
 }
 
-const ADDITIVE = ['diffmean', 'pca', 'probe'];
+const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps'];
 
 function parseConcepts(s: string): ConceptId[] {
   if (s === 'topics') return CONCEPTS.filter((c) => c.startsWith('topic:'));
@@ -67,7 +67,9 @@ export function renderAxBench(r: AxBenchResult): string {
 function fitOnOrganism(m: LoadedModel, method: string, site: string) {
   const tok = m.tokenizer!;
   return (concept: ConceptId) => {
-    const rows = conceptTopic(concept) ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
+    // RePS learns from the concept reply vs the plain reply (its winner and loser); the mean-difference
+    // methods from topic pairs (a plain reply vs the same reply drifting into the topic).
+    const rows = conceptTopic(concept) && method !== 'reps' ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
     const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
     const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data, site, chat: true, name: concept.replace(':', '-'), hubId: null });
     return { artifact, positives: chatTexts(tok, rows.map((r) => ({ prompt: r.prompt, text: r.positive }))) };
