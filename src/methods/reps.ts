@@ -13,7 +13,8 @@
 //   L     = −log σ( scale · log p_Φ(y_w|x)/|y_w| − log p_Φ(y_l|x)/|y_l| )
 //
 // AdamW (weight decay 0), linear decay, clip 1. The artifact adds v at the site (all positions but
-// BOS); strengths are multiples of v, as in training: the default is the middle of ALPHAS plus b.
+// BOS); strengths are multiples of v, as in training, and the default is derived from the
+// preference margin on the training rows (DEFAULT_GAP_CLOSED).
 
 import type { SteeringMethod, FitContext } from './types.js';
 import type { Artifact } from '../artifact/artifact.js';
@@ -34,12 +35,26 @@ import { Rng } from '../util/rng.js';
 export const ALPHAS = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20] as const;
 export const REPS_DEFAULTS = { epochs: 18, lr: 0.04, batchSize: 6, clip: 1.0, initNorm: 0.05 } as const;
 
+/**
+ * The derived strength (multiples of v) comes from the objective itself, on up to MARGIN_ROWS
+ * training rows: the per-token preference margin (concept reply minus plain reply) is negative
+ * unsteered and rises with s. Default: where s·v has closed DEFAULT_GAP_CLOSED of the gap; range
+ * edge: where the margin reaches 0 (the steered model prefers the concept reply outright).
+ * Measured on the organism (topics, layer 2, 12 epochs): the margin rises about linearly and
+ * crosses 0 at s ≈ 24–28, where replies start to break; greedy replies carry the topic and parse
+ * from s ≈ 16 (ocean 0.75/1.00, space 0.75/1.00 at 16; sports 0.94/0.81 at 20), which is where
+ * two thirds of the gap are closed (s ≈ 15–18).
+ */
+export const DEFAULT_GAP_CLOSED = 2 / 3;
+export const MARGIN_ROWS = 16;
+const MARGIN_GRID = Array.from({ length: 40 }, (_, i) => 2 * (i + 1));
+
 interface Seq {
   ids: number[];
   promptLength: number;
 }
 
-interface RepsRow {
+export interface RepsRow {
   win: Seq;
   lose: Seq;
   /** log p(y_l|x) − log p(y_w|x) under the frozen model, floored at 1 (the SimPO scale). */
@@ -186,6 +201,32 @@ export function trainReps(model: DecoderModel, site: string, rows: RepsRow[], ex
   return { direction: Float32Array.from(v.data as Float32Array), bias: (b.data as Float32Array)[0]!, losses, steps: total };
 }
 
+/**
+ * The mean per-token preference margin log p_Φ(y_w)/|y_w| − log p_Φ(y_l)/|y_l| over the rows with
+ * h + s·v added (noGrad): positive once the steered model prefers the concept reply.
+ */
+export function preferenceMargin(model: DecoderModel, site: string, rows: readonly RepsRow[], v: Float32Array, s: number, excludeBos: boolean, padId: number): number {
+  const vt = fromStorage(v, [v.length], 'f32');
+  let sum = 0;
+  for (let i = 0; i < rows.length; i += 16) {
+    const batch = rows.slice(i, i + 16);
+    const seqs = batch.flatMap((r) => [r.win, r.lose]);
+    sum += tidy(() =>
+      noGrad(() => {
+        const p = padBatch(seqs.map((q) => q.ids), padId);
+        const hooks = siteHooks(site, (h) => ops.add(h, ops.scale(vt, s)), excludeBos);
+        const lp = replyLogProbs(model.forward(p.ids, { hooks, padding: p.padding }), seqs, p.pad, p.T).toFloat('f32').data as Float32Array;
+        let m = 0;
+        batch.forEach((_, k) => {
+          m += lp[2 * k]! / (seqs[2 * k]!.ids.length - seqs[2 * k]!.promptLength) - lp[2 * k + 1]! / (seqs[2 * k + 1]!.ids.length - seqs[2 * k + 1]!.promptLength);
+        });
+        return m;
+      }),
+    );
+  }
+  return sum / rows.length;
+}
+
 function fit(ctx: FitContext): Artifact {
   const { rows, excludeBos } = tokenizeRows(ctx);
   if (rows.length === 0) throw new Error('reps: no training pairs');
@@ -195,17 +236,36 @@ function fit(ctx: FitContext): Artifact {
   const res = trainReps(ctx.model, ctx.site, rows, excludeBos, { ...(ctx.training ?? {}), seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
   const tail = Math.max(1, Math.round(res.losses.length / 10));
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
-  const mid = ALPHAS[Math.floor(ALPHAS.length / 2)]!;
-  const hi = ALPHAS[ALPHAS.length - 1]! + Math.abs(res.bias);
+  // Derived strength: walk the margin curve until it reaches 0 (see DEFAULT_GAP_CLOSED).
+  const sample = rows.slice(0, MARGIN_ROWS);
+  const m0 = preferenceMargin(ctx.model, ctx.site, sample, res.direction, 0, excludeBos, padId);
+  const curve: { s: number; margin: number }[] = [{ s: 0, margin: m0 }];
+  const cross = (target: number): number | null => {
+    const i = curve.findIndex((p) => p.margin >= target);
+    if (i <= 0) return i === 0 ? 0 : null;
+    const a = curve[i - 1]!;
+    const b = curve[i]!;
+    return a.s + ((target - a.margin) / (b.margin - a.margin)) * (b.s - a.s);
+  };
+  if (m0 < 0) {
+    for (const sv of MARGIN_GRID) {
+      curve.push({ s: sv, margin: preferenceMargin(ctx.model, ctx.site, sample, res.direction, sv, excludeBos, padId) });
+      ctx.onProgress?.(curve.length - 1, MARGIN_GRID.length, 'calibrate');
+      if (curve[curve.length - 1]!.margin >= 0) break;
+    }
+  }
+  const edge = m0 >= 0 ? ALPHAS[ALPHAS.length - 1]! : cross(0) ?? MARGIN_GRID[MARGIN_GRID.length - 1]!;
+  const mid = m0 >= 0 ? ALPHAS[Math.floor(ALPHAS.length / 2)]! : cross(m0 * (1 - DEFAULT_GAP_CLOSED)) ?? edge;
+  const hi = edge;
   return buildArtifact({
     name: ctx.name,
     method: 'reps',
     settings: { site: ctx.site, objective: 'scaled simpo (beta 1, gamma 0)', pair_types: ['orig_add', 'orig_sub'], alphas: [...ALPHAS], rank: 1, lr: ctx.training?.lr ?? REPS_DEFAULTS.lr, batch_rows: ctx.training?.batchSize ?? REPS_DEFAULTS.batchSize, steps: res.steps, weight_decay: 0, chat: ctx.chat ?? false, bias: res.bias },
     model: ctx.model,
     hubId: ctx.hubId ?? null,
-    interventions: [{ site: ctx.site, kind: 'add', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: res.direction } }, defaultStrength: mid + res.bias, range: [-hi, hi] }],
+    interventions: [{ site: ctx.site, kind: 'add', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: res.direction } }, defaultStrength: mid, range: [-hi, hi] }],
     training: { data_hash: dataHash(ctx.data.examples), examples: rows.length, steps: res.steps, seed, final_loss: mean(res.losses.slice(-tail)) },
-    stats: { loss_start: mean(res.losses.slice(0, tail)), loss_end: mean(res.losses.slice(-tail)), bias: res.bias, direction_norm: Math.hypot(...res.direction) },
+    stats: { loss_start: mean(res.losses.slice(0, tail)), loss_end: mean(res.losses.slice(-tail)), bias: res.bias, direction_norm: Math.hypot(...res.direction), margin_curve_s: curve.map((p) => p.s), margin_curve: curve.map((p) => p.margin) },
   });
 }
 

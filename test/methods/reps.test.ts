@@ -44,14 +44,16 @@ test('organism: RePS steers a topic in fluently and, negated, out', async () => 
   const st = art.meta.stats!;
   assert.ok((st['loss_end'] as number) < (st['loss_start'] as number), `the loss falls: ${st['loss_start']} → ${st['loss_end']}`);
   assert.equal(art.meta.interventions[0]!.kind, 'add');
-  const run = (prompts: string[], strength: number) => chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: hooksFor(artifactInterventions(art, m.model, { strength }), m.model.arch.layers) });
+  const run = (prompts: string[], strength?: number) => chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: hooksFor(artifactInterventions(art, m.model, strength === undefined ? {} : { strength }), m.model.arch.layers) });
+  const rec = art.meta.interventions[0]!;
+  assert.ok(rec.default_strength > 0 && rec.default_strength < rec.strength_range[1], `default ${rec.default_strength} inside the range ${rec.strength_range}`);
   const neutral = steeringInstructions(concept, { n: 16, seed: 3 }).map((s) => s.prompt);
   const carried = (rs: string[]) => mean(rs.map((r) => (conceptScore(r, concept) === 2 ? 1 : 0)));
   const parse = (rs: string[]) => mean(rs.map((r) => (fluency(r).parses ? 1 : 0)));
   assert.equal(carried(run(neutral, 0)), 0);
-  const steered = run(neutral, 16);
-  assert.ok(carried(steered) >= 0.5 && parse(steered) >= 0.8, `carried ${carried(steered)}, parse ${parse(steered)}: ${steered.slice(0, 2).join(' | ')}`);
+  const steered = run(neutral); // the derived default strength
+  assert.ok(carried(steered) >= 0.5 && parse(steered) >= 0.8, `at the default ${rec.default_strength}: carried ${carried(steered)}, parse ${parse(steered)}: ${steered.slice(0, 2).join(' | ')}`);
   const asked = contrastivePairs(concept, { n: 16, seed: 5 }).map((r) => r.concept_prompt);
   assert.ok(carried(run(asked, 0)) >= 0.9);
-  assert.ok(carried(run(asked, -16)) <= 0.25, 'the negated vector suppresses an asked-for topic');
+  assert.ok(carried(run(asked, -rec.default_strength)) <= 0.25, 'the negated vector suppresses an asked-for topic');
 });
