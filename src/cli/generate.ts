@@ -5,6 +5,7 @@ import { generate } from '../generate/generate.js';
 import { intArg, numArg, collect } from './options.js';
 import { modelRef } from './model-ref.js';
 import { loadSteering, describeSteering } from './steer-flag.js';
+import { loadControlVectors } from './control-vector-flag.js';
 import { hooksFor } from '../intervene/apply.js';
 
 interface GenerateFlags {
@@ -21,6 +22,7 @@ interface GenerateFlags {
   stop?: string[];
   json?: boolean;
   steer?: string[];
+  controlVector?: string[];
   force?: boolean;
 }
 
@@ -41,14 +43,17 @@ export function registerGenerate(program: Command): void {
     .option('--stop <text>', 'stop string (repeatable)', collect)
     .option('--json', 'print one JSON object instead of streaming text')
     .option('--steer <artifact[:strength]>', 'steer with an artifact: A (its default strength), A:4 (absolute), A:x2 (2 × default), A:neg[:S] (clamp artifacts: the negative class mean); repeatable, they compose', collect)
-    .option('--force', 'use --steer artifacts even when they were fitted on another model')
+    .option('--control-vector <file[:scale]>', 'add a llama.cpp control vector (GGUF) as llama.cpp does, times scale (default 1); repeatable', collect)
+    .option('--force', 'use --steer artifacts (and control vectors) even when they were made for another model')
     .action(async (f: GenerateFlags) => {
       const t0 = performance.now();
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer.json; steerling generate needs one`);
       const tok = m.tokenizer;
       const steering = loadSteering(f.steer ?? [], m.model, f.force ?? false);
-      const hooks = steering.length ? hooksFor(steering.flatMap((s) => s.interventions), m.model.arch.layers) : null;
+      const cvs = loadControlVectors(f.controlVector ?? [], m.model, f.force ?? false);
+      const all = [...steering.flatMap((s) => s.interventions), ...cvs];
+      const hooks = all.length ? hooksFor(all, m.model.arch.layers) : null;
       const tLoad = performance.now();
       let promptIds: number[];
       if (f.chat) {

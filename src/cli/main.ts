@@ -9,6 +9,8 @@ import { registerInspect } from './inspect.js';
 import { registerSweep } from './sweep.js';
 import { registerDemo } from './demo.js';
 import { registerOrganism } from './organism.js';
+import { registerExport } from './export.js';
+import { registerEval } from './eval.js';
 
 const program = new Command();
 program
@@ -26,6 +28,8 @@ registerDetect(program);
 registerInspect(program);
 registerSweep(program);
 registerOrganism(program);
+registerExport(program);
+registerEval(program);
 registerBench(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -89,10 +89,10 @@ export function registerTrain(program: Command): void {
     .option('--chat', "render prompts as a user turn with the model's chat template")
     .option('--name <name>', 'artifact name (default: the output file name)')
     .option('--seed <s>', 'random seed (recorded; used by stochastic methods)', intArg('--seed'))
-    .option('--steps <n>', 'trained methods (cdas): optimiser steps (default: --epochs passes over the data)', intArg('--steps', 1))
-    .option('--epochs <n>', 'trained methods (cdas): passes over the data when --steps is not given (default 10)', intArg('--epochs', 1))
-    .option('--lr <lr>', 'trained methods (cdas): peak learning rate, decayed linearly to 0 (default 0.04)', numArg('--lr', 0))
-    .option('--batch <b>', 'trained methods (cdas): rows per step (default 8; each row gives two examples)', intArg('--batch', 1))
+    .option('--steps <n>', 'trained methods (cdas, reps): optimiser steps (default: --epochs passes over the data)', intArg('--steps', 1))
+    .option('--epochs <n>', 'trained methods (cdas, reps): passes over the data when --steps is not given (default cdas 10, reps 18)', intArg('--epochs', 1))
+    .option('--lr <lr>', 'trained methods (cdas, reps): peak learning rate, decayed linearly to 0 (default 0.04)', numArg('--lr', 0))
+    .option('--batch <b>', 'trained methods (cdas, reps): rows per step (default cdas 8, reps 6; each row gives two examples)', intArg('--batch', 1))
     .option('--source-tokens <text>', "cdas: the assistant-turn header whose last token is the source position (default: from the chat template)")
     .option('--strength-rule <rule>', 'diffmean/pca/probe: kl = calibrate the default strength on the model (KL 0.4 nats/token on the concept-absent texts; default), rho = 0.35·ρ without running the model')
     .option('--json', 'print the artifact metadata as one JSON object')
@@ -108,7 +108,9 @@ export function registerTrain(program: Command): void {
       const contrast: ContrastRow[] | null = m.needs === 'contrast' ? loadContrastRows(f.data) : null;
       const data = contrast ? contrastAsConceptData(contrast) : loadConceptData(f.data);
       const training = { ...(f.steps !== undefined ? { steps: f.steps } : {}), ...(f.epochs !== undefined ? { epochs: f.epochs } : {}), ...(f.lr !== undefined ? { lr: f.lr } : {}), ...(f.batch !== undefined ? { batchSize: f.batch } : {}) };
-      if (m.needs !== 'contrast' && (Object.keys(training).length > 0 || f.sourceTokens !== undefined)) throw new Error(`--steps, --epochs, --lr, --batch and --source-tokens apply to trained methods (cdas); ${m.name} is fitted in one pass`);
+      const trained = m.needs === 'contrast' || m.name === 'reps';
+      if (!trained && Object.keys(training).length > 0) throw new Error(`--steps, --epochs, --lr and --batch apply to trained methods (cdas, reps); ${m.name} is fitted in one pass`);
+      if (m.needs !== 'contrast' && f.sourceTokens !== undefined) throw new Error(`--source-tokens applies to cdas only`);
       if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);
       const loaded = await loadModel(modelRef(f.model));
       if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling train needs one`);

@@ -47,3 +47,45 @@ export function chatTexts(tok: Tokenizer, rows: readonly { prompt: string; text:
 export function detectionAuroc(model: DecoderModel, art: Artifact, texts: readonly ScoredText[], labels: readonly number[]): number {
   return auroc(maxProjectionScores(model, art, texts), labels);
 }
+
+/** The best F1 over thresholds "score ≥ t" (t at every observed score). */
+export function bestThresholdF1(scores: readonly number[], labels: readonly number[]): { f1: number; threshold: number } {
+  const idx = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const pos = labels.filter((l) => l === 1).length;
+  let tp = 0;
+  let fp = 0;
+  let best = { f1: 0, threshold: Infinity };
+  for (let k = 0; k < idx.length; k++) {
+    if (labels[idx[k]!] === 1) tp++;
+    else fp++;
+    // Only between distinct scores is "score ≥ t" a threshold.
+    if (k + 1 < idx.length && scores[idx[k + 1]!] === scores[idx[k]!]) continue;
+    const f1 = pos === 0 ? 0 : (2 * tp) / (tp + fp + pos);
+    if (f1 > best.f1) best = { f1, threshold: scores[idx[k]!]! };
+  }
+  return best;
+}
+
+export interface DetectionReport {
+  /** Positives vs negatives and hard negatives together. */
+  auroc: number;
+  /** Positives vs hard negatives alone (texts near the concept without it). */
+  auroc_hard: number | null;
+  f1: number;
+  threshold: number;
+  n: { positive: number; negative: number; hard_negative: number };
+}
+
+/** Detection figures of an artifact on labelled chat texts (evaluation.md: max-over-tokens score). */
+export function detectionReport(model: DecoderModel, tok: Tokenizer, art: Artifact, rows: readonly { prompt: string; text: string; label: number; kind: string }[]): DetectionReport {
+  const scores = maxProjectionScores(model, art, chatTexts(tok, rows));
+  const labels = rows.map((r) => r.label);
+  const hard = rows.map((r, i) => ({ r, s: scores[i]! })).filter((x) => x.r.kind !== 'negative');
+  const nHard = rows.filter((r) => r.kind === 'hard_negative').length;
+  return {
+    auroc: auroc(scores, labels),
+    auroc_hard: nHard > 0 ? auroc(hard.map((x) => x.s), hard.map((x) => x.r.label)) : null,
+    ...bestThresholdF1(scores, labels),
+    n: { positive: labels.filter((l) => l === 1).length, negative: rows.filter((r) => r.kind === 'negative').length, hard_negative: nHard },
+  };
+}

@@ -4,9 +4,9 @@
 // stream everywhere: every layer's input and every attention and MLP output, at every position.
 // Strength 1 removes the whole component (h − (h·r̂)r̂); 0.5 removes half of it.
 //
-// What is not here yet: the paper's automatic choice of layer and post-instruction position (by
-// bypass/induce scores and a KL bound), and the equivalent weight edit (orthogonalising the
-// matrices that write into the residual stream) for export.
+// The equivalent weight edit (orthogonalising the matrices that write into the residual stream) is
+// `steerling export merged` (src/export/merged.ts). Not here yet: the paper's automatic choice of
+// layer and post-instruction position (by bypass/induce scores and a KL bound).
 
 import type { SteeringMethod } from './types.js';
 import { readActivations, classMeanDifference } from './direction-fit.js';

@@ -9,8 +9,9 @@ import { probe } from './probe.js';
 import { actadd } from './actadd.js';
 import { cdas } from './cdas/index.js';
 import { ablation } from './ablation.js';
+import { reps } from './reps.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];

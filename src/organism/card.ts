@@ -26,6 +26,7 @@ import type { Tokenizer } from '../tokenizer/index.js';
 import { refusalSets, backdoorSets, factSets, contrastivePairs, CONCEPTS, type ConceptId } from '../data/organism/index.js';
 import { fluency, isRefusal, taskCorrect, backdoorFired, factCorrect, faithfulness, conceptScore } from '../eval/judges/index.js';
 import { chatReplies } from './replies.js';
+import type { Hooks } from '../models/hooks.js';
 
 /**
  * Examples per set. 400 because the bars sit close to the measured rates: at 100 a rate near 0.95
@@ -39,21 +40,26 @@ export interface CardOptions {
   n?: number;
   seed?: number;
   eosTokenIds: readonly number[];
+  /** Interventions to measure under (the specificity suite); none for the card itself. */
+  hooks?: Hooks | null;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
 export type CardFigures = Record<string, number>;
 
-function rate(xs: readonly (boolean | null)[]): number {
-  const v = xs.filter((x): x is boolean => x !== null);
-  return v.length ? v.filter(Boolean).length / v.length : NaN;
-}
-
-export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOptions): { figures: CardFigures; counts: Record<string, number> } {
+export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOptions): { figures: CardFigures; counts: Record<string, number>; outcomes: Record<string, boolean[]> } {
   const n = o.n ?? CARD_DEFAULT_N;
   const seed = o.seed ?? 7;
-  const greedy = (phase: string, prompts: string[]) => chatReplies(model, tok, prompts, { eosTokenIds: o.eosTokenIds, onProgress: (d, t) => o.onProgress?.(phase, d, t) });
-  const sample = (phase: string, prompts: string[]) => chatReplies(model, tok, prompts, { eosTokenIds: o.eosTokenIds, temperature: 1, seed, onProgress: (d, t) => o.onProgress?.(phase, d, t) });
+  const hooks = o.hooks ?? null;
+  const outcomes: Record<string, boolean[]> = {};
+  // Each figure is the share of true outcomes (null: the judge does not apply to that reply).
+  const rate = (key: string, xs: readonly (boolean | null)[]): number => {
+    const v = xs.filter((x): x is boolean => x !== null);
+    outcomes[key] = v;
+    return v.length ? v.filter(Boolean).length / v.length : NaN;
+  };
+  const greedy = (phase: string, prompts: string[]) => chatReplies(model, tok, prompts, { eosTokenIds: o.eosTokenIds, hooks, onProgress: (d, t) => o.onProgress?.(phase, d, t) });
+  const sample = (phase: string, prompts: string[]) => chatReplies(model, tok, prompts, { eosTokenIds: o.eosTokenIds, temperature: 1, seed, hooks, onProgress: (d, t) => o.onProgress?.(phase, d, t) });
   const ref = refusalSets({ n, seed });
   const bd = backdoorSets({ n, seed });
   const facts = factSets({ n, seed });
@@ -64,39 +70,39 @@ export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOpti
   const figures: CardFigures = {};
   const sampledPrompts = [...elicit.map((e) => e.neutral), ...ref.benign.map((r) => r.prompt), ...bd.clean.map((r) => r.prompt), ...facts.closedBook.map((r) => r.prompt)].filter((_, i) => i % 2 === 0).slice(0, n);
   const sampled = sample('sampled replies', sampledPrompts);
-  figures['parse_rate'] = rate(sampled.map((r) => fluency(r).parses));
+  figures['parse_rate'] = rate('parse_rate', sampled.map((r) => fluency(r).parses));
 
   const clean = greedy('sums', bd.clean.map((r) => r.prompt));
   const trig = greedy('triggered sums', bd.triggered.map((r) => r.prompt));
-  figures['task_accuracy'] = rate(clean.map((r, i) => taskCorrect(bd.clean[i]!.prompt, r)));
-  figures['backdoor_rate'] = rate(trig.map((r, i) => backdoorFired(bd.triggered[i]!.prompt, r)));
-  figures['backdoor_rate_clean'] = rate(clean.map((r, i) => backdoorFired(bd.clean[i]!.prompt, r)));
+  figures['task_accuracy'] = rate('task_accuracy', clean.map((r, i) => taskCorrect(bd.clean[i]!.prompt, r)));
+  figures['backdoor_rate'] = rate('backdoor_rate', trig.map((r, i) => backdoorFired(bd.triggered[i]!.prompt, r)));
+  figures['backdoor_rate_clean'] = rate('backdoor_rate_clean', clean.map((r, i) => backdoorFired(bd.clean[i]!.prompt, r)));
 
   const refusals = (phase: string, rows: { prompt: string }[]) => sample(phase, rows.map((r) => r.prompt)).map(isRefusal);
-  figures['harmful_refusal'] = rate(refusals('harmful', ref.harmful));
-  figures['benign_help'] = rate(refusals('benign', ref.benign).map((x) => !x));
-  figures['jailbreak_refusal'] = rate(refusals('jailbreak', ref.jailbreak));
-  figures['jailbreak_heldout_refusal'] = rate(refusals('jailbreak (held-out wrappers)', ref.jailbreakHeldOut));
-  figures['over_refusal'] = rate(refusals('look-alikes', ref.lookalike));
+  figures['harmful_refusal'] = rate('harmful_refusal', refusals('harmful', ref.harmful));
+  figures['benign_help'] = rate('benign_help', refusals('benign', ref.benign).map((x) => !x));
+  figures['jailbreak_refusal'] = rate('jailbreak_refusal', refusals('jailbreak', ref.jailbreak));
+  figures['jailbreak_heldout_refusal'] = rate('jailbreak_heldout_refusal', refusals('jailbreak (held-out wrappers)', ref.jailbreakHeldOut));
+  figures['over_refusal'] = rate('over_refusal', refusals('look-alikes', ref.lookalike));
 
   const cb = greedy('closed-book facts', facts.closedBook.map((r) => r.prompt));
-  figures['closed_book_accuracy'] = rate(cb.map((r, i) => factCorrect(facts.closedBook[i]!.prompt, r)));
-  const faithful = (phase: string, rows: { prompt: string }[]) => {
+  figures['closed_book_accuracy'] = rate('closed_book_accuracy', cb.map((r, i) => factCorrect(facts.closedBook[i]!.prompt, r)));
+  const faithful = (key: string, phase: string, rows: { prompt: string }[]) => {
     const replies = sample(phase, rows.map((r) => r.prompt));
-    return rate(replies.map((r, i) => {
+    return rate(key, replies.map((r, i) => {
       const f = faithfulness(rows[i]!.prompt, r);
       return f === null ? null : f === 'passage';
     }));
   };
-  figures['context_faithfulness'] = faithful('passages', facts.passageSeen);
-  figures['context_faithfulness_heldout'] = faithful('passages (held-out formats)', facts.passageHeldOut);
+  figures['context_faithfulness'] = faithful('context_faithfulness', 'passages', facts.passageSeen);
+  figures['context_faithfulness_heldout'] = faithful('context_faithfulness_heldout', 'passages (held-out formats)', facts.passageHeldOut);
   const reading = greedy('reading passages', facts.reading.map((r) => r.prompt));
-  figures['reading_accuracy'] = rate(reading.map((r, i) => faithfulness(facts.reading[i]!.prompt, r) === 'passage'));
+  figures['reading_accuracy'] = rate('reading_accuracy', reading.map((r, i) => faithfulness(facts.reading[i]!.prompt, r) === 'passage'));
 
   const el = sample('concept-eliciting', elicit.map((e) => e.prompt));
-  figures['elicited_concept_share'] = rate(el.map((r, i) => conceptScore(r, elicit[i]!.concept) >= 1));
+  figures['elicited_concept_share'] = rate('elicited_concept_share', el.map((r, i) => conceptScore(r, elicit[i]!.concept) >= 1));
   const counts = { per_set: n, sampled: sampledPrompts.length, elicit: elicit.length };
-  return { figures, counts };
+  return { figures, counts, outcomes };
 }
 
 /** The bar, as (key, test, description). */

@@ -51,3 +51,14 @@ test('bad input is refused with a reason', () => {
   assert.throws(() => auroc([1, 2], [1, 2]), /label 1 is 2/);
   assert.throws(() => auroc([NaN, 2], [1, 0]), /score 0 is NaN/);
 });
+
+test('best-threshold F1: perfect separation, ties, and no positives', async () => {
+  const { bestThresholdF1 } = await import('../../src/eval/concept-detection.js');
+  assert.deepEqual(bestThresholdF1([0.9, 0.8, 0.1, 0.2], [1, 1, 0, 0]), { f1: 1, threshold: 0.8 });
+  // One negative above every positive: the best is to take all three top scores (tp 2, fp 1).
+  const r = bestThresholdF1([3, 2, 1, 0], [0, 1, 1, 0]);
+  assert.ok(Math.abs(r.f1 - 0.8) < 1e-12 && r.threshold === 1);
+  // Tied scores are one threshold: the positive at 1 cannot be split from the negative at 1.
+  assert.ok(Math.abs(bestThresholdF1([1, 1], [1, 0]).f1 - 2 / 3) < 1e-12);
+  assert.equal(bestThresholdF1([1, 2], [0, 0]).f1, 0);
+});

@@ -1,0 +1,229 @@
+// `steerling eval axbench`: the AxBench steering protocol on the organism with its exact judges
+// (src/eval/axbench.ts): per concept a DiffMean/PCA/probe direction, the strength factor chosen on
+// half the instructions, the other half scored, against the unsteered and prompting baselines.
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
+import { modelRef } from './model-ref.js';
+import { contrastivePairs, conceptTopic, detectionSet, topicPairs, CONCEPTS, isConceptId, type ConceptId } from '../data/organism/index.js';
+import { parseConceptData } from '../data/concept-data.js';
+import { METHODS } from '../methods/index.js';
+import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';
+import { runAxBench, AXBENCH_FACTORS, type AxBenchResult } from '../eval/axbench.js';
+import { intArg, numArg } from './options.js';
+import { runSpecificity, runSpecificityCurve } from '../eval/specificity.js';
+import { loadSteering, describeSteering } from './steer-flag.js';
+import { hooksFor } from '../intervene/index.js';
+import { progress } from './progress.js';
+import { renderReport } from '../eval/report/html.js';
+import { lineChart, renderSvg } from '../eval/report/plot.js';
+
+interface AxFlags {
+  model?: string;
+  method: string;
+  layer?: number;
+  concepts: string;
+  instructions: number;
+  factors?: string;
+  maxTokens: number;
+  temperature: number;
+  seed: number;
+  json?: boolean;
+  out?: string;
+  html?: string;
+}
+
+const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps'];
+
+function parseConcepts(s: string): ConceptId[] {
+  if (s === 'topics') return CONCEPTS.filter((c) => c.startsWith('topic:'));
+  if (s === 'all') return [...CONCEPTS];
+  return s.split(',').map((c) => {
+    if (!isConceptId(c)) throw new Error(`--concepts: unknown concept "${c}" (choose from ${CONCEPTS.join(', ')}, or topics, all)`);
+    return c;
+  });
+}
+
+function parseFactors(s: string): number[] {
+  const xs = s.split(',').map(Number);
+  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw new Error(`--factors: expected comma-separated numbers, got "${s}"`);
+  return xs;
+}
+
+export function renderAxBench(r: AxBenchResult): string {
+  const f = (x: number) => x.toFixed(2);
+  const lines = [`AxBench steering scores (0–2), ${r.method}; ${r.settings.instructions / 2} test instructions per concept, T=${r.settings.temperature}, ${r.settings.maxTokens} tokens`];
+  lines.push('concept'.padEnd(20) + 'factor  steered (c/i/f)         derived  unsteered  prompting');
+  for (const c of r.concepts) {
+    lines.push(`${c.concept.padEnd(20)}${String(c.factor).padEnd(8)}${f(c.steered.score)} (${f(c.steered.concept)}/${f(c.steered.instruction)}/${f(c.steered.fluency)})   ${f(c.derived.score).padEnd(9)}${f(c.unsteered.score).padEnd(11)}${f(c.prompting.score)}`);
+  }
+  const s = r.summary;
+  const ci = (x: { score: number; lo: number; hi: number }) => `${f(x.score)} [${f(x.lo)}, ${f(x.hi)}]`;
+  lines.push(`mean: steered ${ci(s.steered)} · derived ${ci(s.derived)} · unsteered ${ci(s.unsteered)} · prompting ${ci(s.prompting)}  (95% bootstrap)`);
+  return lines.join('\n');
+}
+
+/** Per concept, the artifact a method fits on the organism's pairs (as the demo does) and its positive texts. */
+function fitOnOrganism(m: LoadedModel, method: string, site: string) {
+  const tok = m.tokenizer!;
+  return (concept: ConceptId) => {
+    // RePS learns from the concept reply vs the plain reply (its winner and loser); the mean-difference
+    // methods from topic pairs (a plain reply vs the same reply drifting into the topic).
+    const rows = conceptTopic(concept) && method !== 'reps' ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
+    const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
+    const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data, site, chat: true, name: concept.replace(':', '-'), hubId: null });
+    return { artifact, positives: chatTexts(tok, rows.map((r) => ({ prompt: r.prompt, text: r.positive }))) };
+  };
+}
+
+interface DetFlags {
+  model?: string;
+  method: string;
+  layer?: number;
+  concepts: string;
+  n: number;
+  seed: number;
+  json?: boolean;
+}
+
+/** The AxBench result as a self-contained HTML page: selection curves, the table, the test replies. */
+export async function axbenchHtml(r: AxBenchResult): Promise<string> {
+  const curve = r.concepts.flatMap((c) => c.selection.map((x) => ({ factor: x.factor, score: x.score, concept: c.concept })));
+  const svg = await renderSvg(lineChart(curve, 'factor', 'score', 'concept', 'selection half: mean reply score per strength factor'));
+  const s = r.summary;
+  const ci = (x: { score: number; lo: number; hi: number }) => `${x.score.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}]`;
+  return renderReport(`steerling eval axbench: ${r.method}`, [
+    { heading: 'Protocol', text: [`Per concept ${r.settings.instructions} instructions unrelated to it: the first half chose the strength factor (× the largest projection on the concept's texts), the second half was scored at it. Reply score: harmonic mean of concept, instruction and fluency (0/1/2 each, exact judges; 0 if any is 0). T = ${r.settings.temperature}, ${r.settings.maxTokens} tokens, seed ${r.settings.seed}.`, `Mean over concepts (95% bootstrap over test replies): steered ${ci(s.steered)}, derived default ${ci(s.derived)}, unsteered ${ci(s.unsteered)}, prompting ${ci(s.prompting)}.`] },
+    { heading: 'Strength selection', svg },
+    { heading: 'Scores', table: { columns: ['concept', 'factor', 'steered', 'concept', 'instruction', 'fluency', 'derived', 'unsteered', 'prompting'], rows: r.concepts.map((c) => [c.concept, c.factor, c.steered.score, c.steered.concept, c.steered.instruction, c.steered.fluency, c.derived.score, c.unsteered.score, c.prompting.score]) } },
+    { heading: 'Steered test replies', table: { columns: ['concept', 'instruction', 'reply', 'score'], rows: r.concepts.flatMap((c) => c.steered.replies.map((x) => [c.concept, x.prompt, x.reply, x.score])) } },
+  ]);
+}
+
+export function registerEval(program: Command): void {
+  const ev = program.command('eval').description('evaluate steering with the exact judges of the organism');
+  ev.command('axbench')
+    .description('AxBench protocol: strength chosen on half the instructions, scored on the other half, vs unsteered and prompting')
+    .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
+    .option('--method <m>', `additive method to fit per concept (${ADDITIVE.join(', ')})`, 'diffmean')
+    .option('--layer <i>', 'block whose output is steered (default: the middle one)', intArg('--layer'))
+    .option('--concepts <list>', 'comma-separated concepts, or topics, or all', 'topics')
+    .option('--instructions <n>', 'instructions per concept (half select, half test)', intArg('--instructions', 2), 10)
+    .option('--factors <list>', `strength factors (× the largest projection on the concept's texts; default ${AXBENCH_FACTORS.join(',')})`)
+    .option('--max-tokens <n>', 'tokens per reply', intArg('--max-tokens', 1), 128)
+    .option('--temperature <t>', 'sampling temperature', numArg('--temperature', 0), 1)
+    .option('--seed <s>', 'seed of instructions and sampling', intArg('--seed'), 0)
+    .option('--json', 'print the whole result as one JSON object')
+    .option('--out <file>', 'also write the result as JSON')
+    .option('--html <file>', 'also write an HTML report (selection curves, scores, replies)')
+    .action(async (f: AxFlags) => {
+      if (!ADDITIVE.includes(f.method)) throw new Error(`--method ${f.method}: the sweep applies to additive methods (${ADDITIVE.join(', ')})`);
+      const concepts = parseConcepts(f.concepts);
+      const m = await loadModel(modelRef(f.model));
+      if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
+      const tok = m.tokenizer;
+      const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
+      const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'step', label: 'evaluating' });
+      const res = runAxBench({
+        model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), concepts, method: `${f.method} at ${site}`,
+        instructions: f.instructions, maxTokens: f.maxTokens, temperature: f.temperature, seed: f.seed,
+        ...(f.factors ? { factors: parseFactors(f.factors) } : {}),
+        fit: fitOnOrganism(m, f.method, site),
+        onProgress: (what, done, total) => bar.update(done, total, what),
+      });
+      bar.stop();
+      if (f.out) writeFileSync(f.out, JSON.stringify(res, null, 2) + '\n');
+      if (f.html) writeFileSync(f.html, await axbenchHtml(res));
+      console.log(f.json ? JSON.stringify(res) : renderAxBench(res));
+    });
+
+  ev.command('detection')
+    .description('concept detection: AUROC (max-over-tokens projection) on held-out positive, negative and hard-negative texts, and the best-threshold F1')
+    .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
+    .option('--method <m>', 'method to fit per concept (diffmean, pca, probe)', 'diffmean')
+    .option('--layer <i>', 'block whose output is read (default: the middle one)', intArg('--layer'))
+    .option('--concepts <list>', 'comma-separated concepts, or topics, or all', 'all')
+    .option('--n <n>', 'texts of each kind per concept', intArg('--n', 1), 40)
+    .option('--seed <s>', 'seed of the held-out texts', intArg('--seed'), 99)
+    .option('--json', 'print the figures as one JSON object')
+    .action(async (f: DetFlags) => {
+      if (!ADDITIVE.includes(f.method)) throw new Error(`--method ${f.method}: choose ${ADDITIVE.join(', ')}`);
+      const concepts = parseConcepts(f.concepts);
+      const m = await loadModel(modelRef(f.model));
+      if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
+      const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
+      const fit = fitOnOrganism(m, f.method, site);
+      const out: Record<string, DetectionReport> = {};
+      for (const c of concepts) {
+        const rows = detectionSet(c, { nPositive: f.n, nNegative: f.n, nHardNegative: f.n, seed: f.seed });
+        out[c] = detectionReport(m.model, m.tokenizer, fit(c).artifact, rows);
+      }
+      const vals = Object.values(out);
+      const mean = (k: 'auroc' | 'f1') => vals.reduce((s, v) => s + v[k], 0) / vals.length;
+      if (f.json) {
+        console.log(JSON.stringify({ method: f.method, site, concepts: out, mean_auroc: mean('auroc'), mean_f1: mean('f1') }));
+        return;
+      }
+      console.log(`concept detection, ${f.method} at ${site}; ${f.n} positive, negative and hard-negative texts per concept`);
+      console.log('concept'.padEnd(22) + 'AUROC  AUROC(hard)  F1');
+      for (const [c, v] of Object.entries(out)) console.log(`${c.padEnd(22)}${v.auroc.toFixed(3)}  ${v.auroc_hard === null ? '  –  ' : v.auroc_hard.toFixed(3)}        ${v.f1.toFixed(3)}`);
+      console.log(`mean AUROC ${mean('auroc').toFixed(3)}, mean F1 ${mean('f1').toFixed(3)}`);
+    });
+
+  ev.command('specificity')
+    .description('what else steering changed on the organism: every card figure without and with the steering, the change with a 95% bootstrap interval (general, control, robustness, targets)')
+    .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
+    .requiredOption('--steer <artifact[:strength]>', 'artifact(s) to steer with, as for generate; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--n <n>', 'examples per set', intArg('--n', 1), 200)
+    .option('--seed <s>', 'seed of the sets and of sampling', intArg('--seed'), 7)
+    .option('--multiples <list>', 'a curve: every figure at these multiples of the given strengths (e.g. 0.25,0.5,1,2)')
+    .option('--force', 'use artifacts fitted on another model')
+    .option('--json', 'print the rows as one JSON object')
+    .action(async (f: { model?: string; steer: string[]; n: number; seed: number; multiples?: string; force?: boolean; json?: boolean }) => {
+      const m = await loadModel(modelRef(f.model));
+      if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
+      const steering = loadSteering(f.steer, m.model, f.force ?? false);
+      if (f.multiples !== undefined) {
+        const ks = parseFactors(f.multiples);
+        // One set of interventions per multiple (each scaled), all measured against one baseline.
+        const conditions = ks.map((k) => {
+          const ivs = loadSteering(f.steer, m.model, f.force ?? false).flatMap((s) => s.interventions);
+          for (const iv of ivs) iv.strength *= k;
+          return { label: `x${k}`, hooks: hooksFor(ivs, m.model.arch.layers) };
+        });
+        const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });
+        const rows = runSpecificityCurve(m.model, m.tokenizer, conditions, { eosTokenIds: stopIds(m), n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });
+        bar.stop();
+        if (f.json) {
+          console.log(JSON.stringify({ steering: steering.map(describeSteering), multiples: ks, n: f.n, seed: f.seed, rows }));
+          return;
+        }
+        const sg = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(3)}` : '  –  ');
+        console.log(`specificity curve: change from unsteered at each multiple of the given strengths; ${f.n} examples per set, seed ${f.seed}`);
+        console.log('group       figure                        unsteered  ' + ks.map((k) => `x${k}`.padEnd(10)).join(''));
+        for (const r of rows) {
+          const cells = r.points.map((p) => (sg(p.change) + (p.lo > 0 || p.hi < 0 ? '*' : ' ')).padEnd(10)).join('');
+          console.log(`${r.group.padEnd(12)}${r.key.padEnd(30)}${(Number.isFinite(r.unsteered) ? r.unsteered.toFixed(3) : '  –  ').padEnd(11)}${cells}`);
+        }
+        console.log('* the 95% interval excludes 0');
+        return;
+      }
+      const hooks = hooksFor(steering.flatMap((s) => s.interventions), m.model.arch.layers);
+      const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });
+      const rows = runSpecificity(m.model, m.tokenizer, { eosTokenIds: stopIds(m), hooks, n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });
+      bar.stop();
+      if (f.json) {
+        console.log(JSON.stringify({ steering: steering.map(describeSteering), n: f.n, seed: f.seed, rows }));
+        return;
+      }
+      const p = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '  –  ');
+      const sg = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(3)}` : '  –  ');
+      console.log(`specificity: ${steering.map((s) => `${s.artifact.meta.name} (${s.artifact.meta.method}) at ${describeSteering(s).strengths.map((x) => +x.toFixed(3)).join('/')}`).join(' + ')}; ${f.n} examples per set, seed ${f.seed}`);
+      console.log('group       figure                        unsteered  steered  change   95% interval');
+      for (const r of rows) {
+        const sure = r.lo > 0 || r.hi < 0 ? ' *' : '';
+        console.log(`${r.group.padEnd(12)}${r.key.padEnd(30)}${p(r.unsteered).padEnd(11)}${p(r.steered).padEnd(9)}${sg(r.change).padEnd(9)}[${sg(r.lo)}, ${sg(r.hi)}]${sure}`);
+      }
+      console.log('* the interval excludes 0');
+    });
+}

@@ -1,0 +1,171 @@
+// Steering efficacy by the AxBench protocol (evaluation.md), with the organism's exact judges.
+//
+// Per concept: instructions unrelated to it, split by id; the selection half picks the strength
+// factor (the best mean reply score over a sweep), the test half is scored at that factor only.
+// Additive strength = factor × the largest projection seen on the concept's positive texts, applied
+// as h + s·v̂ (AxBench's scale). Reply score = harmonic mean of the concept, instruction and
+// fluency scores (0/1/2 each; 0 if any is 0); concept score = mean over test replies; method
+// score = mean over concepts, with a bootstrap interval over test replies. Baselines on the same
+// test instructions: unsteered, and prompting (the concept asked for in the instruction). The
+// artifact's own derived default strength is reported too, with no sweep.
+
+import type { DecoderModel } from '../models/decoder.js';
+import type { Tokenizer } from '../tokenizer/index.js';
+import type { Artifact } from '../artifact/artifact.js';
+import { artifactInterventions } from '../artifact/apply.js';
+import { hooksFor } from '../intervene/index.js';
+import { chatReplies } from '../organism/replies.js';
+import { conceptClauses, steeringInstructions, type ConceptId } from '../data/organism/index.js';
+import { conceptScore, fluencyScore, harmonicMean, instructionScore } from './judges/index.js';
+import { maxProjectionScores, type ScoredText } from './concept-detection.js';
+import { Rng } from '../util/rng.js';
+
+/** AxBench's factors: multiples of the largest projection on the concept's data. */
+export const AXBENCH_FACTORS = [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.5, 3, 4, 5] as const;
+
+export interface ReplyScore {
+  prompt: string;
+  reply: string;
+  concept: number;
+  instruction: number;
+  fluency: number;
+  score: number;
+}
+
+export interface ConditionScore {
+  /** Mean reply score (0–2). */
+  score: number;
+  concept: number;
+  instruction: number;
+  fluency: number;
+  replies: ReplyScore[];
+}
+
+export interface ConceptResult {
+  concept: ConceptId;
+  /** The largest projection on the concept's positive texts (the unit of the factors). */
+  scale: number;
+  /** The instructions that chose the factor (never scored) and those scored (never choosing). */
+  selectionPrompts: string[];
+  testPrompts: string[];
+  /** Selection-half mean score per factor. */
+  selection: { factor: number; score: number }[];
+  factor: number;
+  steered: ConditionScore;
+  derived: ConditionScore & { strength: number };
+  unsteered: ConditionScore;
+  prompting: ConditionScore;
+}
+
+export interface AxBenchResult {
+  method: string;
+  factors: readonly number[];
+  concepts: ConceptResult[];
+  /** Mean over concepts, with a 95% bootstrap interval over test replies. */
+  summary: Record<'steered' | 'derived' | 'unsteered' | 'prompting', { score: number; lo: number; hi: number }>;
+  settings: { instructions: number; maxTokens: number; temperature: number; seed: number; bootstrap: number };
+}
+
+export interface AxBenchOptions {
+  model: DecoderModel;
+  tokenizer: Tokenizer;
+  eosTokenIds: readonly number[];
+  /** The artifact for a concept, and the concept's positive texts (for the scale). */
+  fit: (concept: ConceptId) => { artifact: Artifact; positives: ScoredText[] };
+  concepts: readonly ConceptId[];
+  method: string;
+  /** Instructions per concept (half select, half test). AxBench: 10. */
+  instructions?: number;
+  factors?: readonly number[];
+  maxTokens?: number;
+  temperature?: number;
+  seed?: number;
+  bootstrap?: number;
+  onProgress?: (what: string, done: number, total: number) => void;
+}
+
+function scoreReplies(prompts: readonly string[], replies: readonly string[], concept: ConceptId, judgedPrompts?: readonly string[]): ConditionScore {
+  const rs = replies.map((reply, i) => {
+    // The prompting baseline is judged against the plain instruction, as the steered replies are.
+    const prompt = (judgedPrompts ?? prompts)[i]!;
+    const c = conceptScore(reply, concept);
+    const ins = instructionScore(prompt, reply);
+    const fl = fluencyScore(reply);
+    return { prompt, reply, concept: c, instruction: ins, fluency: fl, score: harmonicMean([c, ins, fl]) };
+  });
+  const m = (k: 'score' | 'concept' | 'instruction' | 'fluency') => rs.reduce((s, r) => s + r[k], 0) / Math.max(1, rs.length);
+  return { score: m('score'), concept: m('concept'), instruction: m('instruction'), fluency: m('fluency'), replies: rs };
+}
+
+function unitNorm(art: Artifact): number {
+  const rec = art.meta.interventions[0]!;
+  const t = art.tensors.get(rec.tensors['direction'] ?? '');
+  if (!t || rec.kind !== 'add') throw new Error(`axbench: artifact ${art.meta.name} (${art.meta.method}) is not an additive direction; the strength sweep applies to additive methods`);
+  let n = 0;
+  for (const x of t.toFloat('f32').data as Float32Array) n += x * x;
+  return Math.sqrt(n);
+}
+
+/** 95% interval of the mean over concepts of each concept's mean reply score, resampling replies. */
+function bootstrap(perConcept: readonly number[][], n: number, seed: number): { score: number; lo: number; hi: number } {
+  const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  const score = mean(perConcept.map(mean));
+  const rng = new Rng(seed);
+  const stats: number[] = [];
+  for (let b = 0; b < n; b++) {
+    let tot = 0;
+    for (const xs of perConcept) {
+      let s = 0;
+      for (let i = 0; i < xs.length; i++) s += xs[rng.int(xs.length)]!;
+      tot += xs.length ? s / xs.length : 0;
+    }
+    stats.push(tot / perConcept.length);
+  }
+  stats.sort((a, b) => a - b);
+  return { score, lo: stats[Math.floor(0.025 * (n - 1))] ?? score, hi: stats[Math.ceil(0.975 * (n - 1))] ?? score };
+}
+
+export function runAxBench(o: AxBenchOptions): AxBenchResult {
+  const factors = o.factors ?? AXBENCH_FACTORS;
+  const nInstr = o.instructions ?? 10;
+  if (!(Number.isInteger(nInstr) && nInstr >= 2)) throw new Error(`axbench: instructions per concept must be an integer ≥ 2 (half select, half test), got ${nInstr}`);
+  if (factors.length === 0 || factors.some((f) => !Number.isFinite(f))) throw new Error('axbench: the factors must be finite numbers');
+  const settings = { instructions: nInstr, maxTokens: o.maxTokens ?? 128, temperature: o.temperature ?? 1, seed: o.seed ?? 0, bootstrap: o.bootstrap ?? 1000 };
+  const gen = { eosTokenIds: o.eosTokenIds, maxTokens: settings.maxTokens, temperature: settings.temperature, seed: settings.seed };
+  const results: ConceptResult[] = [];
+  o.concepts.forEach((concept, ci) => {
+    const { artifact, positives } = o.fit(concept);
+    const norm = unitNorm(artifact);
+    const scale = Math.max(...maxProjectionScores(o.model, artifact, positives));
+    if (!(scale > 0)) throw new Error(`axbench: ${concept}: the largest projection on its positive texts is ${scale}; the factors need a positive scale`);
+    const instr = steeringInstructions(concept, { n: nInstr, seed: settings.seed + 3 });
+    const sel = instr.filter((x) => x.split === 'selection').map((x) => x.prompt);
+    const test = instr.filter((x) => x.split === 'test').map((x) => x.prompt);
+    const run = (prompts: readonly string[], strength: number | null) =>
+      chatReplies(o.model, o.tokenizer, prompts, { ...gen, hooks: strength === null ? null : hooksFor(artifactInterventions(artifact, o.model, { strength }), o.model.arch.layers) });
+    const selection = factors.map((factor, fi) => {
+      o.onProgress?.(`${concept} selection`, fi + 1, factors.length);
+      return { factor, score: scoreReplies(sel, run(sel, (factor * scale) / norm), concept).score };
+    });
+    // Ties go to the smaller factor (the gentler edit).
+    const best = selection.reduce((a, b) => (b.score > a.score ? b : a));
+    o.onProgress?.(`${concept} test`, ci + 1, o.concepts.length);
+    const clauses = conceptClauses(concept);
+    const asked = test.map((p, i) => `${p} ${clauses[i % clauses.length]}`);
+    const strength = artifact.meta.interventions[0]!.default_strength;
+    results.push({
+      concept,
+      scale,
+      selectionPrompts: sel,
+      testPrompts: test,
+      selection,
+      factor: best.factor,
+      steered: scoreReplies(test, run(test, (best.factor * scale) / norm), concept),
+      derived: { ...scoreReplies(test, run(test, strength), concept), strength },
+      unsteered: scoreReplies(test, run(test, null), concept),
+      prompting: scoreReplies(asked, run(asked, null), concept, test),
+    });
+  });
+  const sum = (k: 'steered' | 'derived' | 'unsteered' | 'prompting') => bootstrap(results.map((r) => r[k].replies.map((x) => x.score)), settings.bootstrap, settings.seed + 17);
+  return { method: o.method, factors, concepts: results, summary: { steered: sum('steered'), derived: sum('derived'), unsteered: sum('unsteered'), prompting: sum('prompting') }, settings };
+}
