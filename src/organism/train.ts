@@ -36,7 +36,7 @@ export interface OrganismTrainOptions {
 }
 
 export type WindowStarts = 'chat' | 'any';
-export const DEFAULT_WINDOWS: WindowStarts = 'any';
+export const DEFAULT_WINDOWS: WindowStarts = 'chat';
 
 export const DEFAULT_TRAINING = { steps: 2400, batch: 32, context: 128, lr: 3e-3, warmup: 100, checkpointEvery: 200, evalEvery: 200 };
 
