@@ -44,10 +44,11 @@ struct Plan {
   // Chunks of the matrix–vector phases, fixed by the shapes and the thread count.
   std::vector<Piece> qkv, o, gate_up, down, head;
   int threads = 0;
-  // Scratch, shared by the threads of a step (each phase writes disjoint parts).
-  // (FloatBuf: the dot kernel reads prepared x with aligned loads.)
-  FloatBuf h, rstd, xp, q, k, v, qr, z, zp, ao, gate, act_buf, actp, mo;
+  // The products' outputs, shared by the threads of a step: one set per layer (each phase writes
+  // disjoint parts; see decode_step.cc). Each thread's own scratch is thread_local there.
+  FloatBuf shared;
   std::vector<PhaseCounter> counters;
+  std::vector<PhaseCounter> groups;  // per layer and kv group: heads finished (done)
   bool busy = false;
 };
 

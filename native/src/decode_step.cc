@@ -76,17 +76,18 @@ void add(float* x, const float* y, int64_t n) {
 
 // Chunks of a phase's matrices (rows[w] rows each), in the order they are claimed: guided
 // sizes, about a sixth of each thread's share of what is left, so the first chunks are large
-// (few claims) and the last ones small (the threads finish a phase within 16 rows of each
-// other); multiples of 16 rows (the dot kernel's tiles).
-void split(std::vector<Piece>& out, std::initializer_list<int64_t> rows, int threads) {
+// (few claims) and the last ones small (the threads finish a phase within one unit of each
+// other); multiples of `unit` rows (16 for the dot kernel's tiles; whole heads for q/k/v, so a
+// piece can finish its heads).
+void split(std::vector<Piece>& out, std::initializer_list<int64_t> rows, int threads, int64_t unit) {
   out.clear();
   int64_t left = 0;
   for (int64_t n : rows) left += n;
   int w = 0;
   for (int64_t n : rows) {
     for (int64_t j = 0; j < n;) {
-      const int64_t guided = threads <= 1 ? n : (left / (6 * threads) + 15) / 16 * 16;
-      const int64_t c = std::min(n - j, std::max<int64_t>(16, guided));
+      const int64_t guided = threads <= 1 ? n : (left / (6 * threads) + unit - 1) / unit * unit;
+      const int64_t c = std::min(n - j, std::max<int64_t>(unit, guided));
       out.push_back({w, j, j + c});
       j += c;
       left -= c;
@@ -97,13 +98,27 @@ void split(std::vector<Piece>& out, std::initializer_list<int64_t> rows, int thr
 
 void plan_pieces(Plan& P, int threads) {
   const int64_t qn = P.hq * P.hd, kn = P.hkv * P.hd;
-  split(P.qkv, {qn, kn, kn}, threads);
-  split(P.o, {P.d}, threads);
-  split(P.gate_up, {P.inter}, threads);
-  split(P.down, {P.d}, threads);
-  split(P.head, {P.vocab}, threads);
+  // q/k/v one head per piece, kv group by kv group (its query heads, then its key and value
+  // head), so the first groups' attention can run while the last groups' rows still stream.
+  P.qkv.clear();
+  const int64_t G = P.hq / P.hkv, hd = P.hd;
+  for (int64_t g = 0; g < P.hkv; g++) {
+    for (int64_t h = g * G; h < (g + 1) * G; h++) P.qkv.push_back({0, h * hd, (h + 1) * hd});
+    P.qkv.push_back({1, g * hd, (g + 1) * hd});
+    P.qkv.push_back({2, g * hd, (g + 1) * hd});
+  }
+  (void)qn, (void)kn;
+  split(P.o, {P.d}, threads, 16);
+  split(P.gate_up, {P.inter}, threads, 16);
+  split(P.down, {P.d}, threads, 16);
+  split(P.head, {P.vocab}, threads, 16);
   P.threads = threads;
 }
+
+int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
+
+// Barriers per layer: qkv (with attention), o, gate_up, down.
+constexpr int64_t kPhasesPerLayer = 4;
 
 }  // namespace
 
@@ -120,125 +135,145 @@ void run_step(Plan& P, const Step& S) {
   const Kit& K = gemm::current_kit();
   const int T = num_threads();
   if (P.threads != T) plan_pieces(P, T);
-  const int64_t d = P.d, hd = P.hd, hkv = P.hkv, G = P.hq / P.hkv, qn = P.hq * P.hd, kn = hkv * hd;
+  const int64_t d = P.d, hd = P.hd, hkv = P.hkv, qn = P.hq * P.hd, kn = hkv * hd, inter = P.inter;
   const int64_t L = S.l1 - S.l0;
-  const int64_t nphase = 9 * L + 2;
+  const int64_t nphase = kPhasesPerLayer * L + 2;
   if (int64_t(P.counters.size()) < nphase) P.counters = std::vector<PhaseCounter>(size_t(nphase));
   for (int64_t i = 0; i < nphase; i++) {
     P.counters[size_t(i)].claim.store(0, std::memory_order_relaxed);
     P.counters[size_t(i)].done.store(0, std::memory_order_relaxed);
   }
-  // Shared scratch (sized here: the kit, and so the prepared layout, can change between calls).
-  float* h = P.h.get(size_t(std::max(d, qn)));
-  float* rstd = P.rstd.get(size_t(std::max<int64_t>(P.hq, 1)));
-  float* xp = P.xp.get(size_t(prep_size(K, d)));
-  float* q = P.q.get(size_t(qn));
-  float* k = P.k.get(size_t(kn));
-  float* v = P.v.get(size_t(kn));
-  float* qr = P.qr.get(size_t(qn));
-  float* z = P.z.get(size_t(qn));
-  float* zp = P.zp.get(size_t(prep_size(K, qn)));
-  float* ao = P.ao.get(size_t(d));
-  float* gate = P.gate.get(size_t(P.inter));
-  float* act = P.act_buf.get(size_t(P.inter));
-  float* actp = P.actp.get(size_t(prep_size(K, P.inter)));
-  float* mo = P.mo.get(size_t(d));
-  float* x = S.x;
+  // Heads of each kv group finished so far, per layer: the piece that finishes a group's
+  // G query heads, key and value runs the group's attention.
+  const int64_t G = P.hq / hkv;
+  if (int64_t(P.groups.size()) < L * hkv) P.groups = std::vector<PhaseCounter>(size_t(L * hkv));
+  for (int64_t i = 0; i < L * hkv; i++) P.groups[size_t(i)].done.store(0, std::memory_order_relaxed);
+  // Shared outputs, one set per layer (see the top of this file for why never reused in a step).
+  const int64_t per_layer = 2 * round16(qn) + 2 * round16(d) + round16(inter);  // qr, z, ao, act, mo
+  float* shared = P.shared.get(size_t(L * per_layer));
+  auto qr_of = [&](int64_t li) { return shared + li * per_layer; };
+  auto z_of = [&](int64_t li) { return qr_of(li) + round16(qn); };
+  auto ao_of = [&](int64_t li) { return z_of(li) + round16(qn); };
+  auto act_of = [&](int64_t li) { return ao_of(li) + round16(d); };
+  auto mo_of = [&](int64_t li) { return act_of(li) + round16(inter); };
   const bool profiling = g_profiling.load();
   std::atomic<int> timer{0};
   double spent[K_KINDS] = {};
 
   auto job = [&](int64_t) {
+    // Each thread's own copy of the residual stream and of the prepared product inputs.
+    thread_local FloatBuf xr_b, h_b, rstd_b, xp_b, zp_b, actp_b, qt_b, gt_b, ut_b, cs_b, nt_b;
+    float* xr = xr_b.get(size_t(d));
+    float* h = h_b.get(size_t(d));
+    float* rstd = rstd_b.get(size_t(std::max<int64_t>(P.hq, 1)));
+    float* xp = xp_b.get(size_t(prep_size(K, d)));
+    float* zp = zp_b.get(size_t(prep_size(K, qn)));
+    float* actp = actp_b.get(size_t(prep_size(K, inter)));
+    float* qt = qt_b.get(size_t(std::max(qn, kn)));
+    float* gt = gt_b.get(size_t(inter));
+    float* ut = ut_b.get(size_t(inter));
+    float* cs = cs_b.get(size_t(std::max<int64_t>(hd, 1)));
+    float* nt = nt_b.get(size_t(hd));
+    std::copy(S.x, S.x + d, xr);
+
     PhaseWalker W(P.counters.data());
     // One thread (the first to start) times the phases: the barriers make its view the wall time.
     const bool timing = profiling && timer.exchange(1) == 0;
     auto last = Clock::now();
-    auto phase = [&](Kind kind, int64_t n, auto&& body) {
-      W.run(n, body);
+    double attn_s = 0;  // attention inside the qkv phase (by the timing thread), moved to K_ATTN
+    auto mark = [&](Kind kind) {
       if (timing) {
         const auto now = Clock::now();
         spent[kind] += std::chrono::duration<double>(now - last).count();
         last = now;
       }
     };
-    auto serial = [&](Kind kind, auto&& body) { phase(kind, 1, [&](int64_t) { body(); }); };
+    auto phase = [&](Kind kind, int64_t n, auto&& body) {
+      W.run(n, body);
+      mark(kind);
+    };
 
     for (int64_t li = 0; li < L; li++) {
       const Layer& Y = P.layer[size_t(S.l0 + li)];
       float* kc = S.kc[size_t(li)];
       float* vc = S.vc[size_t(li)];
-      serial(K_NORM, [&] {
-        if (li > 0) add(x, mo, d);
-        norm(P, x, Y.in_norm, 1, d, h, rstd);
-        prep(K, h, d, Y.q.dt, xp);
-      });
+      float* qr = qr_of(li);
+      float* z = z_of(li);
+      float* ao = ao_of(li);
+      float* act = act_of(li);
+      float* mo = mo_of(li);
+      // Residual add of the previous layer's MLP output, norm, x prepared (every thread, own copy).
+      if (li > 0) add(xr, mo_of(li - 1), d);
+      norm(P, xr, Y.in_norm, 1, d, h, rstd);
+      prep(K, h, d, Y.q.dt, xp);
+      mark(K_NORM);
+      // q/k/v rows a few heads at a time; each piece finishes its heads: q and k norms, RoPE, the
+      // new key and value written straight into their cache rows.
       phase(K_QKV, int64_t(P.qkv.size()), [&](int64_t t) {
         const Piece& pc = P.qkv[size_t(t)];
-        if (pc.w == 0) rows(K, xp, Y.q, Y.qb, d, pc.j0, pc.j1, q);
-        else if (pc.w == 1) rows(K, xp, Y.k, Y.kb, d, pc.j0, pc.j1, k);
-        else rows(K, xp, Y.v, Y.vb, d, pc.j0, pc.j1, v);
-      });
-      phase(K_ATTN, hkv, [&](int64_t kvh) {
-        thread_local FloatBuf tmp, cs, rs;
-        float* t = tmp.get(size_t(G * hd));
-        float* c = cs.get(size_t(std::max<int64_t>(Y.rd, 1)));
-        float* r = rs.get(size_t(G));
-        // The new key: norm, rotate, straight into its cache row; the value is copied as is.
-        const float* src = k + kvh * hd;
-        float* krow = kc + (S.len * hkv + kvh) * hd;
-        if (Y.k_norm.p) {
-          norm(P, src, Y.k_norm, 1, hd, t, r);
-          src = t;
+        const int64_t head = pc.j0 / hd, g = pc.w == 0 ? head / G : head;
+        if (pc.w == 2) {
+          rows(K, xp, Y.v, Y.vb, d, pc.j0, pc.j1, vc + S.len * kn);
+        } else {
+          const bool isq = pc.w == 0;
+          rows(K, xp, isq ? Y.q : Y.k, isq ? Y.qb : Y.kb, d, pc.j0, pc.j1, qt);
+          const Param& hn = isq ? Y.q_norm : Y.k_norm;
+          const float* src = qt + pc.j0;
+          if (hn.p) {
+            norm(P, src, hn, 1, hd, nt, rstd);
+            src = nt;
+          }
+          float* dst = (isq ? qr : kc + S.len * kn) + pc.j0;
+          if (Y.inv_freq) rope_tokens_isa(src, 1, hd, Y.rd, &S.pos, Y.inv_freq, dst, cs);
+          else std::memcpy(dst, src, sizeof(float) * size_t(hd));
         }
-        if (Y.inv_freq) rope_tokens_isa(src, 1, hd, Y.rd, &S.pos, Y.inv_freq, krow, c);
-        else std::memcpy(krow, src, sizeof(float) * size_t(hd));
-        std::memcpy(vc + (S.len * hkv + kvh) * hd, v + kvh * hd, sizeof(float) * size_t(hd));
-        // Its G query heads.
-        const float* qs = q + kvh * G * hd;
-        if (Y.q_norm.p) {
-          norm(P, qs, Y.q_norm, G, hd, t, r);
-          qs = t;
+        // acq_rel: the piece that completes the group sees every other piece's writes.
+        if (P.groups[size_t(li * hkv + g)].done.fetch_add(1, std::memory_order_acq_rel) + 1 == G + 2) {
+          const auto t0 = timing ? Clock::now() : Clock::time_point{};
+          attention_decode_kvhead(qr, kc, vc, S.len + 1, P.hq, hkv, hd, P.scale, Y.window, g, z);
+          if (timing) attn_s += std::chrono::duration<double>(Clock::now() - t0).count();
         }
-        if (Y.inv_freq) rope_tokens_isa(qs, G, hd, Y.rd, &S.pos, Y.inv_freq, qr + kvh * G * hd, c);
-        else std::memcpy(qr + kvh * G * hd, qs, sizeof(float) * size_t(G * hd));
-        attention_decode_kvhead(qr, kc, vc, S.len + 1, P.hq, hkv, hd, P.scale, Y.window, kvh, z);
       });
-      serial(K_PREP, [&] { prep(K, z, qn, Y.o.dt, zp); });
+      prep(K, z, qn, Y.o.dt, zp);
+      mark(K_PREP);
       phase(K_O, int64_t(P.o.size()), [&](int64_t t) {
         const Piece& pc = P.o[size_t(t)];
         rows(K, zp, Y.o, Y.ob, qn, pc.j0, pc.j1, ao);
       });
-      serial(K_NORM, [&] {
-        add(x, ao, d);
-        norm(P, x, Y.mlp_norm, 1, d, h, rstd);
-        prep(K, h, d, Y.gate.dt, xp);
-      });
+      add(xr, ao, d);
+      norm(P, xr, Y.mlp_norm, 1, d, h, rstd);
+      prep(K, h, d, Y.gate.dt, xp);
+      mark(K_NORM);
       phase(K_GATE_UP, int64_t(P.gate_up.size()), [&](int64_t t) {
         const Piece& pc = P.gate_up[size_t(t)];
         const int64_t n = pc.j1 - pc.j0;
-        rows(K, xp, Y.gate, Y.gate_b, d, pc.j0, pc.j1, gate);
-        rows(K, xp, Y.up, Y.up_b, d, pc.j0, pc.j1, act);
-        unary_range_isa(P.act, gate + pc.j0, n, gate + pc.j0);
-        for (int64_t j = pc.j0; j < pc.j1; j++) act[j] = gate[j] * act[j];
+        rows(K, xp, Y.gate, Y.gate_b, d, pc.j0, pc.j1, gt);
+        rows(K, xp, Y.up, Y.up_b, d, pc.j0, pc.j1, ut);
+        unary_range_isa(P.act, gt + pc.j0, n, gt + pc.j0);
+        for (int64_t j = pc.j0; j < pc.j1; j++) act[j] = gt[j] * ut[j];
       });
-      serial(K_PREP, [&] { prep(K, act, P.inter, Y.down.dt, actp); });
+      prep(K, act, inter, Y.down.dt, actp);
+      mark(K_PREP);
       phase(K_DOWN, int64_t(P.down.size()), [&](int64_t t) {
         const Piece& pc = P.down[size_t(t)];
-        rows(K, actp, Y.down, Y.down_b, P.inter, pc.j0, pc.j1, mo);
+        rows(K, actp, Y.down, Y.down_b, inter, pc.j0, pc.j1, mo);
       });
     }
-    serial(K_NORM, [&] {
-      add(x, mo, d);
-      if (S.logits) {
-        norm(P, x, P.final_norm, 1, d, h, rstd);
-        prep(K, h, d, P.lm_head.dt, xp);
-      }
-    });
+    add(xr, mo_of(L - 1), d);
     if (S.logits) {
+      norm(P, xr, P.final_norm, 1, d, h, rstd);
+      prep(K, h, d, P.lm_head.dt, xp);
+      mark(K_NORM);
       phase(K_HEAD, int64_t(P.head.size()), [&](int64_t t) {
         const Piece& pc = P.head[size_t(t)];
         rows(K, xp, P.lm_head, Param{}, d, pc.j0, pc.j1, S.logits);
       });
+    }
+    // The residual stream goes back once, by whichever thread claims it (every copy is equal).
+    W.run(1, [&](int64_t) { std::copy(xr, xr + d, S.x); });
+    if (timing) {
+      spent[K_QKV] -= attn_s;
+      spent[K_ATTN] += attn_s;
     }
   };
   parallel_for(T, job);
