@@ -24,6 +24,7 @@
 #include <cstring>
 #include <initializer_list>
 
+
 #include "decode.h"
 #include "rowkernels.h"
 #include "threadpool.h"
@@ -117,6 +118,57 @@ void plan_pieces(Plan& P, int threads) {
 
 int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
 
+// The weight bytes piece t of a phase reads: up to two runs of rows (gate and up).
+struct Span {
+  const char* p = nullptr;
+  int64_t bytes = 0;
+};
+int64_t esize(const Param& w) { return w.dt == 0 ? 4 : 2; }
+Span row_span(const Param& w, int64_t cols, int64_t j0, int64_t j1) {
+  return {static_cast<const char*>(w.p) + j0 * cols * esize(w), (j1 - j0) * cols * esize(w)};
+}
+int spans(const Plan& P, Kind kind, const Layer& Y, int64_t t, Span out[2]) {
+  const int64_t qn = P.hq * P.hd;
+  switch (kind) {
+    case K_QKV: {
+      const Piece& pc = P.qkv[size_t(t)];
+      out[0] = row_span(pc.w == 0 ? Y.q : pc.w == 1 ? Y.k : Y.v, P.d, pc.j0, pc.j1);
+      return 1;
+    }
+    case K_O: out[0] = row_span(Y.o, qn, P.o[size_t(t)].j0, P.o[size_t(t)].j1); return 1;
+    case K_GATE_UP: {
+      const Piece& pc = P.gate_up[size_t(t)];
+      out[0] = row_span(Y.gate, P.d, pc.j0, pc.j1);
+      out[1] = row_span(Y.up, P.d, pc.j0, pc.j1);
+      return 2;
+    }
+    case K_DOWN: out[0] = row_span(Y.down, P.inter, P.down[size_t(t)].j0, P.down[size_t(t)].j1); return 1;
+    case K_HEAD: out[0] = row_span(P.lm_head, P.d, P.head[size_t(t)].j0, P.head[size_t(t)].j1); return 1;
+    default: return 0;
+  }
+}
+
+// Prefetches (into L2) the 512 bytes number `step` of what piece t of a phase reads, up to
+// kWarmBytes; returns −1 past the end. A thread waiting at a barrier runs this for the piece it
+// reserved in the next phase, so the memory bus never idles while the other thread finishes.
+constexpr int64_t kWarmBytes = int64_t(1) << 20;
+int64_t warm(const Plan& P, Kind kind, const Layer& Y, int64_t t, int64_t step) {
+  Span sp[2];
+  const int ns = spans(P, kind, Y, t, sp);
+  int64_t off = step * 512;
+  if (off >= kWarmBytes) return -1;
+  for (int i = 0; i < ns; i++) {
+    if (off < sp[i].bytes) {
+      const char* a = sp[i].p + off;
+      const int64_t end = std::min<int64_t>(512, sp[i].bytes - off);
+      for (int64_t o = 0; o < end; o += 64) __builtin_prefetch(a + o, 0, 2);  // prefetcht1: L2
+      return step;
+    }
+    off -= sp[i].bytes;
+  }
+  return -1;
+}
+
 // Barriers per layer: qkv (with attention), o, gate_up, down.
 constexpr int64_t kPhasesPerLayer = 4;
 
@@ -188,8 +240,17 @@ void run_step(Plan& P, const Step& S) {
         last = now;
       }
     };
-    auto phase = [&](Kind kind, int64_t n, auto&& body) {
-      W.run(n, body);
+    // A phase, then private work; `next` (and its layer) is the phase after it, whose first
+    // piece this thread warms while it waits (K_KINDS: none).
+    auto phase = [&](Kind kind, int64_t n, auto&& body, Kind next, int64_t next_li) {
+      if (next == K_KINDS) {
+        W.run(n, body);
+      } else {
+        const Layer& NY = P.layer[size_t(S.l0 + std::min(next_li, L - 1))];
+        const int64_t nn = next == K_QKV ? int64_t(P.qkv.size()) : next == K_O ? int64_t(P.o.size()) : next == K_GATE_UP ? int64_t(P.gate_up.size())
+                         : next == K_DOWN ? int64_t(P.down.size()) : int64_t(P.head.size());
+        W.run(n, body, nn, [&](int64_t t, int64_t step) { return warm(P, next, NY, t, step); });
+      }
       mark(kind);
     };
 
@@ -233,13 +294,13 @@ void run_step(Plan& P, const Step& S) {
           attention_decode_kvhead(qr, kc, vc, S.len + 1, P.hq, hkv, hd, P.scale, Y.window, g, z);
           if (timing) attn_s += std::chrono::duration<double>(Clock::now() - t0).count();
         }
-      });
+      }, K_O, li);
       prep(K, z, qn, Y.o.dt, zp);
       mark(K_PREP);
       phase(K_O, int64_t(P.o.size()), [&](int64_t t) {
         const Piece& pc = P.o[size_t(t)];
         rows(K, zp, Y.o, Y.ob, qn, pc.j0, pc.j1, ao);
-      });
+      }, K_GATE_UP, li);
       add(xr, ao, d);
       norm(P, xr, Y.mlp_norm, 1, d, h, rstd);
       prep(K, h, d, Y.gate.dt, xp);
@@ -251,13 +312,13 @@ void run_step(Plan& P, const Step& S) {
         rows(K, xp, Y.up, Y.up_b, d, pc.j0, pc.j1, ut);
         unary_range_isa(P.act, gt + pc.j0, n, gt + pc.j0);
         for (int64_t j = pc.j0; j < pc.j1; j++) act[j] = gt[j] * ut[j];
-      });
+      }, K_DOWN, li);
       prep(K, act, inter, Y.down.dt, actp);
       mark(K_PREP);
       phase(K_DOWN, int64_t(P.down.size()), [&](int64_t t) {
         const Piece& pc = P.down[size_t(t)];
         rows(K, actp, Y.down, Y.down_b, inter, pc.j0, pc.j1, mo);
-      });
+      }, li + 1 < L ? K_QKV : S.logits ? K_HEAD : K_KINDS, li + 1);
     }
     add(xr, mo_of(L - 1), d);
     if (S.logits) {
@@ -267,7 +328,7 @@ void run_step(Plan& P, const Step& S) {
       phase(K_HEAD, int64_t(P.head.size()), [&](int64_t t) {
         const Piece& pc = P.head[size_t(t)];
         rows(K, xp, P.lm_head, Param{}, d, pc.j0, pc.j1, S.logits);
-      });
+      }, K_KINDS, 0);
     }
     // The residual stream goes back once, by whichever thread claims it (every copy is equal).
     W.run(1, [&](int64_t) { std::copy(xr, xr + d, S.x); });

@@ -25,14 +25,39 @@ class PhaseWalker {
   // Runs body(chunk) for the chunks this thread claims out of n, then waits for all n.
   template <class F>
   void run(int64_t n, F&& body) {
+    run(n, body, 0, [](int64_t, int64_t) { return int64_t(-1); });
+  }
+
+  // The same, and while it waits for the other threads it reserves a chunk of the next phase
+  // (n_next chunks; 0: none) and calls warm(chunk, step) with step = 0, 1, 2, ... until the wait
+  // ends or warm returns a negative number: time a thread would spend idle at the barrier goes to
+  // fetching what its next chunk reads (prefetches). The reserved chunk is the first this thread
+  // runs in the next phase; the others claim past it, so the next barrier still counts it.
+  template <class F, class Warm>
+  void run(int64_t n, F&& body, int64_t n_next, Warm&& warm) {
     PhaseCounter& c = c_[p_++];
+    if (reserved_ >= 0) {
+      body(reserved_);
+      reserved_ = -1;
+      c.done.fetch_add(1, std::memory_order_release);
+    }
     for (int64_t t; (t = c.claim.fetch_add(1, std::memory_order_relaxed)) < n;) {
       body(t);
       c.done.fetch_add(1, std::memory_order_release);
     }
+    if (c.done.load(std::memory_order_acquire) >= n) return;
+    int64_t step = -1;
+    if (n_next > 0) {
+      const int64_t t = c_[p_].claim.fetch_add(1, std::memory_order_relaxed);
+      if (t < n_next) reserved_ = t, step = 0;
+    }
     // Spin: phases last microseconds. Past a few thousand polls the other thread is probably
     // descheduled (a busy machine), so give the core away between polls.
     for (int i = 0; c.done.load(std::memory_order_acquire) < n; i++) {
+      if (step >= 0) {
+        step = warm(reserved_, step) < 0 ? -1 : step + 1;
+        continue;
+      }
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif
@@ -51,6 +76,7 @@ class PhaseWalker {
  private:
   PhaseCounter* c_;
   int64_t p_ = 0;
+  int64_t reserved_ = -1;  // a chunk of phase p_ claimed while waiting at the previous barrier
 };
 
 }  // namespace st
