@@ -67,7 +67,9 @@ struct Step {
 
 void run_step(Plan& plan, const Step& step);
 
-// Per-phase wall time of the steps run while profiling is on (seconds, by phase kind).
+// Per-phase wall time of the steps run while profiling is on (seconds, by phase kind), as seen by
+// one thread: each product phase up to its barrier, the private work after it as K_NORM or K_PREP,
+// and the attention that thread ran inside the qkv phase as K_ATTN.
 enum Kind : int { K_NORM, K_QKV, K_ATTN, K_PREP, K_O, K_GATE_UP, K_DOWN, K_HEAD, K_KINDS };
 void set_profiling(bool on);
 void profile(double out[K_KINDS + 1]);  // and the number of steps in out[K_KINDS]; resets

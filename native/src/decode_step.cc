@@ -1,16 +1,27 @@
 // The schedule of a fused decode step (decode.h): one pool job in which every thread walks the
-// same phases (phases.h). Per layer:
-//   norm      residual add of the previous MLP output, RMSNorm, x prepared for the dot kernel
-//   qkv       q/k/v rows, in chunks over all three matrices (+ biases)
-//   attn      per kv head: k norm, RoPE, append k/v to the cache, q norm and RoPE of its query
-//             heads, attention over the cache
-//   prep      attention output prepared for the dot kernel
+// same phases (phases.h), four per layer, each ending at a barrier:
+//   qkv       one head of q, k or v per piece, kv group by kv group; the piece also finishes its
+//             head (q/k norm, RoPE; keys and values go straight into their cache rows), and the
+//             piece that completes a group (its G query heads, key and value) runs the group's
+//             attention, so attention overlaps the other groups' rows
 //   o         o_proj rows in chunks
-//   norm      residual add, RMSNorm, prepare
 //   gate_up   gate and up rows of one chunk, activation and product
-//   prep      activations prepared
 //   down      down_proj rows in chunks
-// and at the end the last residual add, then optionally the final norm and the LM head in chunks.
+// and at the end optionally the LM head in chunks. Between the phases each thread does the small
+// serial work itself, on its own copy: residual adds, RMSNorms, preparing the next product's
+// input for the dot kernel. Both threads compute the same bits from the same shared outputs, so
+// nobody waits for a thread to do them (the old schedule had five more barriers per layer for
+// these), and at the end one thread writes its residual back.
+//
+// The shared outputs (q after RoPE, attention output, o_proj, MLP activations and output) have
+// one buffer per layer, never reused within a step: a thread may run ahead of another by more
+// than a phase (it claimed every piece of the next phase while the other was descheduled), and
+// the late thread must still find the values it reads. A late thread only claims pieces of phases
+// that are not finished, so what it writes is always computed from the right inputs.
+//
+// While a thread waits at a barrier it reserves its first piece of the next phase and prefetches
+// that piece's weights into L2 (PhaseWalker::run with warm()): the memory bus, which bounds
+// decode, keeps streaming while the other thread finishes its last piece or a group's attention.
 //
 // Why: op-by-op decode wakes the pool for each small product and returns to JS between ops;
 // here the threads stay in one job for the whole token and only meet at the phase barriers, and
