@@ -34,6 +34,12 @@ struct Piece {
   int64_t j0, j1;
 };
 
+// A phase's pieces, and where the second thread's range starts (phases.h).
+struct Pieces {
+  std::vector<Piece> v;
+  int64_t split = 0;
+};
+
 struct Plan {
   int64_t d = 0, hq = 0, hkv = 0, hd = 0, inter = 0, layers = 0, vocab = 0;
   double eps = 0;
@@ -42,13 +48,13 @@ struct Plan {
   std::vector<Layer> layer;
   Param final_norm, lm_head;
   // Chunks of the matrix–vector phases, fixed by the shapes and the thread count.
-  std::vector<Piece> qkv, o, gate_up, down, head;
+  Pieces qkv, o, gate_up, down, head;
   int threads = 0;
   // The products' outputs, shared by the threads of a step: one set per layer (each phase writes
   // disjoint parts; see decode_step.cc). Each thread's own scratch is thread_local there.
   FloatBuf shared;
   std::vector<PhaseCounter> counters;
-  std::vector<PhaseCounter> groups;  // per layer and kv group: heads finished (done)
+  std::vector<AtomicLine> groups;  // per layer and kv group: heads finished
   bool busy = false;
 };
 

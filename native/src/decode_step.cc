@@ -86,44 +86,46 @@ void add(float* x, const float* y, int64_t n) {
   for (int64_t i = 0; i < n; i++) x[i] += y[i];
 }
 
-// Chunks of a phase's matrices (rows[w] rows each), in the order they are claimed: guided
-// sizes, about a sixth of each thread's share of what is left, so the first chunks are large
-// (few claims) and the last ones small (the threads finish a phase within one unit of each
-// other); multiples of `unit` rows (16 for the dot kernel's tiles; whole heads for q/k/v, so a
-// piece can finish its heads).
-void split(std::vector<Piece>& out, std::initializer_list<int64_t> rows, int threads, int64_t unit) {
-  out.clear();
-  int64_t left = 0;
-  for (int64_t n : rows) left += n;
-  int w = 0;
-  for (int64_t n : rows) {
-    for (int64_t j = 0; j < n;) {
-      const int64_t guided = threads <= 1 ? n : (left / (6 * threads) + unit - 1) / unit * unit;
-      const int64_t c = std::min(n - j, std::max<int64_t>(unit, guided));
-      out.push_back({w, j, j + c});
-      j += c;
-      left -= c;
-    }
-    w++;
+// Chunks of one matrix of n rows: with several threads two ranges, [0, n/2) and [n/2, n) (one
+// per thread: phases.h), each cut front to back into chunks of a quarter of what is left of the
+// range, so the first chunks are large (few claims, long streams) and the last small (a thread
+// that finishes early steals them from the other's back; the two finish within one unit);
+// multiples of `unit` rows (16, the dot kernel's tiles). One thread: one chunk.
+void split(Pieces& out, int64_t n, int threads, int64_t unit) {
+  out.v.clear();
+  if (threads <= 1) {
+    out.v.push_back({0, 0, n});
+    out.split = 1;
+    return;
   }
+  const int64_t half = std::min(n, (n / 2 + unit - 1) / unit * unit);
+  auto cut = [&](int64_t lo, int64_t hi) {
+    for (int64_t j = lo; j < hi;) {
+      const int64_t c = std::min(hi - j, std::max(unit, ((hi - j) / 4 + unit - 1) / unit * unit));
+      out.v.push_back({0, j, j + c});
+      j += c;
+    }
+  };
+  cut(0, half);
+  out.split = int64_t(out.v.size());
+  cut(half, n);
 }
 
 void plan_pieces(Plan& P, int threads) {
-  const int64_t qn = P.hq * P.hd, kn = P.hkv * P.hd;
   // q/k/v one head per piece, kv group by kv group (its query heads, then its key and value
   // head), so the first groups' attention can run while the last groups' rows still stream.
-  P.qkv.clear();
+  P.qkv.v.clear();
   const int64_t G = P.hq / P.hkv, hd = P.hd;
   for (int64_t g = 0; g < P.hkv; g++) {
-    for (int64_t h = g * G; h < (g + 1) * G; h++) P.qkv.push_back({0, h * hd, (h + 1) * hd});
-    P.qkv.push_back({1, g * hd, (g + 1) * hd});
-    P.qkv.push_back({2, g * hd, (g + 1) * hd});
+    for (int64_t h = g * G; h < (g + 1) * G; h++) P.qkv.v.push_back({0, h * hd, (h + 1) * hd});
+    P.qkv.v.push_back({1, g * hd, (g + 1) * hd});
+    P.qkv.v.push_back({2, g * hd, (g + 1) * hd});
   }
-  (void)qn, (void)kn;
-  split(P.o, {P.d}, threads, 16);
-  split(P.gate_up, {P.inter}, threads, 16);
-  split(P.down, {P.d}, threads, 16);
-  split(P.head, {P.vocab}, threads, 16);
+  P.qkv.split = threads <= 1 ? int64_t(P.qkv.v.size()) : (int64_t(P.qkv.v.size()) + 1) / 2;
+  split(P.o, P.d, threads, 16);
+  split(P.gate_up, P.inter, threads, 16);
+  split(P.down, P.d, threads, 16);
+  split(P.head, P.vocab, threads, 16);
   P.threads = threads;
 }
 
@@ -142,19 +144,19 @@ int spans(const Plan& P, Kind kind, const Layer& Y, int64_t t, Span out[2]) {
   const int64_t qn = P.hq * P.hd;
   switch (kind) {
     case K_QKV: {
-      const Piece& pc = P.qkv[size_t(t)];
+      const Piece& pc = P.qkv.v[size_t(t)];
       out[0] = row_span(pc.w == 0 ? Y.q : pc.w == 1 ? Y.k : Y.v, P.d, pc.j0, pc.j1);
       return 1;
     }
-    case K_O: out[0] = row_span(Y.o, qn, P.o[size_t(t)].j0, P.o[size_t(t)].j1); return 1;
+    case K_O: out[0] = row_span(Y.o, qn, P.o.v[size_t(t)].j0, P.o.v[size_t(t)].j1); return 1;
     case K_GATE_UP: {
-      const Piece& pc = P.gate_up[size_t(t)];
+      const Piece& pc = P.gate_up.v[size_t(t)];
       out[0] = row_span(Y.gate, P.d, pc.j0, pc.j1);
       out[1] = row_span(Y.up, P.d, pc.j0, pc.j1);
       return 2;
     }
-    case K_DOWN: out[0] = row_span(Y.down, P.inter, P.down[size_t(t)].j0, P.down[size_t(t)].j1); return 1;
-    case K_HEAD: out[0] = row_span(P.lm_head, P.d, P.head[size_t(t)].j0, P.head[size_t(t)].j1); return 1;
+    case K_DOWN: out[0] = row_span(Y.down, P.inter, P.down.v[size_t(t)].j0, P.down.v[size_t(t)].j1); return 1;
+    case K_HEAD: out[0] = row_span(P.lm_head, P.d, P.head.v[size_t(t)].j0, P.head.v[size_t(t)].j1); return 1;
     default: return 0;
   }
 }
@@ -202,15 +204,12 @@ void run_step(Plan& P, const Step& S) {
   const int64_t L = S.l1 - S.l0;
   const int64_t nphase = kPhasesPerLayer * L + 2;
   if (int64_t(P.counters.size()) < nphase) P.counters = std::vector<PhaseCounter>(size_t(nphase));
-  for (int64_t i = 0; i < nphase; i++) {
-    P.counters[size_t(i)].claim.store(0, std::memory_order_relaxed);
-    P.counters[size_t(i)].done.store(0, std::memory_order_relaxed);
-  }
+  for (int64_t i = 0; i < nphase; i++) P.counters[size_t(i)].reset();
   // Heads of each kv group finished so far, per layer: the piece that finishes a group's
   // G query heads, key and value runs the group's attention.
   const int64_t G = P.hq / hkv;
-  if (int64_t(P.groups.size()) < L * hkv) P.groups = std::vector<PhaseCounter>(size_t(L * hkv));
-  for (int64_t i = 0; i < L * hkv; i++) P.groups[size_t(i)].done.store(0, std::memory_order_relaxed);
+  if (int64_t(P.groups.size()) < L * hkv) P.groups = std::vector<AtomicLine>(size_t(L * hkv));
+  for (int64_t i = 0; i < L * hkv; i++) P.groups[size_t(i)].v.store(0, std::memory_order_relaxed);
   // Shared outputs, one set per layer (see the top of this file for why never reused in a step).
   const int64_t per_layer = 2 * round16(qn) + 2 * round16(d) + round16(inter);  // qr, z, ao, act, mo
   float* shared = P.shared.get(size_t(L * per_layer));
@@ -223,7 +222,7 @@ void run_step(Plan& P, const Step& S) {
   std::atomic<int> timer{0};
   double spent[K_KINDS] = {};
 
-  auto job = [&](int64_t) {
+  auto job = [&](int64_t task) {
     // Each thread's own copy of the residual stream and of the prepared product inputs.
     thread_local FloatBuf xr_b, h_b, rstd_b, xp_b, zp_b, actp_b, qt_b, gt_b, ut_b, cs_b, nt_b;
     float* xr = xr_b.get(size_t(d));
@@ -239,7 +238,7 @@ void run_step(Plan& P, const Step& S) {
     float* nt = nt_b.get(size_t(hd));
     std::copy(S.x, S.x + d, xr);
 
-    PhaseWalker W(P.counters.data());
+    PhaseWalker W(P.counters.data(), int(task));
     // One thread (the first to start) times the phases: the barriers make its view the wall time.
     const bool timing = profiling && timer.exchange(1) == 0;
     auto last = Clock::now();
@@ -253,14 +252,14 @@ void run_step(Plan& P, const Step& S) {
     };
     // A phase, then private work; `next` (and its layer) is the phase after it, whose first
     // piece this thread warms while it waits (K_KINDS: none).
-    auto phase = [&](Kind kind, int64_t n, auto&& body, Kind next, int64_t next_li) {
+    auto phase = [&](Kind kind, const Pieces& pcs, auto&& body, Kind next, int64_t next_li) {
+      const int64_t n = int64_t(pcs.v.size());
       if (next == K_KINDS) {
-        W.run(n, body);
+        W.run(n, pcs.split, body);
       } else {
         const Layer& NY = P.layer[size_t(S.l0 + std::min(next_li, L - 1))];
-        const int64_t nn = next == K_QKV ? int64_t(P.qkv.size()) : next == K_O ? int64_t(P.o.size()) : next == K_GATE_UP ? int64_t(P.gate_up.size())
-                         : next == K_DOWN ? int64_t(P.down.size()) : int64_t(P.head.size());
-        W.run(n, body, nn, [&](int64_t t, int64_t step) { return warm(P, next, NY, t, step); });
+        const Pieces& np = next == K_QKV ? P.qkv : next == K_O ? P.o : next == K_GATE_UP ? P.gate_up : next == K_DOWN ? P.down : P.head;
+        W.run(n, pcs.split, body, int64_t(np.v.size()), np.split, [&](int64_t t, int64_t step) { return warm(P, next, NY, t, step); });
       }
       mark(kind);
     };
@@ -281,8 +280,8 @@ void run_step(Plan& P, const Step& S) {
       mark(K_NORM);
       // q/k/v rows a few heads at a time; each piece finishes its heads: q and k norms, RoPE, the
       // new key and value written straight into their cache rows.
-      phase(K_QKV, int64_t(P.qkv.size()), [&](int64_t t) {
-        const Piece& pc = P.qkv[size_t(t)];
+      phase(K_QKV, P.qkv, [&](int64_t t) {
+        const Piece& pc = P.qkv.v[size_t(t)];
         const int64_t head = pc.j0 / hd, g = pc.w == 0 ? head / G : head;
         if (pc.w == 2) {
           rows(K, xp, Y.v, Y.vb, d, pc.j0, pc.j1, vc + S.len * kn);
@@ -300,7 +299,7 @@ void run_step(Plan& P, const Step& S) {
           else std::memcpy(dst, src, sizeof(float) * size_t(hd));
         }
         // acq_rel: the piece that completes the group sees every other piece's writes.
-        if (P.groups[size_t(li * hkv + g)].done.fetch_add(1, std::memory_order_acq_rel) + 1 == G + 2) {
+        if (P.groups[size_t(li * hkv + g)].v.fetch_add(1, std::memory_order_acq_rel) + 1 == uint64_t(G + 2)) {
           const auto t0 = timing ? Clock::now() : Clock::time_point{};
           attention_decode_kvhead(qr, kc, vc, S.len + 1, P.hq, hkv, hd, P.scale, Y.window, g, z);
           if (timing) attn_s += std::chrono::duration<double>(Clock::now() - t0).count();
@@ -308,16 +307,16 @@ void run_step(Plan& P, const Step& S) {
       }, K_O, li);
       prep(K, z, qn, Y.o.dt, zp);
       mark(K_PREP);
-      phase(K_O, int64_t(P.o.size()), [&](int64_t t) {
-        const Piece& pc = P.o[size_t(t)];
+      phase(K_O, P.o, [&](int64_t t) {
+        const Piece& pc = P.o.v[size_t(t)];
         rows(K, zp, Y.o, Y.ob, qn, pc.j0, pc.j1, ao);
       }, K_GATE_UP, li);
       add(xr, ao, d);
       norm(P, xr, Y.mlp_norm, 1, d, h, rstd);
       prep(K, h, d, Y.gate.dt, xp);
       mark(K_NORM);
-      phase(K_GATE_UP, int64_t(P.gate_up.size()), [&](int64_t t) {
-        const Piece& pc = P.gate_up[size_t(t)];
+      phase(K_GATE_UP, P.gate_up, [&](int64_t t) {
+        const Piece& pc = P.gate_up.v[size_t(t)];
         const int64_t n = pc.j1 - pc.j0;
         rows(K, xp, Y.gate, Y.gate_b, d, pc.j0, pc.j1, gt);
         rows(K, xp, Y.up, Y.up_b, d, pc.j0, pc.j1, ut);
@@ -326,8 +325,8 @@ void run_step(Plan& P, const Step& S) {
       }, K_DOWN, li);
       prep(K, act, inter, Y.down.dt, actp);
       mark(K_PREP);
-      phase(K_DOWN, int64_t(P.down.size()), [&](int64_t t) {
-        const Piece& pc = P.down[size_t(t)];
+      phase(K_DOWN, P.down, [&](int64_t t) {
+        const Piece& pc = P.down.v[size_t(t)];
         rows(K, actp, Y.down, Y.down_b, inter, pc.j0, pc.j1, mo);
       }, li + 1 < L ? K_QKV : S.logits ? K_HEAD : K_KINDS, li + 1);
     }
@@ -336,13 +335,13 @@ void run_step(Plan& P, const Step& S) {
       norm(P, xr, P.final_norm, 1, d, h, rstd);
       prep(K, h, d, P.lm_head.dt, xp);
       mark(K_NORM);
-      phase(K_HEAD, int64_t(P.head.size()), [&](int64_t t) {
-        const Piece& pc = P.head[size_t(t)];
+      phase(K_HEAD, P.head, [&](int64_t t) {
+        const Piece& pc = P.head.v[size_t(t)];
         rows(K, xp, P.lm_head, Param{}, d, pc.j0, pc.j1, S.logits);
       }, K_KINDS, 0);
     }
     // The residual stream goes back once, by whichever thread claims it (every copy is equal).
-    W.run(1, [&](int64_t) { std::copy(xr, xr + d, S.x); });
+    W.run(1, 1, [&](int64_t) { std::copy(xr, xr + d, S.x); });
     if (timing) {
       spent[K_QKV] -= attn_s;
       spent[K_ATTN] += attn_s;
