@@ -1,6 +1,6 @@
 // The schedule of a fused decode step (decode.h): one pool job in which every thread walks the
 // same phases (phases.h), four per layer, each ending at a barrier:
-//   qkv       one head of q, k or v per piece, kv group by kv group; the piece also finishes its
+//   qkv       one head of q, k or v per piece; the piece also finishes its
 //             head (q/k norm, RoPE; keys and values go straight into their cache rows), and the
 //             piece that completes a group (its G query heads, key and value) runs the group's
 //             attention, so attention overlaps the other groups' rows
@@ -112,16 +112,18 @@ void split(Pieces& out, int64_t n, int threads, int64_t unit) {
 }
 
 void plan_pieces(Plan& P, int threads) {
-  // q/k/v one head per piece, kv group by kv group (its query heads, then its key and value
-  // head), so the first groups' attention can run while the last groups' rows still stream.
+  // q/k/v one head per piece. The first range is query heads from the front of q_proj; the second
+  // the key heads, the value heads and the rest of the query heads, so each thread streams few
+  // runs of rows. Groups complete in order as both advance, and the piece that completes one runs
+  // its attention while the other thread still streams.
   P.qkv.v.clear();
-  const int64_t G = P.hq / P.hkv, hd = P.hd;
-  for (int64_t g = 0; g < P.hkv; g++) {
-    for (int64_t h = g * G; h < (g + 1) * G; h++) P.qkv.v.push_back({0, h * hd, (h + 1) * hd});
-    P.qkv.v.push_back({1, g * hd, (g + 1) * hd});
-    P.qkv.v.push_back({2, g * hd, (g + 1) * hd});
-  }
-  P.qkv.split = threads <= 1 ? int64_t(P.qkv.v.size()) : (int64_t(P.qkv.v.size()) + 1) / 2;
+  const int64_t hd = P.hd, total = P.hq + 2 * P.hkv;
+  const int64_t a = threads <= 1 ? P.hq : std::min(P.hq, (total + 1) / 2);
+  for (int64_t h = 0; h < a; h++) P.qkv.v.push_back({0, h * hd, (h + 1) * hd});
+  for (int w = 1; w <= 2; w++)
+    for (int64_t g = 0; g < P.hkv; g++) P.qkv.v.push_back({w, g * hd, (g + 1) * hd});
+  for (int64_t h = a; h < P.hq; h++) P.qkv.v.push_back({0, h * hd, (h + 1) * hd});
+  P.qkv.split = threads <= 1 ? total : a;
   split(P.o, P.d, threads, 16);
   split(P.gate_up, P.inter, threads, 16);
   split(P.down, P.d, threads, 16);
