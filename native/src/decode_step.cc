@@ -87,8 +87,9 @@ void add(float* x, const float* y, int64_t n) {
 }
 
 // Chunks of one matrix of n rows: with several threads two ranges, [0, n/2) and [n/2, n) (one
-// per thread: phases.h), each cut front to back into chunks of a quarter of what is left of the
-// range, so the first chunks are large (few claims, long streams) and the last small (a thread
+// per thread: phases.h), each cut front to back into chunks of an eighth of what is left of the
+// range: a thread's chunks are consecutive rows, so its stream runs on across them, the first
+// chunks are large (few claims) and the last small (a thread
 // that finishes early steals them from the other's back; the two finish within one unit);
 // multiples of `unit` rows (16, the dot kernel's tiles). One thread: one chunk.
 void split(Pieces& out, int64_t n, int threads, int64_t unit) {
@@ -101,7 +102,7 @@ void split(Pieces& out, int64_t n, int threads, int64_t unit) {
   const int64_t half = std::min(n, (n / 2 + unit - 1) / unit * unit);
   auto cut = [&](int64_t lo, int64_t hi) {
     for (int64_t j = lo; j < hi;) {
-      const int64_t c = std::min(hi - j, std::max(unit, ((hi - j) / 4 + unit - 1) / unit * unit));
+      const int64_t c = std::min(hi - j, std::max(unit, ((hi - j) / 8 + unit - 1) / unit * unit));
       out.v.push_back({0, j, j + c});
       j += c;
     }
