@@ -88,10 +88,10 @@ void add(float* x, const float* y, int64_t n) {
 
 // Chunks of one matrix of n rows: with several threads two ranges, [0, n/2) and [n/2, n) (one
 // per thread: phases.h), each cut front to back into chunks of an eighth of what is left of the
-// range: a thread's chunks are consecutive rows, so its stream runs on across them, the first
-// chunks are large (few claims) and the last small (a thread
-// that finishes early steals them from the other's back; the two finish within one unit);
-// multiples of `unit` rows (16, the dot kernel's tiles). One thread: one chunk.
+// range. A thread's chunks are consecutive rows, so its stream runs on across them; the first
+// chunks are large (few claims) and the last small (a thread that finishes early steals them from
+// the other's back; the two finish within one unit); multiples of `unit` rows (16, the dot
+// kernel's tiles). One thread: one chunk.
 void split(Pieces& out, int64_t n, int threads, int64_t unit) {
   out.v.clear();
   if (threads <= 1) {
