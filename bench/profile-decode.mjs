@@ -24,7 +24,7 @@ if (!nb) throw new Error('the native backend did not load');
 const times = new Map();
 let timing = false;
 const decodeProfile = nb.addon.decodeProfile;
-const PHASES = ['norm', 'qkv', 'attention (+rope, cache)', 'prepare x', 'o_proj', 'gate_up (+act)', 'down', 'lm_head'];
+const PHASES = ['norm (+prepare x, each thread)', 'qkv (+rope, cache; wall time less attention)', 'attention (timing thread, inside qkv)', 'prepare attention output / activations', 'o_proj', 'gate_up (+act)', 'down', 'lm_head'];
 for (const [name, fn] of Object.entries(nb.kernels)) {
   if (typeof fn !== 'function') continue;
   nb.kernels[name] = (...args) => {

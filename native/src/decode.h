@@ -34,6 +34,12 @@ struct Piece {
   int64_t j0, j1;
 };
 
+// A phase's pieces, and where the second thread's range starts (phases.h).
+struct Pieces {
+  std::vector<Piece> v;
+  int64_t split = 0;
+};
+
 struct Plan {
   int64_t d = 0, hq = 0, hkv = 0, hd = 0, inter = 0, layers = 0, vocab = 0;
   double eps = 0;
@@ -42,12 +48,13 @@ struct Plan {
   std::vector<Layer> layer;
   Param final_norm, lm_head;
   // Chunks of the matrix–vector phases, fixed by the shapes and the thread count.
-  std::vector<Piece> qkv, o, gate_up, down, head;
+  Pieces qkv, o, gate_up, down, head;
   int threads = 0;
-  // Scratch, shared by the threads of a step (each phase writes disjoint parts).
-  // (FloatBuf: the dot kernel reads prepared x with aligned loads.)
-  FloatBuf h, rstd, xp, q, k, v, qr, z, zp, ao, gate, act_buf, actp, mo;
+  // The products' outputs, shared by the threads of a step: one set per layer (each phase writes
+  // disjoint parts; see decode_step.cc). Each thread's own scratch is thread_local there.
+  FloatBuf shared;
   std::vector<PhaseCounter> counters;
+  std::vector<AtomicLine> groups;  // per layer and kv group: heads finished
   bool busy = false;
 };
 
@@ -66,7 +73,9 @@ struct Step {
 
 void run_step(Plan& plan, const Step& step);
 
-// Per-phase wall time of the steps run while profiling is on (seconds, by phase kind).
+// Per-phase wall time of the steps run while profiling is on (seconds, by phase kind), as seen by
+// one thread: each product phase up to its barrier, the private work after it as K_NORM or K_PREP,
+// and the attention that thread ran inside the qkv phase as K_ATTN.
 enum Kind : int { K_NORM, K_QKV, K_ATTN, K_PREP, K_O, K_GATE_UP, K_DOWN, K_HEAD, K_KINDS };
 void set_profiling(bool on);
 void profile(double out[K_KINDS + 1]);  // and the number of steps in out[K_KINDS]; resets

@@ -2,6 +2,7 @@
 // top-p (nucleus) and a repetition penalty (CTRL/HF style: divide positive logits, multiply negative).
 
 import type { Rng } from '../util/rng.js';
+import { backendName, nativeBackend } from '../backend/registry.js';
 
 export interface SamplingOptions {
   /** 0 = greedy. */
@@ -63,8 +64,16 @@ export function sampleToken(logitsIn: Float32Array | Float64Array, opts: Samplin
   return idx[idx.length - 1]!;
 }
 
-/** The first index of the largest value (NaN never wins). */
+/** The first index of the largest value (NaN never wins); the addon's scan for f32 rows when the native backend is on (same answer). */
 function argmax(x: Float32Array | Float64Array): number {
+  if (x instanceof Float32Array && x.length >= 1024 && backendName() === 'native') {
+    const fn = nativeBackend()?.addon['argmaxF32'];
+    if (typeof fn === 'function') return (fn as (x: Float32Array) => number)(x);
+  }
+  return argmaxJs(x);
+}
+
+function argmaxJs(x: Float32Array | Float64Array): number {
   let best = 0;
   let bv = x[0]!;
   for (let i = 1; i < x.length; i++) {

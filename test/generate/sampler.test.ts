@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleToken } from '../../src/generate/sampler.js';
 import { Rng } from '../../src/util/rng.js';
+import { nativeBackend, withBackend } from '../../src/backend/registry.js';
 
 const logits = Float32Array.from([1, 3, 2, 0.5]);
 
@@ -35,4 +36,40 @@ test('sampling frequencies follow the softmax, and seeds reproduce', () => {
 test('repetition penalty demotes seen tokens', () => {
   assert.equal(sampleToken(logits, { repetitionPenalty: 2 }, new Rng(0), [1]), 2);
   assert.equal(sampleToken(Float32Array.from([-1, -0.6]), { repetitionPenalty: 2 }, new Rng(0), [1]), 0);
+});
+
+test("greedy: the addon's arg-max picks what the JS scan picks (ties, NaN, ±0, ±Infinity)", { skip: nativeBackend() ? false : 'the native addon is not built' }, () => {
+  const native = nativeBackend()!.addon['argmaxF32'] as (x: Float32Array) => number;
+  const scan = (x: Float32Array) => withBackend('reference', () => sampleToken(x, { temperature: 0 }, new Rng(0)));
+  const rng = new Rng(5);
+  const cases: Float32Array[] = [];
+  for (const n of [1, 2, 15, 16, 17, 63, 64, 65, 1023, 1024, 1031, 4096, 49152]) {
+    const x = Float32Array.from({ length: n }, () => Math.round(rng.next() * 20) / 4 - 2); // many ties
+    cases.push(x);
+    const y = x.slice();
+    for (let i = 0; i < n; i += 7) y[i] = NaN;
+    cases.push(y); // NaN at 0 too: the scan then keeps index 0
+    const z = x.slice();
+    z[0] = -Infinity;
+    for (let i = 1; i < n; i += 3) z[i] = NaN;
+    cases.push(z);
+    cases.push(new Float32Array(n).fill(NaN));
+    const w = new Float32Array(n).fill(-0);
+    if (n > 3) w[n - 2] = 0;
+    cases.push(w);
+    const v = x.slice();
+    v[n - 1] = Infinity;
+    if (n > 1) v[n >> 1] = Infinity;
+    cases.push(v);
+  }
+  for (const x of cases) {
+    let want = 0;
+    for (let i = 1; i < x.length; i++) if (x[i]! > x[want]!) want = i;
+    assert.equal(native(x), want, `length ${x.length}`);
+    if (x.length >= 1024) {
+      assert.equal(sampleToken(x, { temperature: 0 }, new Rng(0)), want);
+      assert.equal(scan(x), want);
+    }
+  }
+  assert.throws(() => native(new Float32Array(0)), /non-empty/);
 });

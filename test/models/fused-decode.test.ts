@@ -88,6 +88,29 @@ for (const arch of ['llama', 'mistral', 'qwen2', 'qwen3']) {
   }
 }
 
+test('fused decode keeps the bits at every thread count, oversubscribed ones included', { skip }, async () => {
+  // More threads than cores: pool threads start late or get descheduled mid-step, so a thread
+  // runs ahead by whole phases, reserves pieces while it waits, or a late one passes through
+  // finished phases; none of it may change a bit. (Up to 64 cached keys the op-by-op path runs
+  // the same kernels, so the logits must be equal, not just close.)
+  const addon = nativeBackend()!.addon as unknown as { getThreads(): number; setThreads(n: number): void };
+  const threads = addon.getThreads();
+  try {
+    for (const name of ['llama-bf16', 'qwen3-bf16', 'qwen2-f32']) {
+      const { model } = await load(name);
+      const want = fused(false, () => stepLogits(model, [1, 6, 2, 9], 40));
+      for (const n of [1, 2, 3, 5]) {
+        addon.setThreads(n);
+        const got = fused(true, () => stepLogits(model, [1, 6, 2, 9], 40));
+        assert.equal(maxDiff(got, want), 0, `${name}, ${n} threads`);
+      }
+      addon.setThreads(threads);
+    }
+  } finally {
+    addon.setThreads(threads);
+  }
+});
+
 test('a hook at a layer keeps that layer op by op, and still reads and writes it', { skip }, async () => {
   const { model } = await load('llama-f32');
   const prompt = [1, 7, 11, 19];
