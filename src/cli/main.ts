@@ -9,6 +9,7 @@ import { registerInspect } from './inspect.js';
 import { registerSweep } from './sweep.js';
 import { registerDemo } from './demo.js';
 import { registerOrganism } from './organism.js';
+import { registerServe } from './serve.js';
 
 const program = new Command();
 program
@@ -26,6 +27,7 @@ registerDetect(program);
 registerInspect(program);
 registerSweep(program);
 registerOrganism(program);
+registerServe(program);
 registerBench(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
