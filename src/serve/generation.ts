@@ -102,7 +102,7 @@ export class TextStreamer {
   private sent = '';
   private readonly holdback: number;
 
-  constructor(private readonly decode: (ids: number[]) => string, stop: readonly string[]) {
+  constructor(private readonly decode: (ids: number[]) => string, private readonly stop: readonly string[]) {
     this.holdback = stop.length ? Math.max(...stop.map((s) => s.length)) - 1 : 0;
   }
 
@@ -110,6 +110,11 @@ export class TextStreamer {
   update(tokens: number[]): string {
     const full = this.decode(tokens);
     let end = full.length - this.holdback;
+    // The token that completes a stop string ends the generation; nothing from the stop is sent.
+    for (const s of this.stop) {
+      const at = full.indexOf(s);
+      if (at >= 0) end = Math.min(end, at);
+    }
     while (end > 0 && full[end - 1] === '\uFFFD') end--;
     if (end > 0 && /[\uD800-\uDBFF]/.test(full[end - 1]!)) end--;
     if (end <= this.sent.length || !full.startsWith(this.sent)) return '';
