@@ -95,21 +95,32 @@ export function prepareGeneration(lm: LoadedModel, tok: Tokenizer, registry: Art
 
 /**
  * Text deltas for streaming whose concatenation is exactly the final text: the decoded text is
- * re-read after every token, an incomplete character at its end is held back, and so are the
- * last (longest stop − 1) characters, which might still turn out to start a stop string.
+ * re-read after every token, an incomplete character at its end is held back, and so is the
+ * longest end of it that might still turn out to start a stop string.
  */
 export class TextStreamer {
   private sent = '';
-  private readonly holdback: number;
 
-  constructor(private readonly decode: (ids: number[]) => string, private readonly stop: readonly string[]) {
-    this.holdback = stop.length ? Math.max(...stop.map((s) => s.length)) - 1 : 0;
+  constructor(private readonly decode: (ids: number[]) => string, private readonly stop: readonly string[]) {}
+
+  /** Length of the longest end of `text` that is the start of a stop string (not all of it). */
+  private pending(text: string): number {
+    let k = 0;
+    for (const s of this.stop) {
+      for (let n = Math.min(s.length - 1, text.length); n > k; n--) {
+        if (text.endsWith(s.slice(0, n))) {
+          k = n;
+          break;
+        }
+      }
+    }
+    return k;
   }
 
   /** The new text that is safe to send after `tokens` (possibly ''). */
   update(tokens: number[]): string {
     const full = this.decode(tokens);
-    let end = full.length - this.holdback;
+    let end = full.length - this.pending(full);
     // The token that completes a stop string ends the generation; nothing from the stop is sent.
     for (const s of this.stop) {
       const at = full.indexOf(s);
