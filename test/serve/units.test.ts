@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { loadModel } from '../../src/models/load.js';
+import { generate } from '../../src/generate/generate.js';
 import { METHODS } from '../../src/methods/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { saveArtifact } from '../../src/artifact/io.js';
 import { ArtifactRegistry, parseNamedPath, RequestError } from '../../src/serve/registry.js';
 import { WorkQueue, QueueFullError, QueueTimeoutError } from '../../src/serve/queue.js';
-import { TextStreamer } from '../../src/serve/generation.js';
+import { TextStreamer, runGeneration, prepareGeneration, chatPromptIds, ClientGoneError, GenerationTimeoutError } from '../../src/serve/generation.js';
 import { tempDir, STORIES } from '../cli/helpers.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
@@ -89,4 +90,21 @@ test('streaming text: deltas add up to the final text, hold back stop-string pre
   // Stop "cd": "c" is held back until it is known not to start the stop.
   assert.deepEqual(run([1, 3, 5, 3, 4], ['cd'], 'ace'), ['a', '', 'ce', '', '', '']);
   assert.equal(run([1, 3, 5, 3, 4], ['cd'], 'ace').join(''), 'ace');
+});
+
+test('a run stops when the client has gone or the deadline has passed, and otherwise equals generate', async () => {
+  const lm = await loadModel(ORGANISM);
+  const reg = new ArtifactRegistry(lm.model);
+  const g = prepareGeneration(lm, lm.tokenizer!, reg, { maxTokensLimit: 64, defaultMaxTokens: 16 }, { temperature: 0 }, chatPromptIds(lm.tokenizer!, [{ role: 'user', content: 'Describe the weather.' }]), { prompt: 'prompt', maxTokens: 'max_tokens' });
+  let steps = 0;
+  const far = Date.now() + 60_000;
+  const full = await runGeneration(lm, g, { deadline: far, timeoutSeconds: 60, gone: () => false, onTokens: () => void steps++ });
+  assert.equal(full.tokens.length, steps);
+  assert.ok(steps > 8, `a reply of ${steps} tokens`);
+  assert.deepEqual(full, generate(lm.model, [g.promptIds], g.options)[0]);
+  let n = 0;
+  await assert.rejects(runGeneration(lm, g, { deadline: far, timeoutSeconds: 60, gone: () => ++n > 2 }), ClientGoneError);
+  assert.equal(n, 3, 'stops at the first step after the client went');
+  await assert.rejects(runGeneration(lm, g, { deadline: Date.now() - 1, timeoutSeconds: 1, gone: () => false }), GenerationTimeoutError);
+  assert.throws(() => prepareGeneration(lm, lm.tokenizer!, reg, { maxTokensLimit: 64, defaultMaxTokens: 16 }, {}, new Array<number>(lm.model.arch.maxPositions).fill(1), { prompt: 'prompt', maxTokens: 'max_tokens' }), (e: unknown) => e instanceof RequestError && e.code === 'context_length_exceeded' && e.param === 'prompt');
 });
