@@ -3,7 +3,7 @@
 //   const app = buildApp({ model, modelId: 'organism', registry, ... });
 //   await app.listen({ host: '127.0.0.1', port: 8080 });
 import { randomUUID, createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyError } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyError } from 'fastify';
 import type { LoadedModel } from '../models/load.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import { detect } from '../eval/detect.js';
@@ -137,7 +137,7 @@ export function buildApp(o: ServeOptions): FastifyInstance {
     return () => gone;
   }
 
-  async function complete(req: FastifyRequest, reply: FastifyReply, kind: 'chat' | 'text', g: PreparedGeneration, body: SamplingBody): Promise<unknown> {
+  async function complete(reply: FastifyReply, kind: 'chat' | 'text', g: PreparedGeneration, body: SamplingBody): Promise<unknown> {
     const started = Date.now();
     const deadline = started + timeoutSeconds * 1000;
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
@@ -216,7 +216,7 @@ export function buildApp(o: ServeOptions): FastifyInstance {
     checkN(body);
     const ids = chatPromptIds(tok, body.messages);
     const field = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
-    return complete(req, reply, 'chat', prepareGeneration(lm, tok, o.registry, limits, body, ids, { prompt: 'messages', maxTokens: field }), body);
+    return complete(reply, 'chat', prepareGeneration(lm, tok, o.registry, limits, body, ids, { prompt: 'messages', maxTokens: field }), body);
   });
 
   app.post('/v1/completions', { schema: { body: completionSchema } }, async (req, reply) => {
@@ -226,7 +226,7 @@ export function buildApp(o: ServeOptions): FastifyInstance {
     if (body.echo) throw new RequestError('echo is not supported', 'echo');
     const prompt = typeof body.prompt === 'string' ? body.prompt : body.prompt[0]!;
     const ids = textPromptIds(lm, tok, prompt);
-    return complete(req, reply, 'text', prepareGeneration(lm, tok, o.registry, limits, body, ids, { prompt: 'prompt', maxTokens: 'max_tokens' }), body);
+    return complete(reply, 'text', prepareGeneration(lm, tok, o.registry, limits, body, ids, { prompt: 'prompt', maxTokens: 'max_tokens' }), body);
   });
 
   app.post('/v1/detect', { schema: { body: detectSchema } }, async (req) => {
