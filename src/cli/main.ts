@@ -11,6 +11,7 @@ import { registerDemo } from './demo.js';
 import { registerOrganism } from './organism.js';
 import { registerExport } from './export.js';
 import { registerEval } from './eval.js';
+import { registerServe } from './serve.js';
 
 const program = new Command();
 program
@@ -30,6 +31,7 @@ registerSweep(program);
 registerOrganism(program);
 registerExport(program);
 registerEval(program);
+registerServe(program);
 registerBench(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

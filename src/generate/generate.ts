@@ -36,6 +36,20 @@ export interface GenerateResult {
 }
 
 export function generate(model: DecoderModel, prompts: readonly (readonly number[])[], opts: GenerateOptions = {}): GenerateResult[] {
+  const steps = generateSteps(model, prompts, opts);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/**
+ * The same generation one decoding step at a time: the generator yields after every forward
+ * pass (prefill, then each decoded token) and returns the results. A caller that awaits between
+ * steps (the server) keeps its event loop running, can stream, and can stop early by not
+ * resuming. Arguments are validated on the first `next()`.
+ */
+export function* generateSteps(model: DecoderModel, prompts: readonly (readonly number[])[], opts: GenerateOptions = {}): Generator<void, GenerateResult[], void> {
   validateSampling(opts);
   if (prompts.length === 0) return [];
   for (const [i, p] of prompts.entries()) if (p.length === 0) throw new Error(`generate: prompt ${i} is empty (start from a BOS token)`);
@@ -55,10 +69,10 @@ export function generate(model: DecoderModel, prompts: readonly (readonly number
   const cache = model.newCache(B, maxLen + Math.max(1, limit));
   const hasPad = padding.some((p) => p > 0);
 
-  noGrad(() => {
-    let input = fromStorage(ids, [B, maxLen], 'i32');
-    for (let step = 0; step < limit; step++) {
-      const next = tidy(() => {
+  let input = fromStorage(ids, [B, maxLen], 'i32');
+  for (let step = 0; step < limit; step++) {
+    const next = noGrad(() =>
+      tidy(() => {
         const logits = model.forward(input, {
           cache,
           hooks: opts.hooks ?? null,
@@ -70,29 +84,30 @@ export function generate(model: DecoderModel, prompts: readonly (readonly number
         const V = logits.shape[2]!;
         const lf = logits.f;
         return Array.from({ length: B }, (_, b) => (done[b] ? (opts.padTokenId ?? 0) : sampleToken(lf.subarray(b * V, (b + 1) * V), opts, rng, opts.repetitionPenalty ? [...prompts[b]!, ...results[b]!.tokens] : undefined)));
-      });
-      for (let b = 0; b < B; b++) {
-        if (done[b]) continue;
-        const id = next[b]!;
-        if (eos.has(id)) {
+      }),
+    );
+    for (let b = 0; b < B; b++) {
+      if (done[b]) continue;
+      const id = next[b]!;
+      if (eos.has(id)) {
+        done[b] = true;
+        results[b]!.finishReason = 'eos';
+        continue;
+      }
+      results[b]!.tokens.push(id);
+      opts.onToken?.(b, id);
+      if (opts.stop?.length) {
+        const text = opts.decode!(results[b]!.tokens);
+        if (opts.stop.some((s) => text.includes(s))) {
           done[b] = true;
-          results[b]!.finishReason = 'eos';
-          continue;
-        }
-        results[b]!.tokens.push(id);
-        opts.onToken?.(b, id);
-        if (opts.stop?.length) {
-          const text = opts.decode!(results[b]!.tokens);
-          if (opts.stop.some((s) => text.includes(s))) {
-            done[b] = true;
-            results[b]!.finishReason = 'stop';
-          }
+          results[b]!.finishReason = 'stop';
         }
       }
-      if (done.every(Boolean)) break;
-      input = fromStorage(Int32Array.from(next), [B, 1], 'i32');
     }
-  });
+    if (done.every(Boolean)) break;
+    input = fromStorage(Int32Array.from(next), [B, 1], 'i32');
+    yield;
+  }
   if (opts.decode) {
     for (const r of results) {
       let text = opts.decode(r.tokens);

@@ -1,0 +1,71 @@
+// `steerling serve`: an OpenAI-compatible HTTP server that steers per request with the artifacts
+// loaded at startup (see src/serve/ and the Server section of the README).
+import type { Command } from 'commander';
+import { basename } from 'node:path';
+import { loadModel } from '../models/load.js';
+import { buildApp } from '../serve/app.js';
+import { ArtifactRegistry, parseNamedPath } from '../serve/registry.js';
+import { intArg, numArg, collect } from './options.js';
+import { modelRef } from './model-ref.js';
+
+interface ServeFlags {
+  model?: string;
+  modelName?: string;
+  steer?: string[];
+  artifacts?: string[];
+  force?: boolean;
+  host: string;
+  port: number;
+  apiKey?: string;
+  maxTokensLimit: number;
+  defaultMaxTokens: number;
+  queue: number;
+  timeout: number;
+  bodyLimit: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('an OpenAI-compatible HTTP server that applies steering artifacts per request')
+    .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
+    .option('--model-name <id>', 'the model id clients send and /v1/models lists (default: the hub id or folder name)')
+    .option('--steer <name=path>', 'load an artifact under a name requests use (repeatable)', collect)
+    .option('--artifacts <dir>', 'load every *.steer.safetensors in a folder, named by file stem (repeatable)', collect)
+    .option('--force', 'load artifacts even when they were fitted on another model')
+    .option('--host <host>', 'address to bind (127.0.0.1 = this machine only)', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', intArg('--port'), 8080)
+    .option('--api-key <key>', 'require "Authorization: Bearer KEY" (default: $STEERLING_API_KEY; none when unset)')
+    .option('--max-tokens-limit <n>', 'the largest max_tokens a request may ask for', intArg('--max-tokens-limit', 1), 1024)
+    .option('--default-max-tokens <n>', 'max_tokens when a request gives none', intArg('--default-max-tokens', 1), 256)
+    .option('--queue <n>', 'requests that may wait while one runs; more get 429', intArg('--queue'), 8)
+    .option('--timeout <seconds>', 'longest a request may take, waiting included', numArg('--timeout', 1), 300)
+    .option('--body-limit <bytes>', 'largest request body', intArg('--body-limit', 1024), 1024 * 1024)
+    .action(async (f: ServeFlags) => {
+      const ref = modelRef(f.model);
+      const lm = await loadModel(ref);
+      const registry = new ArtifactRegistry(lm.model, f.force ?? false);
+      for (const spec of f.steer ?? []) {
+        const { name, path } = parseNamedPath(spec);
+        registry.add(name, path);
+      }
+      for (const dir of f.artifacts ?? []) registry.addFolder(dir);
+      const modelId = f.modelName ?? (f.model === undefined || f.model === 'organism' ? 'organism' : lm.repoId ?? basename(lm.dir.replace(/\/+$/, '')));
+      const apiKey = f.apiKey ?? process.env['STEERLING_API_KEY'] ?? null;
+      const app = buildApp({
+        model: lm, modelId, registry, apiKey,
+        maxTokensLimit: f.maxTokensLimit, defaultMaxTokens: f.defaultMaxTokens,
+        queue: f.queue, timeoutSeconds: f.timeout, bodyLimit: f.bodyLimit,
+      });
+      const address = await app.listen({ host: f.host, port: f.port });
+      if (!LOOPBACK.has(f.host) && !apiKey) console.error(`steerling serve: warning: listening on ${f.host} without an API key; anyone who can reach it can use the model (set --api-key or STEERLING_API_KEY)`);
+      console.error(`steerling serve: ${modelId} on ${address}/v1 (artifacts: ${registry.size ? registry.names().join(', ') : 'none'}${apiKey ? '; API key required' : ''})`);
+      const stop = () => {
+        void app.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,255 @@
+// The OpenAI-compatible HTTP server (fastify): routes, authentication, limits and error bodies.
+//
+//   const app = buildApp({ model, modelId: 'organism', registry, ... });
+//   await app.listen({ host: '127.0.0.1', port: 8080 });
+import { randomUUID, createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyError } from 'fastify';
+import type { LoadedModel } from '../models/load.js';
+import type { Tokenizer } from '../tokenizer/index.js';
+import { detect } from '../eval/detect.js';
+import { ArtifactRegistry, RequestError } from './registry.js';
+import { WorkQueue, QueueFullError, QueueTimeoutError } from './queue.js';
+import { chatCompletionSchema, completionSchema, detectSchema, type ChatCompletionBody, type CompletionBody, type DetectBody, type SamplingBody } from './schemas.js';
+import {
+  chatPromptIds, textPromptIds, prepareGeneration, runGeneration, finishReason, TextStreamer,
+  GenerationTimeoutError, ClientGoneError, type Limits, type PreparedGeneration,
+} from './generation.js';
+
+export interface ServeOptions {
+  model: LoadedModel;
+  /** The id clients use in "model" (GET /v1/models lists it). */
+  modelId: string;
+  registry: ArtifactRegistry;
+  /** Bearer key every /v1 request must carry; null or '' = no key. */
+  apiKey?: string | null;
+  maxTokensLimit?: number;
+  defaultMaxTokens?: number;
+  /** Requests that may wait while one runs (more are answered 429). */
+  queue?: number;
+  /** Seconds a request may take, waiting included. */
+  timeoutSeconds?: number;
+  /** Largest request body in bytes. */
+  bodyLimit?: number;
+}
+
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export function errorBody(message: string, type: string, param: string | null = null, code: string | null = null): ErrorBody {
+  return { error: { message, type, param, code } };
+}
+
+/** Ajv's instance path (/steering/0/strength) as an OpenAI param (steering[0].strength). */
+function paramOf(instancePath: string, extra?: string): string | null {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (extra) parts.push(extra);
+  if (parts.length === 0) return null;
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+function validationError(err: FastifyError): ErrorBody {
+  const v = err.validation![0]!;
+  const params = v.params as Record<string, unknown>;
+  if (v.keyword === 'required') {
+    const param = paramOf(v.instancePath, String(params['missingProperty']));
+    return errorBody(`missing required field "${param}"`, 'invalid_request_error', param, 'missing_required_parameter');
+  }
+  if (v.keyword === 'additionalProperties') {
+    const param = paramOf(v.instancePath, String(params['additionalProperty']));
+    return errorBody(`unknown field "${param}" (a steering entry takes artifact, strength, multiple and target; artifacts are named, never given as paths)`, 'invalid_request_error', param, 'unknown_parameter');
+  }
+  const param = paramOf(v.instancePath);
+  let what = v.message ?? 'is invalid';
+  if (v.keyword === 'type') what = `must be of type ${String(params['type']).split(',').filter((t) => t !== 'null').join(' or ')}`;
+  if (v.keyword === 'enum') what = `must be one of ${(params['allowedValues'] as unknown[]).map((x) => JSON.stringify(x)).join(', ')}`;
+  return errorBody(`${param ?? 'the request body'} ${what}`, 'invalid_request_error', param, 'invalid_value');
+}
+
+function sendError(reply: FastifyReply, status: number, body: ErrorBody): void {
+  void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
+}
+
+/** Compares keys in constant time (on their digests, so lengths do not leak either). */
+function sameKey(given: string, want: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(given), h(want));
+}
+
+export function buildApp(o: ServeOptions): FastifyInstance {
+  const lm = o.model;
+  if (!lm.tokenizer) throw new Error(`${lm.dir} has no tokenizer.json; steerling serve needs one`);
+  const tok: Tokenizer = lm.tokenizer;
+  const limits: Limits = { maxTokensLimit: o.maxTokensLimit ?? 1024, defaultMaxTokens: Math.min(o.defaultMaxTokens ?? 256, o.maxTokensLimit ?? 1024) };
+  if (!(Number.isInteger(limits.maxTokensLimit) && limits.maxTokensLimit >= 1)) throw new Error(`--max-tokens-limit must be an integer ≥ 1, got ${limits.maxTokensLimit}`);
+  const queue = new WorkQueue(o.queue ?? 8);
+  const timeoutSeconds = o.timeoutSeconds ?? 300;
+  if (!(timeoutSeconds > 0)) throw new Error(`--timeout must be > 0 seconds, got ${timeoutSeconds}`);
+  const apiKey = o.apiKey ? o.apiKey : null;
+  const created = Math.floor(Date.now() / 1000);
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: o.bodyLimit ?? 1024 * 1024,
+    // Slow or stalled uploads are cut off; responses (streams) are not limited by this.
+    requestTimeout: 30_000,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false } },
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!apiKey) return;
+    const h = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(h);
+    if (!m || !sameKey(m[1]!.trim(), apiKey)) {
+      sendError(reply, 401, errorBody(m ? 'Incorrect API key provided.' : 'No API key provided: send the header "Authorization: Bearer KEY".', 'invalid_request_error', null, 'invalid_api_key'));
+      return reply;
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    if (err instanceof RequestError) return sendError(reply, err.status, errorBody(err.message, err.status === 404 ? 'not_found_error' : 'invalid_request_error', err.param, err.code));
+    if (err instanceof QueueFullError) return sendError(reply, 429, errorBody(err.message, 'rate_limit_error', null, 'queue_full'));
+    if (err instanceof QueueTimeoutError || err instanceof GenerationTimeoutError) return sendError(reply, 504, errorBody(err.message, 'timeout_error', null, 'timeout'));
+    if (err.validation) return sendError(reply, 400, validationError(err));
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 413, errorBody(`the request body is larger than this server's limit of ${app.initialConfig.bodyLimit} bytes`, 'invalid_request_error', null, 'body_too_large'));
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 415, errorBody('send the body as JSON (Content-Type: application/json)', 'invalid_request_error', null, 'unsupported_media_type'));
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) return sendError(reply, status, errorBody(err.message, 'invalid_request_error', null, err.code ?? null));
+    return sendError(reply, 500, errorBody(`the server failed: ${err.message}`, 'server_error'));
+  });
+
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, errorBody(`no route ${req.method} ${req.url.split('?')[0]}`, 'not_found_error', null, 'unknown_url')));
+
+  function checkModel(body: { model?: string }): void {
+    if (body.model !== undefined && body.model !== o.modelId) throw new RequestError(`The model "${body.model}" does not exist: this server serves "${o.modelId}"`, 'model', 'model_not_found', 404);
+  }
+
+  function checkN(body: SamplingBody): void {
+    if (body.n !== undefined && body.n !== null && body.n !== 1) throw new RequestError('n must be 1: one choice per request', 'n');
+  }
+
+  /** Whether the client hung up before the response was finished. */
+  function watchGone(reply: FastifyReply): () => boolean {
+    let gone = false;
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableEnded) gone = true;
+    });
+    return () => gone;
+  }
+
+  async function complete(reply: FastifyReply, kind: 'chat' | 'text', g: PreparedGeneration, body: SamplingBody): Promise<unknown> {
+    const started = Date.now();
+    const deadline = started + timeoutSeconds * 1000;
+    const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
+    const createdAt = Math.floor(started / 1000);
+    const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
+    const gone = watchGone(reply);
+    const usage = (n: number) => ({ prompt_tokens: g.promptIds.length, completion_tokens: n, total_tokens: g.promptIds.length + n });
+    const extra = g.applied.length ? { steering: g.applied } : {};
+
+    if (!body.stream) {
+      const r = await queue.run(() => runGeneration(lm, g, { deadline, timeoutSeconds, gone }), deadline - Date.now());
+      const text = r.text ?? '';
+      const choice = kind === 'chat'
+        ? { index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: finishReason(r) }
+        : { index: 0, text, logprobs: null, finish_reason: finishReason(r) };
+      return { id, object, created: createdAt, model: o.modelId, choices: [choice], usage: usage(r.tokens.length), ...extra };
+    }
+
+    // Streaming: wait for the model first (so a full queue is still a plain 429), then send events.
+    const includeUsage = body.stream_options?.include_usage === true;
+    await queue.run(async () => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      const chunkObject = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
+      const send = (data: unknown) => {
+        if (!res.writableEnded && !res.destroyed) res.write(`data: ${JSON.stringify(data)}\n\n`);
+      };
+      const chunk = (piece: string | null, finish: string | null, first = false) => {
+        const choice = kind === 'chat'
+          ? { index: 0, delta: first ? { role: 'assistant', content: '' } : piece === null ? {} : { content: piece }, logprobs: null, finish_reason: finish }
+          : { index: 0, text: piece ?? '', logprobs: null, finish_reason: finish };
+        send({ id, object: chunkObject, created: createdAt, model: o.modelId, choices: [choice], ...(first ? extra : {}) });
+      };
+      if (kind === 'chat') chunk(null, null, true);
+      const streamer = new TextStreamer(g.options.decode!, g.stop);
+      try {
+        const r = await runGeneration(lm, g, {
+          deadline, timeoutSeconds, gone,
+          onTokens: (tokens) => {
+            const d = streamer.update(tokens);
+            if (d) chunk(d, null);
+          },
+        });
+        const rest = streamer.finish(r.text ?? '');
+        if (rest) chunk(rest, null);
+        chunk(null, finishReason(r));
+        if (includeUsage) send({ id, object: chunkObject, created: createdAt, model: o.modelId, choices: [], usage: usage(r.tokens.length) });
+      } catch (e) {
+        if (!(e instanceof ClientGoneError)) {
+          const err = e as Error;
+          send(e instanceof GenerationTimeoutError ? errorBody(err.message, 'timeout_error', null, 'timeout') : errorBody(`the server failed: ${err.message}`, 'server_error'));
+        }
+      }
+      if (!res.writableEnded && !res.destroyed) res.end('data: [DONE]\n\n');
+    }, deadline - Date.now());
+    return reply;
+  }
+
+  app.get('/v1/models', async () => ({
+    object: 'list',
+    data: [{ id: o.modelId, object: 'model', created, owned_by: 'steerling' }],
+  }));
+
+  app.get('/v1/models/:id', async (req) => {
+    const { id } = req.params as { id: string };
+    if (id !== o.modelId) throw new RequestError(`The model "${id}" does not exist: this server serves "${o.modelId}"`, 'model', 'model_not_found', 404);
+    return { id: o.modelId, object: 'model', created, owned_by: 'steerling' };
+  });
+
+  app.get('/v1/steering', async () => ({ object: 'list', data: o.registry.list() }));
+
+  app.post('/v1/chat/completions', { schema: { body: chatCompletionSchema } }, async (req, reply) => {
+    const body = req.body as ChatCompletionBody;
+    checkModel(body);
+    checkN(body);
+    const ids = chatPromptIds(tok, body.messages);
+    const field = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
+    return complete(reply, 'chat', prepareGeneration(lm, tok, o.registry, limits, body, ids, { prompt: 'messages', maxTokens: field }), body);
+  });
+
+  app.post('/v1/completions', { schema: { body: completionSchema } }, async (req, reply) => {
+    const body = req.body as CompletionBody;
+    checkModel(body);
+    checkN(body);
+    if (body.echo) throw new RequestError('echo is not supported', 'echo');
+    const prompt = typeof body.prompt === 'string' ? body.prompt : body.prompt[0]!;
+    const ids = textPromptIds(lm, tok, prompt);
+    return complete(reply, 'text', prepareGeneration(lm, tok, o.registry, limits, body, ids, { prompt: 'prompt', maxTokens: 'max_tokens' }), body);
+  });
+
+  app.post('/v1/detect', { schema: { body: detectSchema } }, async (req) => {
+    const body = req.body as DetectBody;
+    checkModel(body);
+    const reg = o.registry.get(body.artifact);
+    if (!reg) {
+      const known = o.registry.names();
+      throw new RequestError(`no artifact named "${body.artifact}" is loaded (${known.length ? `loaded: ${known.join(', ')}` : 'this server has none'})`, 'artifact', 'unknown_artifact');
+    }
+    const n = tok.encode(body.text, { addSpecialTokens: true }).length;
+    const ctx = lm.model.arch.maxPositions;
+    if (n > ctx) throw new RequestError(`the text is ${n} tokens; this model reads at most ${ctx}`, 'text', 'context_length_exceeded');
+    const started = Date.now();
+    const d = await queue.run(async () => {
+      try {
+        return detect(lm.model, tok, reg.artifact, body.text, { force: true });
+      } catch (e) {
+        throw new RequestError(`detect: ${(e as Error).message}`, 'artifact');
+      }
+    }, started + timeoutSeconds * 1000 - Date.now());
+    return { object: 'detection', artifact: reg.name, name: reg.artifact.meta.name, model: o.modelId, ...d };
+  });
+
+  return app;
+}

@@ -1,0 +1,181 @@
+// Turning an OpenAI-style request into a generation: prompt ids (chat template or plain text),
+// sampling options within the server's limits, steering hooks, and a stepped run that yields to
+// the event loop after every token so that streams flush, timeouts fire and new requests are
+// answered (429 when the queue is full) while the model works.
+import { setImmediate as nextTick } from 'node:timers/promises';
+import type { LoadedModel } from '../models/load.js';
+import { stopIds } from '../models/load.js';
+import type { Tokenizer } from '../tokenizer/index.js';
+import { generateSteps, type GenerateOptions, type GenerateResult } from '../generate/generate.js';
+import { hooksFor } from '../intervene/apply.js';
+import { RequestError, type AppliedSteering, type ArtifactRegistry } from './registry.js';
+import type { ChatMessageBody, SamplingBody } from './schemas.js';
+
+export interface Limits {
+  /** Largest max_tokens a request may ask for. */
+  maxTokensLimit: number;
+  /** max_tokens when a request gives none. */
+  defaultMaxTokens: number;
+}
+
+export interface PreparedGeneration {
+  promptIds: number[];
+  options: GenerateOptions;
+  applied: AppliedSteering[];
+  maxTokens: number;
+  stop: string[];
+}
+
+export class GenerationTimeoutError extends Error {
+  constructor(seconds: number) {
+    super(`the request timed out: generation ran past the server's ${seconds} s limit (--timeout)`);
+  }
+}
+
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed the connection');
+  }
+}
+
+/** The text of one chat message (OpenAI text parts are joined; other parts are refused). */
+function messageText(m: ChatMessageBody, i: number): string {
+  if (m.content === undefined || m.content === null) return '';
+  if (typeof m.content === 'string') return m.content;
+  return m.content
+    .map((p, j) => {
+      if (p.type !== 'text' || typeof p.text !== 'string') throw new RequestError(`messages[${i}].content[${j}]: only text parts ({"type": "text", "text": ...}) are supported, got type "${p.type}"`, `messages[${i}].content[${j}]`);
+      return p.text;
+    })
+    .join('');
+}
+
+export function chatPromptIds(tok: Tokenizer, messages: readonly ChatMessageBody[]): number[] {
+  const msgs = messages.map((m, i) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m, i) }));
+  try {
+    return tok.applyChatTemplate(msgs, { addGenerationPrompt: true }).ids;
+  } catch (e) {
+    throw new RequestError(`messages: the model's chat template refused them: ${(e as Error).message}`, 'messages');
+  }
+}
+
+/** Plain-text prompt ids, as `steerling generate` makes them (BOS alone for an empty prompt). */
+export function textPromptIds(lm: LoadedModel, tok: Tokenizer, prompt: string): number[] {
+  const ids = tok.encode(prompt, { addSpecialTokens: true });
+  if (ids.length > 0) return ids;
+  const bos = lm.config.bosTokenId ?? lm.generationConfig?.bosTokenId;
+  if (bos === null || bos === undefined) throw new RequestError('prompt is empty and the model has no BOS token to start from', 'prompt');
+  return [bos];
+}
+
+export function prepareGeneration(lm: LoadedModel, tok: Tokenizer, registry: ArtifactRegistry, limits: Limits, body: SamplingBody, promptIds: number[], fields: { prompt: string; maxTokens: string }): PreparedGeneration {
+  const maxTokensField = fields.maxTokens;
+  const ctx = lm.model.arch.maxPositions;
+  if (promptIds.length >= ctx) throw new RequestError(`the prompt is ${promptIds.length} tokens; this model's context is ${ctx} tokens, which leaves no room to generate`, fields.prompt, 'context_length_exceeded');
+  const asked = body.max_completion_tokens ?? body.max_tokens ?? null;
+  if (asked !== null && asked > limits.maxTokensLimit) throw new RequestError(`${maxTokensField} is ${asked}; this server allows at most ${limits.maxTokensLimit} (--max-tokens-limit)`, maxTokensField, 'max_tokens_too_large');
+  const maxTokens = asked ?? limits.defaultMaxTokens;
+  const stop = body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
+  const { interventions, applied } = registry.interventions(body.steering ?? []);
+  const hooks = interventions.length ? hooksFor(interventions, lm.model.arch.layers) : null;
+  const options: GenerateOptions = {
+    maxTokens,
+    temperature: body.temperature ?? 1,
+    ...(body.top_p !== undefined && body.top_p !== null ? { topP: body.top_p } : {}),
+    ...(body.top_k !== undefined && body.top_k !== null ? { topK: body.top_k } : {}),
+    ...(body.repetition_penalty !== undefined && body.repetition_penalty !== null ? { repetitionPenalty: body.repetition_penalty } : {}),
+    seed: body.seed ?? Math.floor(Math.random() * 2 ** 31),
+    eosTokenIds: stopIds(lm),
+    ...(stop.length ? { stop } : {}),
+    hooks,
+    decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }),
+  };
+  return { promptIds, options, applied, maxTokens, stop };
+}
+
+/**
+ * Text deltas for streaming whose concatenation is exactly the final text: the decoded text is
+ * re-read after every token, an incomplete character at its end is held back, and so is the
+ * longest end of it that might still turn out to start a stop string.
+ */
+export class TextStreamer {
+  private sent = '';
+
+  constructor(private readonly decode: (ids: number[]) => string, private readonly stop: readonly string[]) {}
+
+  /** Length of the longest end of `text` that is the start of a stop string (not all of it). */
+  private pending(text: string): number {
+    let k = 0;
+    for (const s of this.stop) {
+      for (let n = Math.min(s.length - 1, text.length); n > k; n--) {
+        if (text.endsWith(s.slice(0, n))) {
+          k = n;
+          break;
+        }
+      }
+    }
+    return k;
+  }
+
+  /** The new text that is safe to send after `tokens` (possibly ''). */
+  update(tokens: number[]): string {
+    const full = this.decode(tokens);
+    let end = full.length - this.pending(full);
+    // The token that completes a stop string ends the generation; nothing from the stop is sent.
+    for (const s of this.stop) {
+      const at = full.indexOf(s);
+      if (at >= 0) end = Math.min(end, at);
+    }
+    while (end > 0 && full[end - 1] === '\uFFFD') end--;
+    if (end > 0 && /[\uD800-\uDBFF]/.test(full[end - 1]!)) end--;
+    if (end <= this.sent.length || !full.startsWith(this.sent)) return '';
+    const d = full.slice(this.sent.length, end);
+    this.sent += d;
+    return d;
+  }
+
+  /** What remains to send once the final text is known. */
+  finish(text: string): string {
+    if (!text.startsWith(this.sent)) return '';
+    const d = text.slice(this.sent.length);
+    this.sent = text;
+    return d;
+  }
+}
+
+export interface RunControl {
+  /** Epoch ms after which the run stops with GenerationTimeoutError. */
+  deadline: number;
+  timeoutSeconds: number;
+  /** True once the client has gone (the run stops with ClientGoneError). */
+  gone: () => boolean;
+  /** Called with the generated ids so far after every new token. */
+  onTokens?: (tokens: number[]) => void;
+}
+
+/** Runs a prepared generation step by step, yielding to the event loop between tokens. */
+export async function runGeneration(lm: LoadedModel, g: PreparedGeneration, ctl: RunControl): Promise<GenerateResult> {
+  const tokens: number[] = [];
+  const steps = generateSteps(lm.model, [g.promptIds], {
+    ...g.options,
+    onToken: (_row, id) => {
+      tokens.push(id);
+      ctl.onTokens?.(tokens);
+    },
+  });
+  try {
+    for (;;) {
+      const s = steps.next();
+      if (s.done) return s.value[0]!;
+      if (ctl.gone()) throw new ClientGoneError();
+      if (Date.now() > ctl.deadline) throw new GenerationTimeoutError(ctl.timeoutSeconds);
+      await nextTick();
+    }
+  } finally {
+    steps.return([]);
+  }
+}
+
+export function finishReason(r: GenerateResult): 'stop' | 'length' {
+  return r.finishReason === 'length' ? 'length' : 'stop';
+}
