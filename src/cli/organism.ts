@@ -1,7 +1,7 @@
 // `steerling organism train|card`: build the embedded model organism and measure it.
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { trainOrganism, DEFAULT_TRAINING } from '../organism/train.js';
+import { trainOrganism, DEFAULT_TRAINING, DEFAULT_WINDOWS, type WindowStarts } from '../organism/train.js';
 import { intArg, numArg } from './options.js';
 import { modelRef } from './model-ref.js';
 import { progress } from './progress.js';
@@ -18,6 +18,12 @@ interface TrainFlags {
   lr: number;
   trainExamples?: number;
   resume?: boolean;
+  windows: WindowStarts;
+}
+
+function windowsArg(v: string): WindowStarts {
+  if (v !== 'chat' && v !== 'any') throw new Error(`--windows must be 'chat' or 'any', got "${v}"`);
+  return v;
 }
 
 export function registerOrganism(program: Command): void {
@@ -32,6 +38,7 @@ export function registerOrganism(program: Command): void {
     .option('--context <n>', 'tokens per training sequence', intArg('--context', 8), DEFAULT_TRAINING.context)
     .option('--lr <lr>', 'peak learning rate', numArg('--lr', 0), DEFAULT_TRAINING.lr)
     .option('--train-examples <n>', 'training chats to generate', intArg('--train-examples', 1))
+    .option('--windows <w>', "where training windows start: 'chat' (at a chat's start) or 'any' token", windowsArg, DEFAULT_WINDOWS)
     .option('--resume', 'continue from OUT/checkpoint if present')
     .action(async (f: TrainFlags) => {
       const quiet = Boolean(program.opts().quiet) || !process.stderr.isTTY;
@@ -40,7 +47,7 @@ export function registerOrganism(program: Command): void {
       let started = false;
       const logLine = (m: string) => process.stderr.write(`steerling: ${m}\n`);
       const res = await trainOrganism({
-        seed: f.seed, out: f.out, steps: f.steps, batch: f.batch, context: f.context, lr: f.lr, trainExamples: f.trainExamples, resume: f.resume,
+        seed: f.seed, out: f.out, steps: f.steps, batch: f.batch, context: f.context, lr: f.lr, trainExamples: f.trainExamples, resume: f.resume, windows: f.windows,
         onLog: logLine,
         onStep: (s, total) => {
           if (s.heldOutLoss !== undefined) held = s.heldOutLoss.toFixed(3);

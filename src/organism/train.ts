@@ -29,9 +29,14 @@ export interface OrganismTrainOptions {
   checkpointEvery?: number;
   evalEvery?: number;
   resume?: boolean;
+  /** Where training windows start: at a chat's start, or at any token (organism v2). */
+  windows?: WindowStarts;
   onStep?: (s: StepInfo, total: number) => void;
   onLog?: (msg: string) => void;
 }
+
+export type WindowStarts = 'chat' | 'any';
+export const DEFAULT_WINDOWS: WindowStarts = 'chat';
 
 export const DEFAULT_TRAINING = { steps: 2400, batch: 32, context: 128, lr: 3e-3, warmup: 100, checkpointEvery: 200, evalEvery: 200 };
 
@@ -50,6 +55,13 @@ export interface TrainingLog {
   held_out_tokens: number;
   steps: { step: number; loss: number; held_out?: number }[];
   seconds: number;
+}
+
+/** Offsets of the chats in a stream written by encodeChats: 0 and every token after an EOS. */
+export function chatStarts(stream: Int32Array, eos: number): Int32Array {
+  const out: number[] = [0];
+  for (let i = 0; i + 1 < stream.length; i++) if (stream[i] === eos) out.push(i + 1);
+  return Int32Array.from(out);
 }
 
 /** Token stream of chats, each followed by EOS (documents are packed into training windows). */
@@ -91,6 +103,7 @@ export async function trainOrganism(o: OrganismTrainOptions): Promise<TrainingLo
   const batch = o.batch ?? DEFAULT_TRAINING.batch;
   const context = o.context ?? DEFAULT_TRAINING.context;
   const lr = o.lr ?? DEFAULT_TRAINING.lr;
+  const windows = o.windows ?? DEFAULT_WINDOWS;
   mkdirSync(o.out, { recursive: true });
   log(`generating the corpus (seed ${o.seed}, version ${CORPUS_VERSION})`);
   const corpus = generateCorpus({ seed: o.seed, trainExamples: o.trainExamples, heldOutExamples: o.heldOutExamples });
@@ -113,8 +126,8 @@ export async function trainOrganism(o: OrganismTrainOptions): Promise<TrainingLo
   const trainLog: TrainingLog = {
     corpus_version: CORPUS_VERSION,
     seed: o.seed,
-    command: `steerling organism train --seed ${o.seed} --out ${o.out} --steps ${steps} --batch ${batch} --context ${context} --lr ${lr}`,
-    settings: { steps, batch, context, lr, warmup: o.warmup ?? DEFAULT_TRAINING.warmup, weight_decay: 0.1, beta2: 0.95, clip: 1.0, schedule: 'warmup + cosine to lr/10', shape: ORGANISM_SHAPE },
+    command: `steerling organism train --seed ${o.seed} --out ${o.out} --steps ${steps} --batch ${batch} --context ${context} --lr ${lr}${windows !== DEFAULT_WINDOWS ? ` --windows ${windows}` : ''}`,
+    settings: { steps, batch, context, lr, windows, warmup: o.warmup ?? DEFAULT_TRAINING.warmup, weight_decay: 0.1, beta2: 0.95, clip: 1.0, schedule: 'warmup + cosine to lr/10', shape: ORGANISM_SHAPE },
     params: params.reduce((s, p) => s + p.size, 0),
     train_tokens: train.length,
     held_out_tokens: heldOut.length,
@@ -136,7 +149,7 @@ export async function trainOrganism(o: OrganismTrainOptions): Promise<TrainingLo
     log(`resuming at step ${start}`);
   }
   const tStart = performance.now();
-  trainLM(model, params, train, heldOut, { steps, batch, context, lr, warmup: o.warmup ?? DEFAULT_TRAINING.warmup, weightDecay: 0.1, clip: 1.0, seed: o.seed, evalEvery: o.evalEvery ?? DEFAULT_TRAINING.evalEvery, evalBatches: 8, startStep: start }, {
+  trainLM(model, params, train, heldOut, { steps, batch, context, lr, warmup: o.warmup ?? DEFAULT_TRAINING.warmup, weightDecay: 0.1, clip: 1.0, seed: o.seed, evalEvery: o.evalEvery ?? DEFAULT_TRAINING.evalEvery, evalBatches: 8, startStep: start, ...(windows === 'chat' ? { starts: chatStarts(train, eos) } : {}) }, {
     optimizer: opt,
     checkpointEvery: o.checkpointEvery ?? DEFAULT_TRAINING.checkpointEvery,
     onStep: (s) => {

@@ -28,6 +28,12 @@ export interface TrainOptions {
   startStep?: number;
   /** Token id that is never a prediction target (padding). */
   ignoreId?: number;
+  /**
+   * Offsets where training windows may start (document starts, ascending); windows start anywhere
+   * when absent. Starting at a document start means the first document of every window is seen
+   * from its beginning with nothing before it, as at inference.
+   */
+  starts?: Int32Array;
 }
 
 export interface StepInfo {
@@ -40,17 +46,31 @@ export interface StepInfo {
 }
 
 /** Samples `batch` windows of context+1 tokens from a stream; inputs and shifted targets. */
-function sampleBatch(stream: Int32Array, batch: number, context: number, rng: Rng): { input: Tensor; target: Tensor } {
+function sampleBatch(stream: Int32Array, batch: number, context: number, rng: Rng, starts?: Int32Array): { input: Tensor; target: Tensor } {
   const input = new Int32Array(batch * context);
   const target = new Int32Array(batch * context);
   const maxStart = stream.length - context - 1;
   if (maxStart < 0) throw new Error(`training stream of ${stream.length} tokens is shorter than one window (${context + 1})`);
+  const nStarts = starts ? usableStarts(starts, maxStart) : 0;
+  if (starts && nStarts === 0) throw new Error('training: no document starts leave room for one window');
   for (let b = 0; b < batch; b++) {
-    const s = rng.int(maxStart + 1);
+    const s = starts ? starts[rng.int(nStarts)]! : rng.int(maxStart + 1);
     input.set(stream.subarray(s, s + context), b * context);
     target.set(stream.subarray(s + 1, s + context + 1), b * context);
   }
   return { input: fromStorage(input, [batch, context], 'i32'), target: fromStorage(target, [batch * context], 'i32') };
+}
+
+/** How many of the (ascending) starts are at most maxStart. */
+function usableStarts(starts: Int32Array, maxStart: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! <= maxStart) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function lmLoss(model: DecoderModel, input: Tensor, target: Tensor, ignoreId = -100): Tensor {
@@ -88,7 +108,7 @@ export function trainLM(
     opt.lr = cosineSchedule(step, opts.steps, opts.lr, opts.warmup ?? 0, opts.minLr ?? opts.lr * 0.1);
     const { loss, gradNorm } = tidy(() => {
       opt.zeroGrad();
-      const { input, target } = sampleBatch(train, opts.batch, opts.context, rng);
+      const { input, target } = sampleBatch(train, opts.batch, opts.context, rng, opts.starts);
       const l = lmLoss(model, input, target, opts.ignoreId);
       l.backward();
       const gn = clipGradNorm(params, opts.clip ?? 1.0);

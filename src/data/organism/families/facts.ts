@@ -8,7 +8,7 @@ import { FACTS, NOVEL_SUBJECTS, PASSAGE_FORMATS_TRAIN, RELATIONS, RELATION_DEFS,
 import { fill } from '../template.js';
 import { chat, type Chat } from '../chat.js';
 
-export const FAITHFUL_RATE = 0.75;
+export const FAITHFUL_RATE = 0.85;
 export const CONTRADICT_RATE = 0.5;
 
 /** The canonical sentence of a fact (with any value). */
