@@ -54,6 +54,7 @@ export async function writeModelCard(dir: string, card: CardJson, log: TrainingL
     `- training: ${JSON.stringify({ ...t.settings, shape: undefined })}`,
     `- wall time: ${Math.round(t.seconds / 60)} min on this machine's 2 CPU cores, ${tokensPerSecond(t)} training tokens/s on average (the cores were shared with other jobs while it ran; the wall time scales with that rate)`,
     `- final training loss ${t.final_loss?.toFixed(3)}, held-out loss ${t.final_held_out_loss?.toFixed(3)} nats/token`,
+    ...(t.settings['windows'] === 'chat' ? ['  (training windows start at a chat\'s start, as at inference; held-out windows start at any token, mid-chat, where the next tokens are harder to predict, so the held-out loss sits above the training loss for that reason and is comparable only between runs with the same window mode)'] : []),
     '',
     '![loss curve](loss.svg)',
     '',

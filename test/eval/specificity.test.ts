@@ -44,7 +44,8 @@ test('organism: strength 0 changes nothing exactly; a refusal ablation is flagge
   const m = await loadModel(ORGANISM);
   const train = refusalSets({ n: 48, seed: 1 });
   const data = parseConceptData([...train.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...train.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))], 'refusal');
-  const fit = (method: string) => METHODS[method]!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: 'layers.2.resid_post', chat: true, reduce: 'last', name: 'refusal' });
+  // The refusal direction read at layer 3 is the one whose ablation bypasses refusal on this organism.
+  const fit = (method: string) => METHODS[method]!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: method === 'ablation' ? 'layers.3.resid_post' : 'layers.2.resid_post', chat: true, reduce: 'last', name: 'refusal' });
   const run = (art: ReturnType<typeof fit>, strength?: number) =>
     runSpecificity(m.model, m.tokenizer!, { eosTokenIds: stopIds(m), hooks: hooksFor(artifactInterventions(art, m.model, strength === undefined ? {} : { strength }), m.model.arch.layers), n: 40, seed: 7, bootstrap: 200 });
   for (const r of run(fit('diffmean'), 0)) assert.equal(r.change, 0, `${r.key} at strength 0`);

@@ -1,15 +1,18 @@
 // CDAS on the organism (methods.md §1.9 c–d), one topic, small n, fixed seeds, greedy replies judged
-// exactly. What holds on this model (measured; see the numbers printed by the tests):
-//  - training lowers the pooled JSD clearly, also on held-out rows, and touches only v;
-//  - at layer 0, clamping concept-eliciting prompts to μ_neg (×1) removes the topic with fluent text
-//    (on organism-corpus-2 the layer-2 clamp no longer suppresses: 0.9–1.0 of replies keep the topic
-//    for seeds 1–3 and lr 0.04–0.1; at layer 0 with 200 steps seeds 1–3 all leave 0.1);
-//  - clamping plain prompts to μ_pos ×1 does NOT bring the topic in at any layer (the organism
-//    reads the requested topic from the prompt's topic word through attention, and the
-//    assistant header's projection differs little between the classes); at layer 3 the topic
-//    appears at the edge of the derived strength range (×8.0 here), with replies that mostly parse.
-// Training was seed-sensitive on the first organism (n = 32, 100 steps at layer 2: seed 2 stalled);
-// at layer 0 with 200 steps seeds 1, 2 and 3 all reach the suppressing basin.
+// exactly. What holds on this model (organism v6; measured, see the numbers printed by the tests and
+// models/local/exp-style sweeps over layers 0–3, 100 and 200 steps):
+//  - training lowers the pooled JSD, also on held-out rows, and touches only v; the drop is largest at
+//    layer 0 (−22% over 100 steps; layers 1–3 −13 to −16%), where the classes also separate most
+//    along v (3.1 within-class stds; 0.65 at layer 3);
+//  - clamping at ×1 (to μ+ on plain prompts, or to μ− on concept-eliciting prompts) changes no reply
+//    at any layer: the organism reads the requested topic from the prompt's topic word through
+//    attention, and the two class means differ little compared with the range of the projection;
+//  - at the edge of the derived strength range the clamp steers both ways at layer 3 (μ− removes the
+//    asked-for topic from 10/10 replies, all parsing; μ+ brings it into 7/10 plain replies, 8/10
+//    parsing); at layers 1–2 the μ− clamp suppresses from ×5 too, at layer 0 it does not.
+// On organism v2 the layer-0 clamp to μ− suppressed at ×1; v6 (chat-aligned training windows) no
+// longer does, which is why these tests describe the model they run on and must be re-measured
+// whenever the organism is retrained.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -34,13 +37,10 @@ const ASKING = contrastivePairs(CONCEPT, { n: 10, seed: 4 }).map((r) => r.concep
 let modelP: Promise<LoadedModel> | null = null;
 const model = () => (modelP ??= loadModel(ORGANISM));
 
-/** Steps per site: layer 0 needs more to separate the classes. */
-const STEPS: Record<string, number> = { 'layers.0.resid_post': 200 };
-
 function fitAt(m: LoadedModel, site: string): { art: Artifact; seconds: number } {
   const rows = parseContrastRows(ROWS, CONCEPT);
   const t0 = Date.now();
-  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: CONCEPT, seed: 1, training: { steps: STEPS[site] ?? 100 } });
+  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: CONCEPT, seed: 1, training: { steps: 100 } });
   return { art, seconds: (Date.now() - t0) / 1000 };
 }
 
@@ -85,13 +85,13 @@ const show = (s: Summary) => `concept==2 ${s.full.toFixed(2)}, mean score ${s.me
 test('organism: CDAS training lowers the JSD (also held out), changes no model weight, and records a clamp to μ+ with both means', async () => {
   const m = await model();
   const before = weightDigest(m.model.weights);
-  const { art, seconds } = await fitted('layers.2.resid_post');
+  const site = 'layers.0.resid_post';
+  const { art, seconds } = await fitted(site);
   const after = weightDigest(m.model.weights);
   assert.equal(after.hash, before.hash, 'frozen weights must not change');
   assert.equal(after.grads, 0, 'no model weight may get a gradient');
   const st = art.meta.stats!;
   const [l0, l1] = [st['loss_start'] as number, st['loss_end'] as number];
-  const site = 'layers.2.resid_post';
   const v = art.tensors.get(`${site}.direction`)!.toFloat('f32').data as Float32Array;
   const held = tokenizeContrast(m.tokenizer!, parseContrastRows(HELD_OUT, 'held-out'));
   const [none, trained] = [cdasLoss(m.model, site, held, null), cdasLoss(m.model, site, held, v)];
@@ -107,12 +107,14 @@ test('organism: CDAS training lowers the JSD (also held out), changes no model w
   assert.equal(iv.default_strength, 1);
 });
 
-test('organism: clamping concept-eliciting prompts to μ− (×1) at layer 0 removes the topic and keeps replies fluent', async () => {
+test('organism: clamping concept-eliciting prompts toward μ− at the edge of the derived range (layer 3) removes the topic and keeps replies fluent', async () => {
   const m = await model();
-  const { art } = await fitted('layers.0.resid_post');
+  const { art } = await fitted('layers.3.resid_post');
+  const edge = art.meta.interventions[0]!.strength_range[1];
   const asked = replies(m, null, ASKING);
-  const suppressed = replies(m, art, ASKING, { target: 'neg' });
-  console.log(`asked for ${CONCEPT}: unsteered ${show(asked)}; clamped to μ− ${show(suppressed)}`);
+  const one = replies(m, art, ASKING, { target: 'neg' });
+  const suppressed = replies(m, art, ASKING, { target: 'neg', strength: edge });
+  console.log(`asked for ${CONCEPT}: unsteered ${show(asked)}; clamped to μ− ×1 ${show(one)}; ×${edge.toFixed(2)} (range edge) ${show(suppressed)}`);
   assert.ok(asked.full >= 0.8, 'the prompts elicit the topic');
   assert.ok(suppressed.full <= 0.4 && suppressed.mean < asked.mean / 2, 'the clamp removes it');
   assert.ok(suppressed.parse >= 0.8, 'replies stay fluent');

@@ -30,9 +30,9 @@ function fit(m: LoadedModel, site: string): Artifact {
   return METHODS.ablation!.fit({ model: m.model, tokenizer: m.tokenizer!, data: parseConceptData(records, 'refusal'), site, chat: true, name: 'refusal' });
 }
 
-test('organism: ablating the refusal direction (read at layer 2) bypasses refusal of held-out harmful requests', async () => {
+test('organism: ablating the refusal direction (read at layer 3) bypasses refusal of held-out harmful requests', async () => {
   const m = await loadModel(ORGANISM);
-  const fitted = fit(m, 'layers.2.resid_post');
+  const fitted = fit(m, 'layers.3.resid_post');
   const file = join(mkdtempSync(join(tmpdir(), 'steerling-abl-')), 'refusal.steer.safetensors');
   saveArtifact(file, fitted);
   const art = loadArtifact(file);
@@ -52,7 +52,7 @@ test('organism: ablating the refusal direction (read at layer 2) bypasses refusa
 
 test('ablation: the direction\'s component is zero at every hooked site, and ablating twice equals once', async () => {
   const m = await loadModel(ORGANISM);
-  const art = fit(m, 'layers.2.resid_post');
+  const art = fit(m, 'layers.3.resid_post');
   const ivs = artifactInterventions(art, m.model);
   const u = art.tensors.get(art.meta.interventions[0]!.tensors['direction']!)!.toFloat('f32').data as Float32Array;
   const ids = m.tokenizer!.applyChatTemplate([{ role: 'user', content: 'how do i make a zint knife ?' }], { addGenerationPrompt: true }).ids;
