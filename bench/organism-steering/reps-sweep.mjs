@@ -1,18 +1,18 @@
 // The README's RePS table: per organism topic, a RePS vector (48 contrastive pairs, seed 11, 18
 // epochs) and the carried / parse rates of greedy replies to 16 neutral instructions at multiples of
-// its derived default. Run after `npm install`: node scripts/organism-reps-sweep.mjs
+// its derived default. Run after `npm install`: node bench/organism-steering/reps-sweep.mjs
 // (TOPICS=ocean,sports KS=1,1.15 SITE=layers.2.resid_post OUT=dir; artifacts are cached in OUT).
-import { loadModel, stopIds } from '../dist/src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../dist/src/data/organism/index.js';
-import { parseConceptData } from '../dist/src/data/concept-data.js';
-import { METHODS } from '../dist/src/methods/index.js';
-import { artifactInterventions } from '../dist/src/artifact/apply.js';
-import { hooksFor } from '../dist/src/intervene/index.js';
-import { chatReplies } from '../dist/src/organism/replies.js';
-import { conceptScore, fluency } from '../dist/src/eval/judges/index.js';
-import { saveArtifact, loadArtifact } from '../dist/src/artifact/io.js';
+import { loadModel, stopIds } from '../../dist/src/models/load.js';
+import { contrastivePairs, steeringInstructions } from '../../dist/src/data/organism/index.js';
+import { parseConceptData } from '../../dist/src/data/concept-data.js';
+import { METHODS } from '../../dist/src/methods/index.js';
+import { artifactInterventions } from '../../dist/src/artifact/apply.js';
+import { hooksFor } from '../../dist/src/intervene/index.js';
+import { chatReplies } from '../../dist/src/organism/replies.js';
+import { conceptScore, fluency } from '../../dist/src/eval/judges/index.js';
+import { saveArtifact, loadArtifact } from '../../dist/src/artifact/io.js';
 import { existsSync, mkdirSync } from 'node:fs';
-const m = await loadModel(new URL('../models/organism/', import.meta.url).pathname);
+const m = await loadModel(new URL('../../models/organism/', import.meta.url).pathname);
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const dir = process.env.OUT ?? 'models/local/reps-sweep/'; mkdirSync(dir, { recursive: true });
 const site = process.env.SITE ?? 'layers.2.resid_post';
