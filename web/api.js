@@ -73,5 +73,6 @@ export class Api {
       if (event.error) throw new ApiError(0, errorLine(0, event.error.message));
       yield event;
     }
+    throw new ApiError(0, errorLine(0, 'the server closed the stream before the reply was finished'));
   }
 }
