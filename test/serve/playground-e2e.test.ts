@@ -143,7 +143,7 @@ test('playground: steered and unsteered replies stream side by side; the steered
   await page.close();
 });
 
-test('playground: server errors are one line in the page (400 max_tokens, 401 without the key, 429 queue full); the key is sent once given', async () => {
+test('playground: server errors are one line in the page (400 max_tokens, 401 without the key, 429 queue full); the key is sent once given; Stop stops', async () => {
   // 400: the server refuses max_tokens above its limit.
   const { page, errors } = await open(await start());
   await page.locator('.artifact').first().waitFor();
@@ -187,6 +187,21 @@ test('playground: server errors are one line in the page (400 max_tokens, 401 wi
   const busy = await errorLine(p);
   assert.match(busy, /^HTTP 429: the server is busy: one request is running and 0 are waiting \(--queue 0\); retry later$/);
   await reader.cancel(); // the server stops that generation when its client hangs up
+
+  // Stop ends the generation in progress (the page hangs up; the server stops at the next token).
+  const free = async () => (await fetch(`${url}/v1/detect`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sekrit' }, body: JSON.stringify({ artifact: 'ocean', text: 'the sea' }) })).status === 200;
+  for (let i = 0; !(await free()); i++) {
+    assert.ok(i < 100, 'the server frees the model once the holder has gone');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await p.fill('#max-tokens', '64');
+  await p.click('#generate');
+  await p.locator('#steered[data-state="streaming"]').waitFor();
+  await p.click('#stop');
+  assert.equal(await errorLine(p), 'stopped');
+  const states = await Promise.all(['steered', 'unsteered'].map((id) => p.locator(`#${id}`).getAttribute('data-state')));
+  assert.ok(states.includes('stopped'), states.join(', '));
+  assert.equal(await p.locator('#generate').isEnabled(), true);
   assert.deepEqual([...errors, ...keyed.errors], []);
   await p.close();
 });
