@@ -77,6 +77,7 @@ test('playground: public with an API key (the /v1 routes are not); --no-playgrou
   assert.equal((await keyed.inject({ method: 'GET', url: '/assets/app.js' })).statusCode, 200);
   assert.equal((await keyed.inject({ method: 'GET', url: '/assets/nope.js' })).statusCode, 404);
   assert.equal((await keyed.inject({ method: 'GET', url: '/v1/steering' })).statusCode, 401);
+  assert.equal((await keyed.inject({ method: 'GET', url: '/nope' })).statusCode, 401, 'only the playground\'s routes are public');
   assert.equal((await keyed.inject({ method: 'GET', url: '/v1/steering', headers: { authorization: 'Bearer sekrit' } })).statusCode, 200);
   await keyed.close();
 
