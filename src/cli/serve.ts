@@ -22,6 +22,7 @@ interface ServeFlags {
   queue: number;
   timeout: number;
   bodyLimit: number;
+  playground: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -43,6 +44,7 @@ export function registerServe(program: Command): void {
     .option('--queue <n>', 'requests that may wait while one runs; more get 429', intArg('--queue'), 8)
     .option('--timeout <seconds>', 'longest a request may take, waiting included', numArg('--timeout', 1), 300)
     .option('--body-limit <bytes>', 'largest request body', intArg('--body-limit', 1024), 1024 * 1024)
+    .option('--no-playground', 'do not serve the web playground at /')
     .action(async (f: ServeFlags) => {
       const ref = modelRef(f.model);
       const lm = await loadModel(ref);
@@ -57,11 +59,12 @@ export function registerServe(program: Command): void {
       const app = buildApp({
         model: lm, modelId, registry, apiKey,
         maxTokensLimit: f.maxTokensLimit, defaultMaxTokens: f.defaultMaxTokens,
-        queue: f.queue, timeoutSeconds: f.timeout, bodyLimit: f.bodyLimit,
+        queue: f.queue, timeoutSeconds: f.timeout, bodyLimit: f.bodyLimit, playground: f.playground,
       });
       const address = await app.listen({ host: f.host, port: f.port });
       if (!LOOPBACK.has(f.host) && !apiKey) console.error(`steerling serve: warning: listening on ${f.host} without an API key; anyone who can reach it can use the model (set --api-key or STEERLING_API_KEY)`);
       console.error(`steerling serve: ${modelId} on ${address}/v1 (artifacts: ${registry.size ? registry.names().join(', ') : 'none'}${apiKey ? '; API key required' : ''})`);
+      if (f.playground) console.error(`steerling serve: playground at ${address}/`);
       const stop = () => {
         void app.close().then(() => process.exit(0));
       };

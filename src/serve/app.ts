@@ -9,6 +9,7 @@ import type { Tokenizer } from '../tokenizer/index.js';
 import { detect } from '../eval/detect.js';
 import { ArtifactRegistry, RequestError } from './registry.js';
 import { WorkQueue, QueueFullError, QueueTimeoutError } from './queue.js';
+import { registerPlayground } from './playground.js';
 import { chatCompletionSchema, completionSchema, detectSchema, type ChatCompletionBody, type CompletionBody, type DetectBody, type SamplingBody } from './schemas.js';
 import {
   chatPromptIds, textPromptIds, prepareGeneration, runGeneration, finishReason, TextStreamer,
@@ -30,6 +31,8 @@ export interface ServeOptions {
   timeoutSeconds?: number;
   /** Largest request body in bytes. */
   bodyLimit?: number;
+  /** Serve the web playground at `/` (default true). */
+  playground?: boolean;
 }
 
 export interface ErrorBody {
@@ -97,7 +100,7 @@ export function buildApp(o: ServeOptions): FastifyInstance {
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    if (!apiKey) return;
+    if (!apiKey || req.routeOptions.config.public) return;
     const h = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(h);
     if (!m || !sameKey(m[1]!.trim(), apiKey)) {
@@ -196,6 +199,8 @@ export function buildApp(o: ServeOptions): FastifyInstance {
     }, deadline - Date.now());
     return reply;
   }
+
+  if (o.playground ?? true) registerPlayground(app);
 
   app.get('/v1/models', async () => ({
     object: 'list',
