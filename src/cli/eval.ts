@@ -1,6 +1,7 @@
-// `steerling eval axbench`: the AxBench steering protocol on the organism with its exact judges
+// `steerling eval axbench`: the AxBench steering protocol on the organism's concepts
 // (src/eval/axbench.ts): per concept a DiffMean/PCA/probe direction, the strength factor chosen on
 // half the instructions, the other half scored, against the unsteered and prompting baselines.
+// Replies are scored by the organism's exact judges, or a judge model (judge-flags.ts).
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
@@ -15,10 +16,11 @@ import { runSpecificity, runSpecificityCurve } from '../eval/specificity.js';
 import { loadSteering, describeSteering } from './steer-flag.js';
 import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
+import { addJudgeFlags, makeJudge, type JudgeFlags } from './judge-flags.js';
 import { renderReport } from '../eval/report/html.js';
 import { lineChart, renderSvg } from '../eval/report/plot.js';
 
-interface AxFlags {
+interface AxFlags extends JudgeFlags {
   model?: string;
   method: string;
   layer?: number;
@@ -50,9 +52,16 @@ function parseFactors(s: string): number[] {
   return xs;
 }
 
+/** The judge and what it cost: ratings asked, read from the cache, and not parsed (counted as 0). */
+function judgeLine(r: AxBenchResult): string {
+  const j = r.judge;
+  if (j.calls === 0 && j.cached === 0) return j.id;
+  return `${j.id} (${j.calls} ratings asked, ${j.cached} from the cache, ${j.unparsed} unparsed → 0)`;
+}
+
 export function renderAxBench(r: AxBenchResult): string {
   const f = (x: number) => x.toFixed(2);
-  const lines = [`AxBench steering scores (0–2), ${r.method}; ${r.settings.instructions / 2} test instructions per concept, T=${r.settings.temperature}, ${r.settings.maxTokens} tokens`];
+  const lines = [`AxBench steering scores (0–2), ${r.method}; ${r.settings.instructions / 2} test instructions per concept, T=${r.settings.temperature}, ${r.settings.maxTokens} tokens; judge: ${judgeLine(r)}`];
   lines.push('concept'.padEnd(20) + 'factor  steered (c/i/f)         derived  unsteered  prompting');
   for (const c of r.concepts) {
     lines.push(`${c.concept.padEnd(20)}${String(c.factor).padEnd(8)}${f(c.steered.score)} (${f(c.steered.concept)}/${f(c.steered.instruction)}/${f(c.steered.fluency)})   ${f(c.derived.score).padEnd(9)}${f(c.unsteered.score).padEnd(11)}${f(c.prompting.score)}`);
@@ -93,18 +102,18 @@ export async function axbenchHtml(r: AxBenchResult): Promise<string> {
   const s = r.summary;
   const ci = (x: { score: number; lo: number; hi: number }) => `${x.score.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}]`;
   return renderReport(`steerling eval axbench: ${r.method}`, [
-    { heading: 'Protocol', text: [`Per concept ${r.settings.instructions} instructions unrelated to it: the first half chose the strength factor (× the largest projection on the concept's texts), the second half was scored at it. Reply score: harmonic mean of concept, instruction and fluency (0/1/2 each, exact judges; 0 if any is 0). T = ${r.settings.temperature}, ${r.settings.maxTokens} tokens, seed ${r.settings.seed}.`, `Mean over concepts (95% bootstrap over test replies): steered ${ci(s.steered)}, derived default ${ci(s.derived)}, unsteered ${ci(s.unsteered)}, prompting ${ci(s.prompting)}.`] },
+    { heading: 'Protocol', text: [`Per concept ${r.settings.instructions} instructions unrelated to it: the first half chose the strength factor (× the largest projection on the concept's texts), the second half was scored at it. Reply score: harmonic mean of concept, instruction and fluency (0/1/2 each, judge: ${judgeLine(r)}; 0 if any is 0). T = ${r.settings.temperature}, ${r.settings.maxTokens} tokens, seed ${r.settings.seed}.`, `Mean over concepts (95% bootstrap over test replies): steered ${ci(s.steered)}, derived default ${ci(s.derived)}, unsteered ${ci(s.unsteered)}, prompting ${ci(s.prompting)}.`] },
     { heading: 'Strength selection', svg },
     { heading: 'Scores', table: { columns: ['concept', 'factor', 'steered', 'concept', 'instruction', 'fluency', 'derived', 'unsteered', 'prompting'], rows: r.concepts.map((c) => [c.concept, c.factor, c.steered.score, c.steered.concept, c.steered.instruction, c.steered.fluency, c.derived.score, c.unsteered.score, c.prompting.score]) } },
-    { heading: 'Steered test replies', table: { columns: ['concept', 'instruction', 'reply', 'score'], rows: r.concepts.flatMap((c) => c.steered.replies.map((x) => [c.concept, x.prompt, x.reply, x.score])) } },
+    { heading: 'Steered test replies', table: { columns: ['concept', 'instruction', 'reply', 'score', 'concept judge', 'instruction judge', 'fluency judge'], rows: r.concepts.flatMap((c) => c.steered.replies.map((x) => [c.concept, x.prompt, x.reply, x.score, x.judge.concept, x.judge.instruction, x.judge.fluency])) } },
   ]);
 }
 
 export function registerEval(program: Command): void {
-  const ev = program.command('eval').description('evaluate steering with the exact judges of the organism');
-  ev.command('axbench')
+  const ev = program.command('eval').description('evaluate steering on the organism\'s concepts and behaviours');
+  const ax = ev.command('axbench')
     .description('AxBench protocol: strength chosen on half the instructions, scored on the other half, vs unsteered and prompting')
-    .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
+    .option('-m, --model <path-or-id>', 'model folder or hub id (default: the organism; other models need --judge local|endpoint)')
     .option('--method <m>', `additive method to fit per concept (${ADDITIVE.join(', ')})`, 'diffmean')
     .option('--layer <i>', 'block whose output is steered (default: the middle one)', intArg('--layer'))
     .option('--concepts <list>', 'comma-separated concepts, or topics, or all', 'topics')
@@ -115,20 +124,22 @@ export function registerEval(program: Command): void {
     .option('--seed <s>', 'seed of instructions and sampling', intArg('--seed'), 0)
     .option('--json', 'print the whole result as one JSON object')
     .option('--out <file>', 'also write the result as JSON')
-    .option('--html <file>', 'also write an HTML report (selection curves, scores, replies)')
+    .option('--html <file>', 'also write an HTML report (selection curves, scores, replies)');
+  addJudgeFlags(ax)
     .action(async (f: AxFlags) => {
       if (!ADDITIVE.includes(f.method)) throw new Error(`--method ${f.method}: the sweep applies to additive methods (${ADDITIVE.join(', ')})`);
       const concepts = parseConcepts(f.concepts);
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
+      const judge = await makeJudge(f, m.dir);
       const tok = m.tokenizer;
       const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
       const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'step', label: 'evaluating' });
-      const res = runAxBench({
+      const res = await runAxBench({
         model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), concepts, method: `${f.method} at ${site}`,
         instructions: f.instructions, maxTokens: f.maxTokens, temperature: f.temperature, seed: f.seed,
         ...(f.factors ? { factors: parseFactors(f.factors) } : {}),
-        fit: fitOnOrganism(m, f.method, site),
+        fit: fitOnOrganism(m, f.method, site), judge,
         onProgress: (what, done, total) => bar.update(done, total, what),
       });
       bar.stop();

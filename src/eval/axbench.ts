@@ -1,4 +1,5 @@
-// Steering efficacy by the AxBench protocol (evaluation.md), with the organism's exact judges.
+// Steering efficacy by the AxBench protocol (evaluation.md), scored by a Judge (judges/judge.ts):
+// the organism's exact judges by default, or a judge model (local or behind an endpoint).
 //
 // Per concept: instructions unrelated to it, split by id; the selection half picks the strength
 // factor (the best mean reply score over a sweep), the test half is scored at that factor only.
@@ -15,8 +16,10 @@ import type { Artifact } from '../artifact/artifact.js';
 import { artifactInterventions } from '../artifact/apply.js';
 import { hooksFor } from '../intervene/index.js';
 import { chatReplies } from '../organism/replies.js';
-import { conceptClauses, steeringInstructions, type ConceptId } from '../data/organism/index.js';
-import { conceptScore, fluencyScore, harmonicMean, instructionScore } from './judges/index.js';
+import { conceptClauses, conceptDescription, steeringInstructions, type ConceptId } from '../data/organism/index.js';
+import { harmonicMean } from './judges/organism.js';
+import { ExactJudge } from './judges/exact.js';
+import type { Aspect, Judge, JudgeStats } from './judges/judge.js';
 import { maxProjectionScores, type ScoredText } from './concept-detection.js';
 import { Rng } from '../util/rng.js';
 
@@ -30,6 +33,10 @@ export interface ReplyScore {
   instruction: number;
   fluency: number;
   score: number;
+  /** What the judge said for each score. */
+  judge: Record<Aspect, string>;
+  /** How many of the three ratings did not parse (each counted as 0). */
+  unparsed: number;
 }
 
 export interface ConditionScore {
@@ -38,6 +45,8 @@ export interface ConditionScore {
   concept: number;
   instruction: number;
   fluency: number;
+  /** Ratings that did not parse over all replies. */
+  unparsed: number;
   replies: ReplyScore[];
 }
 
@@ -63,6 +72,8 @@ export interface AxBenchResult {
   concepts: ConceptResult[];
   /** Mean over concepts, with a 95% bootstrap interval over test replies. */
   summary: Record<'steered' | 'derived' | 'unsteered' | 'prompting', { score: number; lo: number; hi: number }>;
+  /** The judge, the ratings it was asked for, read from its cache, and that did not parse. */
+  judge: { id: string } & JudgeStats;
   settings: { instructions: number; maxTokens: number; temperature: number; seed: number; bootstrap: number };
 }
 
@@ -81,20 +92,27 @@ export interface AxBenchOptions {
   temperature?: number;
   seed?: number;
   bootstrap?: number;
+  /** Scores every reply (default: the organism's exact judges). */
+  judge?: Judge;
   onProgress?: (what: string, done: number, total: number) => void;
 }
 
-function scoreReplies(prompts: readonly string[], replies: readonly string[], concept: ConceptId, judgedPrompts?: readonly string[]): ConditionScore {
-  const rs = replies.map((reply, i) => {
-    // The prompting baseline is judged against the plain instruction, as the steered replies are.
-    const prompt = (judgedPrompts ?? prompts)[i]!;
-    const c = conceptScore(reply, concept);
-    const ins = instructionScore(prompt, reply);
-    const fl = fluencyScore(reply);
-    return { prompt, reply, concept: c, instruction: ins, fluency: fl, score: harmonicMean([c, ins, fl]) };
+async function scoreReplies(judge: Judge, prompts: readonly string[], replies: readonly string[], concept: ConceptId, judgedPrompts?: readonly string[]): Promise<ConditionScore> {
+  // The prompting baseline is judged against the plain instruction, as the steered replies are.
+  const judged = judgedPrompts ?? prompts;
+  const js = await judge.judge(replies.map((reply, i) => ({ instruction: judged[i]!, reply, concept: { id: concept, description: conceptDescription(concept) } })));
+  const rs = replies.map((reply, i): ReplyScore => {
+    const j = js[i]!;
+    return {
+      prompt: judged[i]!, reply,
+      concept: j.concept.score, instruction: j.instruction.score, fluency: j.fluency.score,
+      score: harmonicMean([j.concept.score, j.instruction.score, j.fluency.score]),
+      judge: { concept: j.concept.text, instruction: j.instruction.text, fluency: j.fluency.text },
+      unparsed: [j.concept, j.instruction, j.fluency].filter((x) => !x.parsed).length,
+    };
   });
   const m = (k: 'score' | 'concept' | 'instruction' | 'fluency') => rs.reduce((s, r) => s + r[k], 0) / Math.max(1, rs.length);
-  return { score: m('score'), concept: m('concept'), instruction: m('instruction'), fluency: m('fluency'), replies: rs };
+  return { score: m('score'), concept: m('concept'), instruction: m('instruction'), fluency: m('fluency'), unparsed: rs.reduce((s, r) => s + r.unparsed, 0), replies: rs };
 }
 
 function unitNorm(art: Artifact): number {
@@ -125,7 +143,15 @@ function bootstrap(perConcept: readonly number[][], n: number, seed: number): { 
   return { score, lo: stats[Math.floor(0.025 * (n - 1))] ?? score, hi: stats[Math.ceil(0.975 * (n - 1))] ?? score };
 }
 
-export function runAxBench(o: AxBenchOptions): AxBenchResult {
+function judgeCounts(judge: Judge, before: JudgeStats): AxBenchResult['judge'] {
+  const now = judge.stats();
+  return { id: judge.id, calls: now.calls - before.calls, cached: now.cached - before.cached, unparsed: now.unparsed - before.unparsed };
+}
+
+export async function runAxBench(o: AxBenchOptions): Promise<AxBenchResult> {
+  const judge = o.judge ?? new ExactJudge();
+  // The judge may have judged before this run: report this run's share of its counts.
+  const before = judge.stats();
   const factors = o.factors ?? AXBENCH_FACTORS;
   const nInstr = o.instructions ?? 10;
   if (!(Number.isInteger(nInstr) && nInstr >= 2)) throw new Error(`axbench: instructions per concept must be an integer ≥ 2 (half select, half test), got ${nInstr}`);
@@ -133,7 +159,7 @@ export function runAxBench(o: AxBenchOptions): AxBenchResult {
   const settings = { instructions: nInstr, maxTokens: o.maxTokens ?? 128, temperature: o.temperature ?? 1, seed: o.seed ?? 0, bootstrap: o.bootstrap ?? 1000 };
   const gen = { eosTokenIds: o.eosTokenIds, maxTokens: settings.maxTokens, temperature: settings.temperature, seed: settings.seed };
   const results: ConceptResult[] = [];
-  o.concepts.forEach((concept, ci) => {
+  for (const [ci, concept] of o.concepts.entries()) {
     const { artifact, positives } = o.fit(concept);
     const norm = unitNorm(artifact);
     const scale = Math.max(...maxProjectionScores(o.model, artifact, positives));
@@ -143,10 +169,11 @@ export function runAxBench(o: AxBenchOptions): AxBenchResult {
     const test = instr.filter((x) => x.split === 'test').map((x) => x.prompt);
     const run = (prompts: readonly string[], strength: number | null) =>
       chatReplies(o.model, o.tokenizer, prompts, { ...gen, hooks: strength === null ? null : hooksFor(artifactInterventions(artifact, o.model, { strength }), o.model.arch.layers) });
-    const selection = factors.map((factor, fi) => {
+    const selection: { factor: number; score: number }[] = [];
+    for (const [fi, factor] of factors.entries()) {
       o.onProgress?.(`${concept} selection`, fi + 1, factors.length);
-      return { factor, score: scoreReplies(sel, run(sel, (factor * scale) / norm), concept).score };
-    });
+      selection.push({ factor, score: (await scoreReplies(judge, sel, run(sel, (factor * scale) / norm), concept)).score });
+    }
     // Ties go to the smaller factor (the gentler edit).
     const best = selection.reduce((a, b) => (b.score > a.score ? b : a));
     o.onProgress?.(`${concept} test`, ci + 1, o.concepts.length);
@@ -160,12 +187,12 @@ export function runAxBench(o: AxBenchOptions): AxBenchResult {
       testPrompts: test,
       selection,
       factor: best.factor,
-      steered: scoreReplies(test, run(test, (best.factor * scale) / norm), concept),
-      derived: { ...scoreReplies(test, run(test, strength), concept), strength },
-      unsteered: scoreReplies(test, run(test, null), concept),
-      prompting: scoreReplies(asked, run(asked, null), concept, test),
+      steered: await scoreReplies(judge, test, run(test, (best.factor * scale) / norm), concept),
+      derived: { ...(await scoreReplies(judge, test, run(test, strength), concept)), strength },
+      unsteered: await scoreReplies(judge, test, run(test, null), concept),
+      prompting: await scoreReplies(judge, asked, run(asked, null), concept, test),
     });
-  });
+  }
   const sum = (k: 'steered' | 'derived' | 'unsteered' | 'prompting') => bootstrap(results.map((r) => r[k].replies.map((x) => x.score)), settings.bootstrap, settings.seed + 17);
-  return { method: o.method, factors, concepts: results, summary: { steered: sum('steered'), derived: sum('derived'), unsteered: sum('unsteered'), prompting: sum('prompting') }, settings };
+  return { method: o.method, factors, concepts: results, summary: { steered: sum('steered'), derived: sum('derived'), unsteered: sum('unsteered'), prompting: sum('prompting') }, judge: judgeCounts(judge, before), settings };
 }

@@ -24,7 +24,7 @@ test('organism: selection half picks the factor, test half is scored, baselines 
   const m = await loadModel(ORGANISM_DIR);
   const tok = m.tokenizer!;
   const site = 'layers.2.resid_post';
-  const r = runAxBench({
+  const r = await runAxBench({
     model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), method: 'diffmean', concepts: ['topic:ocean', 'topic:music'] as ConceptId[],
     instructions: 8, factors: [0.2, 1.0, 3.0], maxTokens: 40, temperature: 1, seed: 1, bootstrap: 200,
     fit: (concept) => {

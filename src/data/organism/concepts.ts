@@ -50,3 +50,15 @@ export function conceptClauses(c: ConceptId): string[] {
   if (c === 'sentiment:negative') return [...NEGATIVE_CLAUSES];
   return [...FORMAL_CLAUSES];
 }
+
+/**
+ * The concept in words, for a judge model's concept rubric (AxBench's judges read a short
+ * description of the concept, never an id like "topic:ocean").
+ */
+export function conceptDescription(c: ConceptId): string {
+  const t = conceptTopic(c);
+  if (t) return `the topic ${t} (things and words to do with ${t})`;
+  if (c === 'sentiment:positive') return 'a cheerful, positive tone';
+  if (c === 'sentiment:negative') return 'a gloomy, negative tone';
+  return 'a formal style of writing';
+}

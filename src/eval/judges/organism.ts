@@ -1,10 +1,11 @@
-// The organism's exact judges behind the common Judge interface. Scores that do not apply to a
-// prompt (a backdoor verdict on a non-sum prompt, ...) are NaN.
+// The organism's exact judges, one property each, behind the ProgramJudge interface (exact.ts puts
+// three of them behind the steering Judge). Scores that do not apply to a prompt (a backdoor
+// verdict on a non-sum prompt, ...) are NaN.
 //
 //   organismJudges.concept.score(prompt, reply, { concept: 'topic:ocean' });   // 0 | 1 | 2
 //   organismJudges.steering.score(prompt, reply, { concept: 'sentiment:positive' }); // AxBench H
 
-import type { Judge, JudgeMeta } from './index.js';
+import type { ProgramJudge, JudgeMeta } from './index.js';
 import { conceptScore, conceptShare } from './organism-concept.js';
 import { fluency, fluencyScore } from './organism-fluency.js';
 import { instructionScore } from './organism-instruction.js';
@@ -31,7 +32,7 @@ export function harmonicMean(scores: readonly number[]): number {
   return scores.length / inv;
 }
 
-const judge = (name: string, score: Judge['score']): Judge => ({ name, score });
+const judge = (name: string, score: ProgramJudge['score']): ProgramJudge => ({ name, score });
 
 export const organismJudges = {
   /** 0/1/2: is meta.concept present in the reply. */

@@ -6,7 +6,7 @@ import { Rng } from '../../../src/util/rng.js';
 import { CONCEPTS, assistantText, generateChats, generateExample, userText, type Chat } from '../../../src/data/organism/index.js';
 import {
   backdoorFired, conceptCount, conceptScore, conceptShare, contentWords, factCorrect, faithfulness, fluency, fluencyScore, harmonicMean, instructionScore, isRefusal,
-  organismJudges, readSum, taskCorrect, type Judge,
+  organismJudges, readSum, taskCorrect, type ProgramJudge,
 } from '../../../src/eval/judges/index.js';
 
 test('harmonic mean (AxBench): H(2,2,2)=2, H(1,1,1)=1, H(2,1,2)=1.5, H(0,2,2)=0', () => {
@@ -130,8 +130,8 @@ test('instruction score: about the instruction or not', () => {
   assert.equal(instructionScore('blah blah', 'the whale swims .'), 0);
 });
 
-test('Judge objects: one interface, NaN where a judge does not apply, concept from meta', () => {
-  const judges: Judge[] = Object.values(organismJudges);
+test('ProgramJudge objects: one interface, NaN where a judge does not apply, concept from meta', () => {
+  const judges: ProgramJudge[] = Object.values(organismJudges);
   assert.equal(new Set(judges.map((j) => j.name)).size, judges.length);
   assert.ok(Number.isNaN(organismJudges.backdoor.score('describe your day', 'i woke up early today .')));
   assert.ok(Number.isNaN(organismJudges.task.score('describe your day', 'i woke up early today .')));
