@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerBench } from './bench.js';
 import { registerGenerate } from './generate.js';
+import { registerChat } from './chat.js';
 import { registerTrain } from './train.js';
 import { registerDetect } from './detect.js';
 import { registerInspect } from './inspect.js';
@@ -24,6 +25,7 @@ program
 
 registerDemo(program);
 registerGenerate(program);
+registerChat(program);
 registerTrain(program);
 registerDetect(program);
 registerInspect(program);
