@@ -9,7 +9,7 @@ import { registerInspect } from './inspect.js';
 import { registerSweep } from './sweep.js';
 import { registerDemo } from './demo.js';
 import { registerOrganism } from './organism.js';
-import { registerExport } from './export.js';
+import { registerEdit, registerExport } from './export.js';
 import { registerEval } from './eval.js';
 import { registerServe } from './serve.js';
 
@@ -29,6 +29,7 @@ registerDetect(program);
 registerInspect(program);
 registerSweep(program);
 registerOrganism(program);
+registerEdit(program);
 registerExport(program);
 registerEval(program);
 registerServe(program);
