@@ -22,7 +22,7 @@ import { fromStorage, tensor } from '../../src/tensor/tensor.js';
 import { noGrad } from '../../src/tensor/tape.js';
 import type { Artifact } from '../../src/artifact/artifact.js';
 import { editedModel, maxAbsDiff } from '../helpers/edited-model.js';
-import { DOG_DATA, STORIES } from '../cli/helpers.js';
+import { cli, DOG_DATA, STORIES } from '../cli/helpers.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
 const PARITY = new URL('../../../test/fixtures/parity/', import.meta.url).pathname;
@@ -203,4 +203,23 @@ test('a weight edit reads its projection\'s input after other interventions chan
   const hooked = noGrad(() => m.model.forward(ids, { hooks: hooksFor([...edit, bump], m.model.arch.layers) })).data as Float32Array;
   const edited = noGrad(() => editedModel(m.model, weightEditTerms([{ artifact: art }])).forward(ids, { hooks: hooksFor([bump], m.model.arch.layers) })).data as Float32Array;
   assert.ok(maxAbsDiff(hooked, edited) < 1e-5, `edit + bump via hooks vs edited weights + bump: ${maxAbsDiff(hooked, edited)}`);
+});
+
+test('steerling train steer2edit: flags that do not apply are refused with one line each', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 's2e-cli-'));
+  const base = ['--model', STORIES, '--data', DOG_DATA, '--out', join(dir, 'x')];
+  const cases: [string[], RegExp][] = [
+    [['train', 'steer2edit', ...base, '--site', 'layers.1.resid_post'], /steer2edit edits the o_proj and down_proj of every layer \(restrict with --layers\); --site does not apply/],
+    [['train', 'diffmean', ...base, '--site', 'layers.1.resid_post', '--rho-attn', '0.2'], /--rho-attn applies to steer2edit only/],
+    [['train', 'diffmean', ...base], /diffmean needs --site/],
+    [['train', 'steer2edit', ...base, '--layers', '1,x'], /--layers 1,x: expected comma-separated layer numbers/],
+    [['train', 'steer2edit', ...base, '--alpha', '1'], /alpha must be in \[0, 1\)/],
+    [['train', 'steer2edit', ...base, '--rho-attn', '50', '--rho-mlp', '50'], /no head or neuron passes the Elastic-Net threshold/],
+  ];
+  const results = await Promise.all(cases.map(([args]) => cli(args)));
+  results.forEach((r, i) => {
+    assert.notEqual(r.code, 0, cases[i]![0].join(' '));
+    assert.match(r.stderr, cases[i]![1]);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  });
 });
