@@ -10,7 +10,7 @@ import { registerInspect } from './inspect.js';
 import { registerSweep } from './sweep.js';
 import { registerDemo } from './demo.js';
 import { registerOrganism } from './organism.js';
-import { registerExport } from './export.js';
+import { registerEdit, registerExport } from './export.js';
 import { registerEval } from './eval.js';
 import { registerServe } from './serve.js';
 
@@ -31,6 +31,7 @@ registerDetect(program);
 registerInspect(program);
 registerSweep(program);
 registerOrganism(program);
+registerEdit(program);
 registerExport(program);
 registerEval(program);
 registerServe(program);

@@ -2,6 +2,7 @@
 //
 //   steerling train diffmean --model M --data dog.jsonl --site layers.2.resid_post --out dog.steer.safetensors
 //   steerling train cdas --model M --data ocean-contrast.jsonl --site layers.1.resid_post --out ocean --steps 200
+//   steerling train steer2edit --model M --data refusal.jsonl --chat --out refusal-edit --rho-attn 0.18 --rho-mlp 0.55 --alpha 0.8
 import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { loadModel } from '../models/load.js';
@@ -17,6 +18,7 @@ import type { PositionSpec } from '../intervene/positions.js';
 import { intArg, numArg } from './options.js';
 import { modelRef } from './model-ref.js';
 import { progress } from './progress.js';
+import { STEER2EDIT_DEFAULTS } from '../methods/steer2edit/options.js';
 
 export const ARTIFACT_SUFFIX = '.steer.safetensors';
 
@@ -36,6 +38,10 @@ interface TrainFlags {
   batch?: number;
   sourceTokens?: string;
   strengthRule?: string;
+  rhoAttn?: number;
+  rhoMlp?: number;
+  alpha?: number;
+  layers?: string;
   json?: boolean;
 }
 
@@ -71,6 +77,13 @@ export function trainSummary(art: Artifact, path: string): string {
   if (num('separation') !== undefined) lines.push(`  separation ${fmt(num('separation')!)}  (|μ+ − μ−| over the pooled std; above ~2 the classes barely overlap)`);
   if (num('loss_start') !== undefined && num('loss_end') !== undefined) lines.push(`  loss       ${fmt(num('loss_start')!)} → ${fmt(num('loss_end')!)}  (first and last tenth of the steps)`);
   else if (m.training.final_loss !== null) lines.push(`  final loss ${fmt(m.training.final_loss)}`);
+  if (num('heads_edited') !== undefined) {
+    const family = (k: string, what: string) => (num(`${k}_total`) ? `${num(`${k}_edited`)}/${num(`${k}_total`)} ${what}` : `${what} off`);
+    lines.push(`  edits      ${family('heads', 'attention heads')}, ${family('neurons', 'MLP neurons')} (one rank-1 edit per edited o_proj / down_proj)`);
+    if (num('kl_default') !== undefined) lines.push(`  at 1       the edit moves the negative texts' next-token distribution by ${fmt(num('kl_default')!)} nats/token (the range ends at 1.0)`);
+    if (iv.strength_range[1] < 1) lines.push(`  note       the derived edit (strength 1) is past the range: the text is likely to break; use a smaller strength (e.g. :x${fmt(iv.strength_range[1] / 2)}) or larger --rho-attn / --rho-mlp`);
+    lines.push(`  steer      --steer ${path}[:S] applies the edit × S as hooks; steerling export merged / peft writes it into weights`);
+  }
   if (iv.kind === 'clamp' && iv.values?.['mu_neg'] !== undefined) lines.push(`  steer      --steer ${path} clamps to μ+ (induce), --steer ${path}:neg to μ− (suppress); strength s clamps to μ− + s·(μ+ − μ−) (:neg swaps the means)`);
   return lines.join('\n');
 }
@@ -82,7 +95,7 @@ export function registerTrain(program: Command): void {
     .argument('<method>', `steering method: ${Object.keys(METHODS).join(' | ')}`)
     .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
     .requiredOption('-d, --data <file.jsonl>', 'JSONL of {"prompt"?, "positive", "negative"} pairs or {"text", "label"} records; cdas: {"negative_input", "negative_output", "positive_input", "positive_output"} or pairs with "concept_prompt"')
-    .requiredOption('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post')
+    .option('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post (required except for steer2edit, which edits every layer\'s o_proj and down_proj)')
     .requiredOption('-o, --out <file>', `artifact to write (NAME${ARTIFACT_SUFFIX}; the suffix is added when missing)`)
     .option('--positions <spec>', 'where the artifact steers: all | prompt | generated | last:K | i,j,...', 'all')
     .option('--reduce <how>', 'summarise each example by the mean over its completion tokens or its last token: mean | last (default: mean; ablation always reads the last token)')
@@ -95,6 +108,10 @@ export function registerTrain(program: Command): void {
     .option('--batch <b>', 'trained methods (cdas, reps): rows per step (default cdas 8, reps 6; each row gives two examples)', intArg('--batch', 1))
     .option('--source-tokens <text>', "cdas: the assistant-turn header whose last token is the source position (default: from the chat template)")
     .option('--strength-rule <rule>', 'diffmean/pca/probe: kl = calibrate the default strength on the model (KL 0.4 nats/token on the concept-absent texts; default), rho = 0.35·ρ without running the model')
+    .option('--rho-attn <rho>', `steer2edit: Elastic-Net ρ for attention heads; ≤ 0 edits no head (default ${STEER2EDIT_DEFAULTS.rhoAttn})`, numArg('--rho-attn'))
+    .option('--rho-mlp <rho>', `steer2edit: Elastic-Net ρ for MLP neurons; ≤ 0 edits no neuron (default ${STEER2EDIT_DEFAULTS.rhoMlp})`, numArg('--rho-mlp'))
+    .option('--alpha <a>', `steer2edit: L1/L2 mix in [0, 1); a component is edited when its score |g| > ρ·α (default ${STEER2EDIT_DEFAULTS.alpha})`, numArg('--alpha'))
+    .option('--layers <i,j,...>', 'steer2edit: edit only these layers (default: all)')
     .option('--json', 'print the artifact metadata as one JSON object')
     .action(async (methodName: string, f: TrainFlags, cmd: Command) => {
       const quiet = Boolean(cmd.optsWithGlobals()['quiet']);
@@ -102,6 +119,16 @@ export function registerTrain(program: Command): void {
       if (f.reduce !== undefined && f.reduce !== 'mean' && f.reduce !== 'last') throw new Error(`--reduce must be mean or last, got "${f.reduce}"`);
       if (f.strengthRule !== undefined && f.strengthRule !== 'kl' && f.strengthRule !== 'rho') throw new Error(`--strength-rule must be kl or rho, got "${f.strengthRule}"`);
       if (f.strengthRule !== undefined && !CALIBRATED.has(m.name)) throw new Error(`--strength-rule applies to ${[...CALIBRATED].join(', ')}; ${m.name} derives its strength its own way`);
+      const s2e = m.name === 'steer2edit';
+      const s2eFlags = { '--rho-attn': f.rhoAttn, '--rho-mlp': f.rhoMlp, '--alpha': f.alpha, '--layers': f.layers };
+      const given = Object.entries(s2eFlags).filter(([, v]) => v !== undefined).map(([k]) => k);
+      if (!s2e && given.length) throw new Error(`${given.join(', ')} appl${given.length > 1 ? 'y' : 'ies'} to steer2edit only`);
+      if (s2e && f.site !== undefined) throw new Error('steer2edit edits the o_proj and down_proj of every layer (restrict with --layers); --site does not apply');
+      if (!s2e && f.site === undefined) throw new Error(`${m.name} needs --site (the hook site to read and steer, e.g. layers.2.resid_post)`);
+      const layers = f.layers === undefined ? undefined : f.layers.split(',').map((x) => {
+        if (!/^\d+$/.test(x.trim())) throw new Error(`--layers ${f.layers}: expected comma-separated layer numbers`);
+        return Number(x);
+      });
       const positions = parsePositions(f.positions);
       const out = artifactPath(f.out);
       // Cheap checks first: a bad data file fails before the model loads.
@@ -114,7 +141,7 @@ export function registerTrain(program: Command): void {
       if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);
       const loaded = await loadModel(modelRef(f.model));
       if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling train needs one`);
-      parseSite(f.site, loaded.model.arch.layers);
+      if (f.site !== undefined) parseSite(f.site, loaded.model.arch.layers);
       const bar = progress({ quiet, unit: (phase) => (phase === 'activations' ? 'ex' : 'step') });
       let art: Artifact;
       try {
@@ -122,14 +149,15 @@ export function registerTrain(program: Command): void {
           model: loaded.model,
           tokenizer: loaded.tokenizer,
           data,
-          site: f.site,
-          positions,
+          site: f.site ?? '',
+          ...(s2e ? {} : { positions }),
           ...(f.reduce !== undefined ? { reduce: f.reduce as Reduce } : {}),
           chat: f.chat ?? false,
           ...(f.strengthRule === 'rho' ? { calibrate: false } : {}),
           ...(f.seed !== undefined ? { seed: f.seed } : {}),
           ...(contrast ? { contrast, training } : {}),
           ...(f.sourceTokens !== undefined ? { sourceTokens: f.sourceTokens } : {}),
+          ...(s2e ? { steer2edit: { ...(f.rhoAttn !== undefined ? { rhoAttn: f.rhoAttn } : {}), ...(f.rhoMlp !== undefined ? { rhoMlp: f.rhoMlp } : {}), ...(f.alpha !== undefined ? { alpha: f.alpha } : {}), ...(layers ? { layers } : {}) } } : {}),
           name: f.name ?? basename(out).slice(0, -ARTIFACT_SUFFIX.length),
           hubId: loaded.repoId,
           onProgress: (done, total, phase, info) => bar.update(done, total, phase, info),
