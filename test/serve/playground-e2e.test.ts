@@ -196,7 +196,12 @@ test('playground: server errors are one line in the page (400 max_tokens, 401 wi
   }
   await p.fill('#max-tokens', '64');
   await p.click('#generate');
-  await p.locator('#steered[data-state="streaming"]').waitFor();
+  // Either pane streaming will do (the steered one runs first; a short steered reply may already be
+  // done); on a timeout, say what the page shows instead.
+  await p.locator('#steered[data-state="streaming"], #unsteered[data-state="streaming"]').first().waitFor().catch(async (e: Error) => {
+    const states = await Promise.all(['steered', 'unsteered'].map((id) => p.locator(`#${id}`).getAttribute('data-state')));
+    throw new Error(`no pane streamed: states ${states.join(', ')}, error line "${await p.locator('#error').textContent()}": ${e.message}`);
+  });
   await p.click('#stop');
   assert.equal(await errorLine(p), 'stopped');
   const states = await Promise.all(['steered', 'unsteered'].map((id) => p.locator(`#${id}`).getAttribute('data-state')));
