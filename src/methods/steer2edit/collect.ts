@@ -9,6 +9,7 @@
 // W x̄ + b, and the steering direction post⁺ − post⁻ = W (x̄⁺ − x̄⁻) is computed from these means
 // (scores.ts). That also keeps the numbers independent of whatever follows the projection.
 
+import { sortedBatches } from '../sorted-batches.js';
 import { fromStorage } from '../../tensor/tensor.js';
 import { noGrad } from '../../tensor/tape.js';
 import { tidy } from '../../tensor/scope.js';
@@ -57,14 +58,7 @@ export function collectPreMeans(
   const mlp = Array.from({ length: a.layers }, () => zero(widths.mlp));
   const bs = opts.batchSize ?? 8;
   let tokens = 0;
-  const order = examples.map((_, i) => i).sort((x, y) => examples[x]!.ids.length - examples[y]!.ids.length);
-  for (let s = 0; s < order.length; s += bs) {
-    const idx = order.slice(s, s + bs);
-    const batch = idx.map((i) => examples[i]!);
-    const T = Math.max(...batch.map((e) => e.ids.length));
-    const padding = Int32Array.from(batch, (e) => T - e.ids.length);
-    const ids = new Int32Array(batch.length * T);
-    batch.forEach((e, b) => ids.set(e.ids, b * T + padding[b]!));
+  for (const { idx, batch, T, padding, ids, done } of sortedBatches(examples, bs)) {
     // Adds each example's mean over its window, divided by its class size, to the class mean.
     const reader = (into: ClassMeans, w: number) => (h: Tensor) => {
       const f = h.toFloat('f32').data as Float32Array;
@@ -90,7 +84,7 @@ export function collectPreMeans(
       }),
     );
     for (const e of batch) tokens += responseWindow(e)[1] - responseWindow(e)[0];
-    opts.onProgress?.(Math.min(s + bs, order.length), order.length);
+    opts.onProgress?.(done, examples.length);
   }
   return { attn, mlp, counts: { pos: npos, neg: nneg }, tokens };
 }
