@@ -1,0 +1,41 @@
+// The step plan of a method trained on rows (RePS, BiPO, LinEAS): how many steps --steps or
+// --epochs × ⌈rows / batch⌉ imply, minibatches drawn epoch by epoch from a fresh shuffle, and the
+// loss at the start and end of training (means of the first and last tenth, so one noisy step does
+// not speak for the run).
+
+import type { TrainingOptions } from './types.js';
+import type { Rng } from '../util/rng.js';
+
+export interface StepPlan {
+  batchSize: number;
+  perEpoch: number;
+  total: number;
+}
+
+export function stepPlan(method: string, rows: number, o: TrainingOptions, defaults: { epochs: number; batchSize: number; lr: number }): StepPlan & { lr: number } {
+  const batchSize = o.batchSize ?? defaults.batchSize;
+  const lr = o.lr ?? defaults.lr;
+  if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`${method}: learning rate must be a positive number, got ${lr}`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`${method}: batch size must be a positive integer, got ${batchSize}`);
+  const perEpoch = Math.ceil(rows / batchSize);
+  const total = o.steps ?? (o.epochs ?? defaults.epochs) * perEpoch;
+  if (!(Number.isInteger(total) && total >= 1)) throw new Error(`${method}: steps must be a positive integer, got ${total}`);
+  return { batchSize, perEpoch, total, lr };
+}
+
+/** batchAt(step): the row indices of that step's minibatch (steps must be asked for in order). */
+export function epochBatches(plan: StepPlan, rows: number, rng: Rng): (step: number) => number[] {
+  let order: number[] = [];
+  return (step) => {
+    if (step % plan.perEpoch === 0) order = rng.shuffle(Array.from({ length: rows }, (_, i) => i));
+    const k = step % plan.perEpoch;
+    return order.slice(k * plan.batchSize, (k + 1) * plan.batchSize);
+  };
+}
+
+/** Mean loss over the first and the last tenth of the steps. */
+export function lossEnds(losses: readonly number[]): { start: number; end: number } {
+  const tail = Math.max(1, Math.round(losses.length / 10));
+  const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  return { start: mean(losses.slice(0, tail)), end: mean(losses.slice(-tail)) };
+}
