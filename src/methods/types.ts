@@ -7,12 +7,14 @@ import type { Artifact } from '../artifact/artifact.js';
 import type { Reduce } from './collect.js';
 import type { ContrastRow } from './cdas/data.js';
 
-/** Settings for methods that learn by gradient descent (CDAS). */
+/** Settings for methods that learn by gradient descent (CDAS, RePS, BiPO, LinEAS). */
 export interface TrainingOptions {
   steps?: number;
   epochs?: number;
   lr?: number;
   batchSize?: number;
+  /** BiPO: the DPO temperature β. */
+  beta?: number;
 }
 
 export interface FitContext {
