@@ -2,7 +2,7 @@
 import type { DecoderModel } from '../models/decoder.js';
 import { parseSite } from '../models/hooks.js';
 import {
-  AddIntervention, AblateIntervention, ClampIntervention, AffineIntervention, InterchangeIntervention, RotateIntervention,
+  AddIntervention, AblateIntervention, ClampIntervention, AffineIntervention, InterchangeIntervention, RotateIntervention, ScaleShiftIntervention,
   type Intervention,
 } from '../intervene/interventions.js';
 import type { Artifact, InterventionRecord } from './artifact.js';
@@ -68,7 +68,10 @@ export function artifactInterventions(art: Artifact, model: DecoderModel, opts: 
         return new ClampIntervention(rec.site, tensorOf(art, rec, 'direction'), c.value, { ...o, origin: c.origin });
       }
       case 'rotate': return new RotateIntervention(rec.site, tensorOf(art, rec, 'direction'), o);
-      case 'affine': return new AffineIntervention(rec.site, tensorOf(art, rec, 'rotation'), tensorOf(art, rec, 'weight'), tensorOf(art, rec, 'bias'), o);
+      case 'affine':
+        // Coordinate-wise (LinEAS: scale and bias) or LoReFT's low-rank form (rotation, weight, bias).
+        if ('scale' in rec.tensors) return new ScaleShiftIntervention(rec.site, tensorOf(art, rec, 'scale'), tensorOf(art, rec, 'bias'), o);
+        return new AffineIntervention(rec.site, tensorOf(art, rec, 'rotation'), tensorOf(art, rec, 'weight'), tensorOf(art, rec, 'bias'), o);
       case 'interchange': return new InterchangeIntervention(rec.site, tensorOf(art, rec, 'rotation'), o);
       case 'weight-edit': throw new Error(`artifact ${art.meta.name}: weight edits are applied by merging (steerling edit/export), not as hooks`);
     }

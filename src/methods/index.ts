@@ -11,8 +11,9 @@ import { cdas } from './cdas/index.js';
 import { ablation } from './ablation.js';
 import { reps } from './reps.js';
 import { bipo } from './bipo.js';
+import { lineas } from './lineas/index.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];

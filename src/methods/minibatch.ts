@@ -23,8 +23,14 @@ export function stepPlan(method: string, rows: number, o: TrainingOptions, defau
   return { batchSize, perEpoch, total, lr };
 }
 
-/** batchAt(step): the row indices of that step's minibatch (steps must be asked for in order). */
+/**
+ * batchAt(step): the row indices of that step's minibatch (steps must be asked for in order). A
+ * batch that holds every row keeps them in data order: shuffling would change nothing but the
+ * rounding, and a fixed order keeps full-batch training bit-reproducible against precomputed
+ * activations (LinEAS with source = target stays exactly at the identity).
+ */
 export function epochBatches(plan: StepPlan, rows: number, rng: Rng): (step: number) => number[] {
+  if (plan.perEpoch === 1) return () => Array.from({ length: rows }, (_, i) => i);
   let order: number[] = [];
   return (step) => {
     if (step % plan.perEpoch === 0) order = rng.shuffle(Array.from({ length: rows }, (_, i) => i));

@@ -15,13 +15,20 @@ export interface TrainingOptions {
   batchSize?: number;
   /** BiPO: the DPO temperature β. */
   beta?: number;
+  /** LinEAS: weight of the ℓ1 penalty on each map's ω − 1 and b. */
+  l1?: number;
+  /** LinEAS: weight of the group-lasso penalty on each map's ω − 1 and b (selects layers). */
+  group?: number;
 }
 
 export interface FitContext {
   model: DecoderModel;
   tokenizer: Tokenizer;
   data: ConceptData;
-  /** Hook site to read and steer, e.g. layers.3.resid_post. */
+  /**
+   * Hook site to read and steer, e.g. layers.3.resid_post. LinEAS maps several at once: a
+   * comma-separated list, or "all" for every block's resid_post.
+   */
   site: string;
   /** Where the fitted intervention acts at use time (default: all positions). */
   positions?: PositionSpec;
