@@ -49,7 +49,7 @@ function fit(ctx: FitContext): Artifact {
     name: ctx.name,
     method: 'lineas',
     settings: {
-      sites, objective: 'sum over sites and coordinates of 1-D W2^2 (sorted source vs target token activations)', chat: ctx.chat ?? false,
+      sites, objective: 'sum over sites and coordinates of 1-D W2^2 between sorted source and target samples', pooling, chat: ctx.chat ?? false,
       lr: training.lr ?? LINEAS_DEFAULTS.lr, batch_texts: batchSize, steps: res.steps, optimizer: 'adam step, then sparse-group-lasso prox',
       l1: training.l1 ?? LINEAS_DEFAULTS.l1, group: training.group ?? LINEAS_DEFAULTS.group,
     },
