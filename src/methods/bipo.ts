@@ -24,11 +24,10 @@ import type { Artifact } from '../artifact/artifact.js';
 import type { DecoderModel } from '../models/decoder.js';
 import { buildArtifact, dataHash } from './build.js';
 import { checkResidualSite, logSigmoid, marginStrength, pairBatch, replyLogProbs, rowLogProbs, siteHooks, splitPairs, tokenizePairs, type PreferenceRow } from './preference.js';
-import { epochBatches, lossEnds, stepPlan } from './minibatch.js';
+import { lossEnds, runSteps, stepPlan } from './minibatch.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
-import { tidy } from '../tensor/scope.js';
 import * as ops from '../tensor/ops/index.js';
-import { AdamW, clipGradNorm } from '../nn/optim.js';
+import { AdamW } from '../nn/optim.js';
 import { cosineSchedule } from '../nn/schedule.js';
 import { Rng } from '../util/rng.js';
 
@@ -84,23 +83,11 @@ export function trainBipo(model: DecoderModel, site: string, rows: readonly Bipo
   const v = fromStorage(new Float32Array(model.arch.hidden), [model.arch.hidden], 'f32', true);
   const opt = new AdamW([v], { lr: plan.lr, weightDecay: BIPO_DEFAULTS.weightDecay });
   const warmup = Math.round(BIPO_DEFAULTS.warmupFraction * plan.total);
-  const batchAt = epochBatches(plan, rows.length, rng);
-  const losses: number[] = [];
-  for (let step = 0; step < plan.total; step++) {
-    const batch = batchAt(step).map((i) => rows[i]!);
+  const losses = runSteps({ plan, rows: rows.length, rng, opt, clip: BIPO_DEFAULTS.clip, lrAt: (step) => cosineSchedule(step, plan.total, plan.lr, warmup), ...(o.onStep ? { onStep: o.onStep } : {}) }, (idx) => {
+    const batch = idx.map((i) => rows[i]!);
     const signs = batch.map(() => (rng.next() < 0.5 ? -1 : 1));
-    const loss = tidy(() => {
-      const l = bipoLoss(model, site, batch, v, signs, { beta, excludeBos, padId: o.padId ?? 0 });
-      l.backward();
-      return l.item();
-    });
-    clipGradNorm([v], BIPO_DEFAULTS.clip);
-    opt.lr = cosineSchedule(step, plan.total, plan.lr, warmup);
-    opt.step();
-    opt.zeroGrad();
-    losses.push(loss);
-    o.onStep?.(step + 1, plan.total, loss);
-  }
+    return bipoLoss(model, site, batch, v, signs, { beta, excludeBos, padId: o.padId ?? 0 });
+  });
   return { direction: Float32Array.from(v.data as Float32Array), losses, steps: plan.total };
 }
 

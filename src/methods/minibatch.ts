@@ -1,10 +1,13 @@
 // The step plan of a method trained on rows (RePS, BiPO, LinEAS): how many steps --steps or
-// --epochs × ⌈rows / batch⌉ imply, minibatches drawn epoch by epoch from a fresh shuffle, and the
-// loss at the start and end of training (means of the first and last tenth, so one noisy step does
-// not speak for the run).
+// --epochs × ⌈rows / batch⌉ imply, minibatches drawn epoch by epoch from a fresh shuffle, the loop
+// that runs them, and the loss at the start and end of training (means of the first and last
+// tenth, so one noisy step does not speak for the run).
 
 import type { TrainingOptions } from './types.js';
 import type { Rng } from '../util/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { tidy } from '../tensor/scope.js';
+import { clipGradNorm, type Optimizer } from '../nn/optim.js';
 
 export interface StepPlan {
   batchSize: number;
@@ -37,6 +40,45 @@ export function epochBatches(plan: StepPlan, rows: number, rng: Rng): (step: num
     const k = step % plan.perEpoch;
     return order.slice(k * plan.batchSize, (k + 1) * plan.batchSize);
   };
+}
+
+export interface StepLoop {
+  plan: StepPlan;
+  rows: number;
+  rng: Rng;
+  opt: Optimizer;
+  /** The learning rate of a step (a schedule). */
+  lrAt: (step: number) => number;
+  /** Global gradient-norm clip, if any. */
+  clip?: number;
+  /** Runs after each optimiser step (e.g. a proximal step). */
+  afterStep?: () => void;
+  onStep?: (step: number, total: number, loss: number) => void;
+}
+
+/**
+ * Runs the plan: per step, lossOf(batch) builds the loss of that minibatch's row indices (inside a
+ * tidy scope); backward, clip, schedule, optimiser step. Returns the loss per step.
+ */
+export function runSteps(o: StepLoop, lossOf: (batch: number[]) => Tensor): number[] {
+  const batchAt = epochBatches(o.plan, o.rows, o.rng);
+  const losses: number[] = [];
+  for (let step = 0; step < o.plan.total; step++) {
+    const batch = batchAt(step);
+    const loss = tidy(() => {
+      const l = lossOf(batch);
+      l.backward();
+      return l.item();
+    });
+    if (o.clip !== undefined) clipGradNorm(o.opt.params, o.clip);
+    o.opt.lr = o.lrAt(step);
+    o.opt.step();
+    o.opt.zeroGrad();
+    o.afterStep?.();
+    losses.push(loss);
+    o.onStep?.(step + 1, o.plan.total, loss);
+  }
+  return losses;
 }
 
 /** Mean loss over the first and the last tenth of the steps. */

@@ -21,11 +21,10 @@ import type { Artifact } from '../artifact/artifact.js';
 import type { DecoderModel } from '../models/decoder.js';
 import { buildArtifact, dataHash } from './build.js';
 import { checkResidualSite, logSigmoid, marginStrength, pairBatch, replyLength, replyLogProbs, rowLogProbs, siteHooks, splitPairs, tokenizePairs, type PreferenceRow } from './preference.js';
-import { epochBatches, lossEnds, stepPlan } from './minibatch.js';
+import { lossEnds, runSteps, stepPlan } from './minibatch.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
-import { tidy } from '../tensor/scope.js';
 import * as ops from '../tensor/ops/index.js';
-import { AdamW, clipGradNorm } from '../nn/optim.js';
+import { AdamW } from '../nn/optim.js';
 import { linearSchedule } from '../nn/schedule.js';
 import { Rng } from '../util/rng.js';
 
@@ -77,42 +76,30 @@ export function trainReps(model: DecoderModel, site: string, rows: readonly Reps
   const v = fromStorage(init, [d], 'f32', true);
   const b = fromStorage(new Float32Array(1), [1], 'f32', true);
   const opt = new AdamW([v, b], { lr: plan.lr, weightDecay: 0 });
-  const losses: number[] = [];
-  const batchAt = epochBatches(plan, rows.length, rng);
-  for (let step = 0; step < plan.total; step++) {
-    const batch = batchAt(step).map((i) => rows[i]!);
+  const losses = runSteps({ plan, rows: rows.length, rng, opt, clip: REPS_DEFAULTS.clip, lrAt: (step) => linearSchedule(step, plan.total, plan.lr), ...(o.onStep ? { onStep: o.onStep } : {}) }, (idx) => {
+    const batch = idx.map((i) => rows[i]!);
     const alphas = batch.map(() => ALPHAS[rng.int(ALPHAS.length)]!);
-    const loss = tidy(() => {
-      // Sequences: winner then loser of each row (the same α for both).
-      const p = pairBatch(batch, padId);
-      const B = p.seqs.length;
-      const alpha = fromStorage(Float32Array.from(batch.flatMap((_, i) => [alphas[i]!, alphas[i]!])), [B, 1, 1], 'f32');
-      const add = siteHooks(site, (h) => ops.add(h, ops.mul(ops.add(alpha, b), v)), excludeBos);
-      const sub = siteHooks(site, (h) => {
-        const proj = ops.add(ops.sum(ops.mul(h, v), -1, true), b);
-        return ops.sub(h, ops.mul(ops.div(ops.relu(proj), ops.sum(ops.square(v))), v));
-      }, excludeBos);
-      const lens = p.seqs.map(replyLength);
-      const perToken = (lp: Tensor) => ops.div(lp, fromStorage(Float32Array.from(lens), [B], 'f32'));
-      const lpAdd = perToken(replyLogProbs(model.forward(p.ids, { hooks: add, padding: p.padding }), p.seqs, p.pad, p.T));
-      const lpSub = perToken(replyLogProbs(model.forward(p.ids, { hooks: sub, padding: p.padding }), p.seqs, p.pad, p.T));
-      const [winAdd, loseAdd] = splitPairs(lpAdd, batch.length);
-      const [winSub, loseSub] = splitPairs(lpSub, batch.length);
-      const scale = fromStorage(Float32Array.from(batch.map((r) => r.scale)), [batch.length], 'f32');
-      // orig_add: y_w wins; orig_sub: y_l wins (the winner's term carries the scale).
-      const zAdd = ops.sub(ops.mul(scale, winAdd), loseAdd);
-      const zSub = ops.sub(ops.mul(scale, loseSub), winSub);
-      const l = ops.neg(ops.mean(ops.add(logSigmoid(zAdd), logSigmoid(zSub))));
-      l.backward();
-      return l.item();
-    });
-    clipGradNorm([v, b], REPS_DEFAULTS.clip);
-    opt.lr = linearSchedule(step, plan.total, plan.lr);
-    opt.step();
-    opt.zeroGrad();
-    losses.push(loss);
-    o.onStep?.(step + 1, plan.total, loss);
-  }
+    // Sequences: winner then loser of each row (the same α for both).
+    const p = pairBatch(batch, padId);
+    const B = p.seqs.length;
+    const alpha = fromStorage(Float32Array.from(batch.flatMap((_, i) => [alphas[i]!, alphas[i]!])), [B, 1, 1], 'f32');
+    const add = siteHooks(site, (h) => ops.add(h, ops.mul(ops.add(alpha, b), v)), excludeBos);
+    const sub = siteHooks(site, (h) => {
+      const proj = ops.add(ops.sum(ops.mul(h, v), -1, true), b);
+      return ops.sub(h, ops.mul(ops.div(ops.relu(proj), ops.sum(ops.square(v))), v));
+    }, excludeBos);
+    const lens = p.seqs.map(replyLength);
+    const perToken = (lp: Tensor) => ops.div(lp, fromStorage(Float32Array.from(lens), [B], 'f32'));
+    const lpAdd = perToken(replyLogProbs(model.forward(p.ids, { hooks: add, padding: p.padding }), p.seqs, p.pad, p.T));
+    const lpSub = perToken(replyLogProbs(model.forward(p.ids, { hooks: sub, padding: p.padding }), p.seqs, p.pad, p.T));
+    const [winAdd, loseAdd] = splitPairs(lpAdd, batch.length);
+    const [winSub, loseSub] = splitPairs(lpSub, batch.length);
+    const scale = fromStorage(Float32Array.from(batch.map((r) => r.scale)), [batch.length], 'f32');
+    // orig_add: y_w wins; orig_sub: y_l wins (the winner's term carries the scale).
+    const zAdd = ops.sub(ops.mul(scale, winAdd), loseAdd);
+    const zSub = ops.sub(ops.mul(scale, loseSub), winSub);
+    return ops.neg(ops.mean(ops.add(logSigmoid(zAdd), logSigmoid(zSub))));
+  });
   return { direction: Float32Array.from(v.data as Float32Array), bias: (b.data as Float32Array)[0]!, losses, steps: plan.total };
 }
 

@@ -2,7 +2,8 @@
 // in one forward pass (end to end: a site's input already carries the maps below it). Target
 // activations come once from the unsteered model on the target texts; source activations are
 // recomputed every step through the maps. Loss: Σ over sites and coordinates of the 1-D W₂²
-// between the source and target token activations, equal sizes by subsampling the larger side.
+// between the source and target samples (per-text means of the completion tokens by default,
+// data.ts Pooling), equal sizes by subsampling the larger side.
 // Each step: Adam's step on (ω, b), then the sparse-group-lasso prox (prox.ts).
 //
 // Adam rather than the paper's plain gradient step: residual coordinates differ in scale by orders
@@ -22,7 +23,7 @@ import { ScaleShiftIntervention, hooksFor } from '../../intervene/index.js';
 import { AdamW } from '../../nn/optim.js';
 import { cosineSchedule } from '../../nn/schedule.js';
 import { Rng } from '../../util/rng.js';
-import { epochBatches, stepPlan } from '../minibatch.js';
+import { runSteps, stepPlan } from '../minibatch.js';
 import { poolSamples, siteActivations, type Pooling } from './data.js';
 import { sortColumns, w2Loss } from './w2.js';
 import { checkSparsity, proxSparseGroup, type Sparsity } from './prox.js';
@@ -126,25 +127,16 @@ export function trainLineas(
   const maps = identityMaps(model, sites, excludeBos);
   const params = maps.interventions.flatMap((iv) => iv.parameters());
   const opt = new AdamW(params, { lr: plan.lr, weightDecay: 0 });
-  const batchAt = epochBatches(plan, texts.source.length, rng);
-  const losses: number[] = [];
-  for (let step = 0; step < plan.total; step++) {
-    const batch = batchAt(step).map((i) => texts.source[i]!);
-    const loss = tidy(() => {
-      const l = lineasLoss(model, maps, batch, texts.target, { rng, padId: o.padId ?? 0, pooling: o.pooling ?? LINEAS_DEFAULTS.pooling });
-      l.backward();
-      return l.item();
-    });
-    opt.lr = cosineSchedule(step, plan.total, plan.lr);
-    opt.step();
-    opt.zeroGrad();
+  const prox = () => {
     for (const iv of maps.interventions) {
       proxSparseGroup(iv.scale.f as Float32Array, 1, opt.lr, sparsity);
       proxSparseGroup(iv.bias.f as Float32Array, 0, opt.lr, sparsity);
     }
-    losses.push(loss);
-    o.onStep?.(step + 1, plan.total, loss);
-  }
+  };
+  const pooling = o.pooling ?? LINEAS_DEFAULTS.pooling;
+  const losses = runSteps({ plan, rows: texts.source.length, rng, opt, lrAt: (step) => cosineSchedule(step, plan.total, plan.lr), afterStep: prox, ...(o.onStep ? { onStep: o.onStep } : {}) }, (idx) =>
+    lineasLoss(model, maps, idx.map((i) => texts.source[i]!), texts.target, { rng, padId: o.padId ?? 0, pooling }),
+  );
   return {
     scale: maps.interventions.map((iv) => Float32Array.from(iv.scale.f)),
     bias: maps.interventions.map((iv) => Float32Array.from(iv.bias.f)),
