@@ -2,7 +2,7 @@
 import type { DecoderModel } from '../models/decoder.js';
 import { parseSite } from '../models/hooks.js';
 import {
-  AddIntervention, AblateIntervention, ClampIntervention, AffineIntervention, InterchangeIntervention, RotateIntervention,
+  AddIntervention, AblateIntervention, ClampIntervention, AffineIntervention, InterchangeIntervention, RotateIntervention, ScaleShiftIntervention,
   type Intervention,
 } from '../intervene/interventions.js';
 import { WeightEditIntervention, checkWeightEditable, weightEditTarget } from '../intervene/weight-edit.js';
@@ -69,7 +69,10 @@ export function artifactInterventions(art: Artifact, model: DecoderModel, opts: 
         return new ClampIntervention(rec.site, tensorOf(art, rec, 'direction'), c.value, { ...o, origin: c.origin });
       }
       case 'rotate': return new RotateIntervention(rec.site, tensorOf(art, rec, 'direction'), o);
-      case 'affine': return new AffineIntervention(rec.site, tensorOf(art, rec, 'rotation'), tensorOf(art, rec, 'weight'), tensorOf(art, rec, 'bias'), o);
+      case 'affine':
+        // Coordinate-wise (LinEAS: scale and bias) or LoReFT's low-rank form (rotation, weight, bias).
+        if ('scale' in rec.tensors) return new ScaleShiftIntervention(rec.site, tensorOf(art, rec, 'scale'), tensorOf(art, rec, 'bias'), o);
+        return new AffineIntervention(rec.site, tensorOf(art, rec, 'rotation'), tensorOf(art, rec, 'weight'), tensorOf(art, rec, 'bias'), o);
       case 'interchange': return new InterchangeIntervention(rec.site, tensorOf(art, rec, 'rotation'), o);
       case 'weight-edit': {
         // The hook equals the edited weights; `strength` scales the whole edit (s·λ for every component).

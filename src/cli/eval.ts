@@ -35,7 +35,9 @@ interface AxFlags extends JudgeFlags {
   html?: string;
 }
 
-const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps'];
+const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps', 'bipo'];
+/** Methods trained on preference pairs: the concept reply (winner) against the plain reply. */
+const PREFERENCE = ['reps', 'bipo'];
 
 function parseConcepts(s: string): ConceptId[] {
   if (s === 'topics') return CONCEPTS.filter((c) => c.startsWith('topic:'));
@@ -76,9 +78,9 @@ export function renderAxBench(r: AxBenchResult): string {
 function fitOnOrganism(m: LoadedModel, method: string, site: string) {
   const tok = m.tokenizer!;
   return (concept: ConceptId) => {
-    // RePS learns from the concept reply vs the plain reply (its winner and loser); the mean-difference
-    // methods from topic pairs (a plain reply vs the same reply drifting into the topic).
-    const rows = conceptTopic(concept) && method !== 'reps' ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
+    // RePS and BiPO learn from the concept reply vs the plain reply (winner and loser); the
+    // mean-difference methods from topic pairs (a plain reply vs the same reply drifting into the topic).
+    const rows = conceptTopic(concept) && !PREFERENCE.includes(method) ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
     const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
     const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data, site, chat: true, name: concept.replace(':', '-'), hubId: null });
     return { artifact, positives: chatTexts(tok, rows.map((r) => ({ prompt: r.prompt, text: r.positive }))) };

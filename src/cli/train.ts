@@ -3,6 +3,7 @@
 //   steerling train diffmean --model M --data dog.jsonl --site layers.2.resid_post --out dog.steer.safetensors
 //   steerling train cdas --model M --data ocean-contrast.jsonl --site layers.1.resid_post --out ocean --steps 200
 //   steerling train steer2edit --model M --data refusal.jsonl --chat --out refusal-edit --rho-attn 0.18 --rho-mlp 0.55 --alpha 0.8
+//   steerling train lineas --model M --data ocean-texts.jsonl --chat --out ocean        (every block's output)
 import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { loadModel } from '../models/load.js';
@@ -10,6 +11,7 @@ import { parseSite } from '../models/hooks.js';
 import { loadConceptData } from '../data/concept-data.js';
 import { loadContrastRows, contrastAsConceptData, type ContrastRow } from '../methods/cdas/data.js';
 import { METHODS, method as methodByName } from '../methods/index.js';
+import { lineasSites } from '../methods/lineas/index.js';
 import type { Reduce } from '../methods/collect.js';
 import { parsePositions } from '../intervene/positions.js';
 import { saveArtifact } from '../artifact/io.js';
@@ -25,7 +27,7 @@ export const ARTIFACT_SUFFIX = '.steer.safetensors';
 interface TrainFlags {
   model?: string;
   data: string;
-  site: string;
+  site?: string;
   out: string;
   positions: string;
   reduce?: string;
@@ -37,6 +39,9 @@ interface TrainFlags {
   lr?: number;
   batch?: number;
   sourceTokens?: string;
+  beta?: number;
+  l1?: number;
+  group?: number;
   strengthRule?: string;
   rhoAttn?: number;
   rhoMlp?: number;
@@ -47,6 +52,15 @@ interface TrainFlags {
 
 /** Methods whose default strength is calibrated (methods/calibrate.ts) unless --strength-rule rho. */
 const CALIBRATED = new Set(['diffmean', 'pca', 'probe']);
+/** Methods trained by gradient steps: they take --steps, --epochs, --lr and --batch. */
+const TRAINED = ['cdas', 'reps', 'bipo', 'lineas'];
+/** Flags that belong to one method. */
+const METHOD_FLAGS: Record<string, { flag: string; method: string }> = {
+  beta: { flag: '--beta', method: 'bipo' },
+  l1: { flag: '--l1', method: 'lineas' },
+  group: { flag: '--group', method: 'lineas' },
+  sourceTokens: { flag: '--source-tokens', method: 'cdas' },
+};
 
 /** The output path with the artifact suffix (added when missing; other extensions are refused). */
 export function artifactPath(out: string): string {
@@ -75,6 +89,8 @@ export function trainSummary(art: Artifact, path: string): string {
   const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
   if (num('mu_pos') !== undefined && num('mu_neg') !== undefined) lines.push(`  classes    μ+ ${fmt(num('mu_pos')!)}  μ− ${fmt(num('mu_neg')!)}  (projections onto the direction)`);
   if (num('separation') !== undefined) lines.push(`  separation ${fmt(num('separation')!)}  (|μ+ − μ−| over the pooled std; above ~2 the classes barely overlap)`);
+  const moved = s['moved_scales'];
+  if (Array.isArray(moved) && Array.isArray(s['moved_biases'])) lines.push(`  maps       coordinates off the identity per site: ω ${moved.join(' ')}, b ${(s['moved_biases'] as number[]).join(' ')} (of ${m.model.hidden_size}); λ interpolates h + λ·(map(h) − h)`);
   if (num('loss_start') !== undefined && num('loss_end') !== undefined) lines.push(`  loss       ${fmt(num('loss_start')!)} → ${fmt(num('loss_end')!)}  (first and last tenth of the steps)`);
   else if (m.training.final_loss !== null) lines.push(`  final loss ${fmt(m.training.final_loss)}`);
   if (num('heads_edited') !== undefined) {
@@ -95,17 +111,20 @@ export function registerTrain(program: Command): void {
     .argument('<method>', `steering method: ${Object.keys(METHODS).join(' | ')}`)
     .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
     .requiredOption('-d, --data <file.jsonl>', 'JSONL of {"prompt"?, "positive", "negative"} pairs or {"text", "label"} records; cdas: {"negative_input", "negative_output", "positive_input", "positive_output"} or pairs with "concept_prompt"')
-    .option('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post (required except for steer2edit, which edits every layer\'s o_proj and down_proj)')
+    .option('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post (required, except: steer2edit edits every layer\'s o_proj and down_proj; lineas takes a comma-separated list or all, default every block\'s resid_post)')
     .requiredOption('-o, --out <file>', `artifact to write (NAME${ARTIFACT_SUFFIX}; the suffix is added when missing)`)
     .option('--positions <spec>', 'where the artifact steers: all | prompt | generated | last:K | i,j,...', 'all')
-    .option('--reduce <how>', 'summarise each example by the mean over its completion tokens or its last token: mean | last (default: mean; ablation always reads the last token)')
+    .option('--reduce <how>', 'summarise each example by the mean over its completion tokens or its last token: mean | last (default: mean; ablation always reads the last token); lineas also all (every token a sample)')
     .option('--chat', "render prompts as a user turn with the model's chat template")
     .option('--name <name>', 'artifact name (default: the output file name)')
     .option('--seed <s>', 'random seed (recorded; used by stochastic methods)', intArg('--seed'))
-    .option('--steps <n>', 'trained methods (cdas, reps): optimiser steps (default: --epochs passes over the data)', intArg('--steps', 1))
-    .option('--epochs <n>', 'trained methods (cdas, reps): passes over the data when --steps is not given (default cdas 10, reps 18)', intArg('--epochs', 1))
-    .option('--lr <lr>', 'trained methods (cdas, reps): peak learning rate, decayed linearly to 0 (default 0.04)', numArg('--lr', 0))
-    .option('--batch <b>', 'trained methods (cdas, reps): rows per step (default cdas 8, reps 6; each row gives two examples)', intArg('--batch', 1))
+    .option('--steps <n>', `trained methods (${TRAINED.join(', ')}): optimiser steps (default: --epochs passes over the data)`, intArg('--steps', 1))
+    .option('--epochs <n>', `trained methods (${TRAINED.join(', ')}): passes over the data when --steps is not given (default cdas 10, reps 18, bipo 10, lineas 60)`, intArg('--epochs', 1))
+    .option('--lr <lr>', `trained methods (${TRAINED.join(', ')}): peak learning rate, decayed to 0 (default cdas and reps 0.04, bipo 0.02, lineas 0.1)`, numArg('--lr', 0))
+    .option('--batch <b>', `trained methods (${TRAINED.join(', ')}): rows per step (default cdas 8, reps 6, bipo 4 pairs; lineas 32 source texts)`, intArg('--batch', 1))
+    .option('--beta <b>', 'bipo: the DPO temperature β (default 0.1)', numArg('--beta', 0))
+    .option('--l1 <w>', 'lineas: ℓ1 weight on each map\'s ω − 1 and b (default 0.1; 0 turns it off)', numArg('--l1', 0))
+    .option('--group <w>', 'lineas: group-lasso weight on each site\'s ω − 1 and b (default 1; large values drop whole sites)', numArg('--group', 0))
     .option('--source-tokens <text>', "cdas: the assistant-turn header whose last token is the source position (default: from the chat template)")
     .option('--strength-rule <rule>', 'diffmean/pca/probe: kl = calibrate the default strength on the model (KL 0.4 nats/token on the concept-absent texts; default), rho = 0.35·ρ without running the model')
     .option('--rho-attn <rho>', `steer2edit: Elastic-Net ρ for attention heads; ≤ 0 edits no head (default ${STEER2EDIT_DEFAULTS.rhoAttn})`, numArg('--rho-attn'))
@@ -116,7 +135,8 @@ export function registerTrain(program: Command): void {
     .action(async (methodName: string, f: TrainFlags, cmd: Command) => {
       const quiet = Boolean(cmd.optsWithGlobals()['quiet']);
       const m = methodByName(methodName);
-      if (f.reduce !== undefined && f.reduce !== 'mean' && f.reduce !== 'last') throw new Error(`--reduce must be mean or last, got "${f.reduce}"`);
+      const reduces = m.name === 'lineas' ? ['mean', 'last', 'all'] : ['mean', 'last'];
+      if (f.reduce !== undefined && !reduces.includes(f.reduce)) throw new Error(`--reduce must be ${reduces.join(', ').replace(/, (\w+)$/, ' or $1')}, got "${f.reduce}"`);
       if (f.strengthRule !== undefined && f.strengthRule !== 'kl' && f.strengthRule !== 'rho') throw new Error(`--strength-rule must be kl or rho, got "${f.strengthRule}"`);
       if (f.strengthRule !== undefined && !CALIBRATED.has(m.name)) throw new Error(`--strength-rule applies to ${[...CALIBRATED].join(', ')}; ${m.name} derives its strength its own way`);
       const s2e = m.name === 'steer2edit';
@@ -124,7 +144,6 @@ export function registerTrain(program: Command): void {
       const given = Object.entries(s2eFlags).filter(([, v]) => v !== undefined).map(([k]) => k);
       if (!s2e && given.length) throw new Error(`${given.join(', ')} appl${given.length > 1 ? 'y' : 'ies'} to steer2edit only`);
       if (s2e && f.site !== undefined) throw new Error('steer2edit edits the o_proj and down_proj of every layer (restrict with --layers); --site does not apply');
-      if (!s2e && f.site === undefined) throw new Error(`${m.name} needs --site (the hook site to read and steer, e.g. layers.2.resid_post)`);
       const layers = f.layers === undefined ? undefined : f.layers.split(',').map((x) => {
         if (!/^\d+$/.test(x.trim())) throw new Error(`--layers ${f.layers}: expected comma-separated layer numbers`);
         return Number(x);
@@ -135,13 +154,18 @@ export function registerTrain(program: Command): void {
       const contrast: ContrastRow[] | null = m.needs === 'contrast' ? loadContrastRows(f.data) : null;
       const data = contrast ? contrastAsConceptData(contrast) : loadConceptData(f.data);
       const training = { ...(f.steps !== undefined ? { steps: f.steps } : {}), ...(f.epochs !== undefined ? { epochs: f.epochs } : {}), ...(f.lr !== undefined ? { lr: f.lr } : {}), ...(f.batch !== undefined ? { batchSize: f.batch } : {}) };
-      const trained = m.needs === 'contrast' || m.name === 'reps';
-      if (!trained && Object.keys(training).length > 0) throw new Error(`--steps, --epochs, --lr and --batch apply to trained methods (cdas, reps); ${m.name} is fitted in one pass`);
-      if (m.needs !== 'contrast' && f.sourceTokens !== undefined) throw new Error(`--source-tokens applies to cdas only`);
+      const trained = TRAINED.includes(m.name);
+      if (!trained && Object.keys(training).length > 0) throw new Error(`--steps, --epochs, --lr and --batch apply to trained methods (${TRAINED.join(', ')}); ${m.name} is fitted in one pass`);
+      for (const [key, { flag, method }] of Object.entries(METHOD_FLAGS)) {
+        if (f[key as keyof TrainFlags] !== undefined && m.name !== method) throw new Error(`${flag} applies to ${method} only`);
+      }
+      const site = f.site ?? (m.name === 'lineas' ? 'all' : s2e ? '' : null);
+      if (site === null) throw new Error(`--site is required for ${m.name} (e.g. --site layers.2.resid_post)`);
       if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);
       const loaded = await loadModel(modelRef(f.model));
       if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling train needs one`);
-      if (f.site !== undefined) parseSite(f.site, loaded.model.arch.layers);
+      if (m.name === 'lineas') lineasSites(site, loaded.model.arch.layers);
+      else if (!s2e) parseSite(site, loaded.model.arch.layers);
       const bar = progress({ quiet, unit: (phase) => (phase === 'activations' ? 'ex' : 'step') });
       let art: Artifact;
       try {
@@ -149,13 +173,14 @@ export function registerTrain(program: Command): void {
           model: loaded.model,
           tokenizer: loaded.tokenizer,
           data,
-          site: f.site ?? '',
+          site,
           ...(s2e ? {} : { positions }),
           ...(f.reduce !== undefined ? { reduce: f.reduce as Reduce } : {}),
           chat: f.chat ?? false,
           ...(f.strengthRule === 'rho' ? { calibrate: false } : {}),
           ...(f.seed !== undefined ? { seed: f.seed } : {}),
-          ...(contrast ? { contrast, training } : {}),
+          ...(contrast ? { contrast } : {}),
+          ...(trained ? { training: { ...training, ...(f.beta !== undefined ? { beta: f.beta } : {}), ...(f.l1 !== undefined ? { l1: f.l1 } : {}), ...(f.group !== undefined ? { group: f.group } : {}) } } : {}),
           ...(f.sourceTokens !== undefined ? { sourceTokens: f.sourceTokens } : {}),
           ...(s2e ? { steer2edit: { ...(f.rhoAttn !== undefined ? { rhoAttn: f.rhoAttn } : {}), ...(f.rhoMlp !== undefined ? { rhoMlp: f.rhoMlp } : {}), ...(f.alpha !== undefined ? { alpha: f.alpha } : {}), ...(layers ? { layers } : {}) } } : {}),
           name: f.name ?? basename(out).slice(0, -ARTIFACT_SUFFIX.length),

@@ -7,6 +7,7 @@
 //   ablate       h − s·(h·v̂)v̂                      (s = 1 removes the direction)
 //   clamp        h + (o + s·(a − o) − h·v̂)v̂        (sets the projection to o + s·(a − o); origin o = 0 → s·a)
 //   affine       h + s·Rᵀ(W h + b − R h)             (LoReFT-style low-rank edit)
+//                h + s·(ω⊙h + b − h)                 (coordinate-wise, LinEAS: tensors scale ω, bias b)
 //   interchange  h + s·Rᵀ(R x_src − R h)             (distributed interchange, DAS/CDAS)
 //   rotate       turn h toward v̂ by angle s in the plane of h and v̂, keeping ‖h‖
 //   weight-edit  out + s·u (kᵀx), x the projection's input (a rank-1 edit of o_proj / down_proj; weight-edit.ts)
@@ -188,6 +189,35 @@ export class AffineIntervention extends Intervention {
   }
   override normalize(): void {
     orthonormalizeRows(this.rotation);
+  }
+}
+
+/**
+ * The coordinate-wise affine map ω⊙h + b, interpolated by the strength: h + s·(ω⊙h + b − h)
+ * (s = 1 is the map itself, s = 0 the identity). Same kind as the LoReFT form ('affine'); the
+ * artifact tells them apart by their tensors (scale and bias here, rotation for LoReFT).
+ */
+export class ScaleShiftIntervention extends Intervention {
+  readonly kind = 'affine';
+  constructor(site: string, readonly scale: Tensor, readonly bias: Tensor, opts?: InterventionOptions) {
+    super(site, opts);
+    checkVector(scale, 'affine: scale');
+    checkVector(bias, 'affine: bias');
+    if (scale.rank !== 1 || bias.rank !== 1 || scale.size !== bias.size) throw new Error(`affine: scale ${fmt(scale.shape)} and bias ${fmt(bias.shape)} must be vectors of one length`);
+  }
+  get width(): number {
+    return this.scale.size;
+  }
+  protected edit(h: Tensor): Tensor {
+    // (ω − 1)⊙h + b is the change the map makes; written so, ω = 1 and b = 0 add exactly 0.
+    const change = ops.add(ops.mul(h, ops.affine(this.scale, 1, -1)), this.bias);
+    return ops.add(h, ops.scale(change, this.strength));
+  }
+  parameters(): Tensor[] {
+    return [this.scale, this.bias].filter((t) => t.requiresGrad);
+  }
+  tensors(): Record<string, Tensor> {
+    return { scale: this.scale, bias: this.bias };
   }
 }
 

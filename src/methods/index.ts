@@ -11,8 +11,10 @@ import { cdas } from './cdas/index.js';
 import { ablation } from './ablation.js';
 import { reps } from './reps.js';
 import { steer2edit } from './steer2edit/index.js';
+import { bipo } from './bipo.js';
+import { lineas } from './lineas/index.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, steer2edit };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];

@@ -8,19 +8,28 @@ import type { Reduce } from './collect.js';
 import type { ContrastRow } from './cdas/data.js';
 import type { Steer2EditOptions } from './steer2edit/options.js';
 
-/** Settings for methods that learn by gradient descent (CDAS). */
+/** Settings for methods that learn by gradient descent (CDAS, RePS, BiPO, LinEAS). */
 export interface TrainingOptions {
   steps?: number;
   epochs?: number;
   lr?: number;
   batchSize?: number;
+  /** BiPO: the DPO temperature β. */
+  beta?: number;
+  /** LinEAS: weight of the ℓ1 penalty on each map's ω − 1 and b. */
+  l1?: number;
+  /** LinEAS: weight of the group-lasso penalty on each map's ω − 1 and b (selects layers). */
+  group?: number;
 }
 
 export interface FitContext {
   model: DecoderModel;
   tokenizer: Tokenizer;
   data: ConceptData;
-  /** Hook site to read and steer, e.g. layers.3.resid_post. */
+  /**
+   * Hook site to read and steer, e.g. layers.3.resid_post. LinEAS maps several at once: a
+   * comma-separated list, or "all" for every block's resid_post.
+   */
   site: string;
   /** Where the fitted intervention acts at use time (default: all positions). */
   positions?: PositionSpec;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor, ops, noGrad } from '../../src/index.js';
 import {
-  AddIntervention, AblateIntervention, ClampIntervention, AffineIntervention, InterchangeIntervention, RotateIntervention,
+  AddIntervention, AblateIntervention, ClampIntervention, AffineIntervention, InterchangeIntervention, RotateIntervention, ScaleShiftIntervention,
   orthonormalizeRows, positionMask, parsePositions,
 } from '../../src/intervene/index.js';
 import type { HookContext } from '../../src/models/hooks.js';
@@ -98,6 +98,17 @@ test('affine (LoReFT form) with W = R and b = 0 is the identity', () => {
   out.toArray().forEach((x, i) => assert.ok(Math.abs(x - h.toArray()[i]!) < 1e-12));
 });
 
+test('affine (coordinate-wise) is the identity at ω = 1, b = 0 and interpolates h + s·(ω⊙h + b − h)', () => {
+  const h = randn(rng, [1, 3, 4]);
+  const id = noGrad(() => new ScaleShiftIntervention('x', tensor([1, 1, 1, 1], { dtype: 'f64' }), tensor([0, 0, 0, 0], { dtype: 'f64' }), { strength: 2.5 }).apply(h, ctx()));
+  assert.deepEqual(id.toArray(), h.toArray());
+  const w = [2, 0.5, -1, 1];
+  const b = [0.1, 0, 3, -2];
+  const out = noGrad(() => new ScaleShiftIntervention('x', tensor(w, { dtype: 'f64' }), tensor(b, { dtype: 'f64' }), { strength: 0.25 }).apply(h, ctx())).toArray();
+  h.toArray().forEach((x, i) => assert.ok(Math.abs(out[i]! - (x + 0.25 * (w[i % 4]! * x + b[i % 4]! - x))) < 1e-12));
+  assert.throws(() => new ScaleShiftIntervention('x', tensor([1, 1], { dtype: 'f64' }), tensor([0], { dtype: 'f64' })), /vectors of one length/);
+});
+
 test('gradients reach every intervention parameter (finite differences)', () => {
   const h = () => randn(rng, [2, 3, 4]);
   const p = (shape: number[]) => randn(rng, shape, { requiresGrad: true });
@@ -106,6 +117,7 @@ test('gradients reach every intervention parameter (finite differences)', () => 
   gradcheck((x, v) => new ClampIntervention('x', v!, 1.3).apply(x!, ctx()), [h(), p([4])]);
   gradcheck((x, v) => new RotateIntervention('x', v!, { strength: 0.3 }).apply(x!, ctx()), [h(), p([4])]);
   gradcheck((x, r, w, b) => new AffineIntervention('x', r!, w!, b!).apply(x!, ctx()), [h(), p([2, 4]), p([2, 4]), p([2])]);
+  gradcheck((x, w, b) => new ScaleShiftIntervention('x', w!, b!, { strength: 0.7 }).apply(x!, ctx()), [h(), p([4]), p([4])]);
   gradcheck((x, r, s) => {
     const iv = new InterchangeIntervention('x', r!);
     iv.source = s!;

@@ -7,7 +7,7 @@ import { loadModel, stopIds } from '../../src/models/load.js';
 import { contrastivePairs, steeringInstructions } from '../../src/data/organism/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
-import { replyLogProbs } from '../../src/methods/reps.js';
+import { replyLogProbs } from '../../src/methods/preference.js';
 import { padBatch } from '../../src/methods/cdas/batch.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';

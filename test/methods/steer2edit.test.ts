@@ -211,7 +211,7 @@ test('steerling train steer2edit: flags that do not apply are refused with one l
   const cases: [string[], RegExp][] = [
     [['train', 'steer2edit', ...base, '--site', 'layers.1.resid_post'], /steer2edit edits the o_proj and down_proj of every layer \(restrict with --layers\); --site does not apply/],
     [['train', 'diffmean', ...base, '--site', 'layers.1.resid_post', '--rho-attn', '0.2'], /--rho-attn applies to steer2edit only/],
-    [['train', 'diffmean', ...base], /diffmean needs --site/],
+    [['train', 'diffmean', ...base], /--site is required for diffmean/],
     [['train', 'steer2edit', ...base, '--layers', '1,x'], /--layers 1,x: expected comma-separated layer numbers/],
     [['train', 'steer2edit', ...base, '--alpha', '1'], /alpha must be in \[0, 1\)/],
     [['train', 'steer2edit', ...base, '--rho-attn', '50', '--rho-mlp', '50'], /no head or neuron passes the Elastic-Net threshold/],
