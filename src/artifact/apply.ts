@@ -67,7 +67,11 @@ export function artifactInterventions(art: Artifact, model: DecoderModel, opts: 
         const c = clampTarget(art, rec, opts.target);
         return new ClampIntervention(rec.site, tensorOf(art, rec, 'direction'), c.value, { ...o, origin: c.origin });
       }
-      case 'rotate': return new RotateIntervention(rec.site, tensorOf(art, rec, 'direction'), o);
+      case 'rotate': {
+        // Selective Steering records carry the plane's second vector and, adaptive, a threshold.
+        const plane = rec.tensors['plane'] !== undefined ? tensorOf(art, rec, 'plane') : null;
+        return new RotateIntervention(rec.site, tensorOf(art, rec, 'direction'), { ...o, plane, threshold: rec.values?.['threshold'] ?? null });
+      }
       case 'affine': return new AffineIntervention(rec.site, tensorOf(art, rec, 'rotation'), tensorOf(art, rec, 'weight'), tensorOf(art, rec, 'bias'), o);
       case 'interchange': return new InterchangeIntervention(rec.site, tensorOf(art, rec, 'rotation'), o);
       case 'weight-edit': throw new Error(`artifact ${art.meta.name}: weight edits are applied by merging (steerling edit/export), not as hooks`);
