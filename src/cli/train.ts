@@ -15,6 +15,10 @@ import { saveArtifact } from '../artifact/io.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { PositionSpec } from '../intervene/positions.js';
 import { intArg, numArg } from './options.js';
+import type { SteeringMethod, AblationSelectionOptions } from '../methods/types.js';
+import { NoCandidateLeft } from '../methods/ablation-select.js';
+import { candidateRows, formatCandidates, rowsOf } from './ablation-table.js';
+import { refusalTokenIds } from './refusal-tokens.js';
 import { modelRef } from './model-ref.js';
 import { progress } from './progress.js';
 
@@ -23,7 +27,11 @@ export const ARTIFACT_SUFFIX = '.steer.safetensors';
 interface TrainFlags {
   model?: string;
   data: string;
-  site: string;
+  site?: string;
+  select?: boolean;
+  refusalTokens?: string;
+  pruneLayers?: number;
+  threshold?: number;
   out: string;
   positions: string;
   reduce?: string;
@@ -60,6 +68,7 @@ const fmt = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0
 export function trainSummary(art: Artifact, path: string): string {
   const m = art.meta;
   const lines = [`saved ${path}`, `  method     ${m.method} (${m.training.examples} examples${m.training.steps ? `, ${m.training.steps} steps` : ''})`];
+
   const sites = [...new Set(m.interventions.map((iv) => iv.site))];
   const iv = m.interventions[0]!;
   const positions = [...new Set(m.interventions.map((x) => positionsText(x.positions)))].join(' ');
@@ -71,8 +80,30 @@ export function trainSummary(art: Artifact, path: string): string {
   if (num('separation') !== undefined) lines.push(`  separation ${fmt(num('separation')!)}  (|μ+ − μ−| over the pooled std; above ~2 the classes barely overlap)`);
   if (num('loss_start') !== undefined && num('loss_end') !== undefined) lines.push(`  loss       ${fmt(num('loss_start')!)} → ${fmt(num('loss_end')!)}  (first and last tenth of the steps)`);
   else if (m.training.final_loss !== null) lines.push(`  final loss ${fmt(m.training.final_loss)}`);
+  const rows = candidateRows(m);
+  if (rows) {
+    const st = m.stats!;
+    lines.push(`  direction  read at ${m.settings['site']}, position ${st['selected_position']} (chosen from ${rows.length} candidates)`);
+    lines.push(formatCandidates(rows, { positive: st['baseline_refusal_positive'] as number, negative: st['baseline_refusal_negative'] as number }));
+  }
   if (iv.kind === 'clamp' && iv.values?.['mu_neg'] !== undefined) lines.push(`  steer      --steer ${path} clamps to μ+ (induce), --steer ${path}:neg to μ− (suppress); strength s clamps to μ− + s·(μ+ − μ−) (:neg swaps the means)`);
   return lines.join('\n');
+}
+
+/**
+ * Which flags go with which method; true when ablation chooses its direction itself (no --site).
+ * Methods that cannot choose need --site.
+ */
+function checkSiteFlags(m: SteeringMethod, f: TrainFlags): boolean {
+  if (f.site === undefined && !m.choosesSite) throw new Error(`${m.name} needs a hook site to read and steer: pass --site, e.g. --site layers.2.resid_post`);
+  if (f.select && m.name !== 'ablation') throw new Error(`--select applies to ablation; ${m.name} ${m.choosesSite ? 'chooses its layers without it' : 'needs --site'}`);
+  if (f.select && f.site !== undefined) throw new Error('--select chooses the site itself: drop --site (or drop --select to read at that site)');
+  const selecting = m.name === 'ablation' && f.site === undefined;
+  for (const [flag, given] of [['--refusal-tokens', f.refusalTokens !== undefined], ['--prune-layers', f.pruneLayers !== undefined]] as const) {
+    if (given && !selecting) throw new Error(`${flag} applies to ablation's automatic selection (ablation without --site)`);
+  }
+  if (f.threshold !== undefined && m.name !== 'selective') throw new Error(`--threshold applies to selective; ${m.name} has no adaptive gate`);
+  return selecting;
 }
 
 export function registerTrain(program: Command): void {
@@ -82,7 +113,7 @@ export function registerTrain(program: Command): void {
     .argument('<method>', `steering method: ${Object.keys(METHODS).join(' | ')}`)
     .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
     .requiredOption('-d, --data <file.jsonl>', 'JSONL of {"prompt"?, "positive", "negative"} pairs or {"text", "label"} records; cdas: {"negative_input", "negative_output", "positive_input", "positive_output"} or pairs with "concept_prompt"')
-    .requiredOption('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post')
+    .option('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post (ablation and selective choose their own without it)')
     .requiredOption('-o, --out <file>', `artifact to write (NAME${ARTIFACT_SUFFIX}; the suffix is added when missing)`)
     .option('--positions <spec>', 'where the artifact steers: all | prompt | generated | last:K | i,j,...', 'all')
     .option('--reduce <how>', 'summarise each example by the mean over its completion tokens or its last token: mean | last (default: mean; ablation always reads the last token)')
@@ -95,6 +126,10 @@ export function registerTrain(program: Command): void {
     .option('--batch <b>', 'trained methods (cdas, reps): rows per step (default cdas 8, reps 6; each row gives two examples)', intArg('--batch', 1))
     .option('--source-tokens <text>', "cdas: the assistant-turn header whose last token is the source position (default: from the chat template)")
     .option('--strength-rule <rule>', 'diffmean/pca/probe: kl = calibrate the default strength on the model (KL 0.4 nats/token on the concept-absent texts; default), rho = 0.35·ρ without running the model')
+    .option('--select', 'ablation: choose the layer and template position by bypass/induce/KL scores on a held-out quarter of the data (the default without --site)')
+    .option('--refusal-tokens <list>', 'ablation --select: comma-separated tokens that start a refusal, e.g. I,As (default on the organism: its refusal form\'s first word)')
+    .option('--prune-layers <p>', 'ablation --select: discard candidates from the last share p of the layers (default 0.2, the paper\'s; 0 on a model of few layers)', numArg('--prune-layers', 0, 0.99))
+    .option('--threshold <t>', 'selective: adaptive, rotate only tokens whose projection on the direction exceeds t (default: every token)', numArg('--threshold'))
     .option('--json', 'print the artifact metadata as one JSON object')
     .action(async (methodName: string, f: TrainFlags, cmd: Command) => {
       const quiet = Boolean(cmd.optsWithGlobals()['quiet']);
@@ -112,9 +147,16 @@ export function registerTrain(program: Command): void {
       if (!trained && Object.keys(training).length > 0) throw new Error(`--steps, --epochs, --lr and --batch apply to trained methods (cdas, reps); ${m.name} is fitted in one pass`);
       if (m.needs !== 'contrast' && f.sourceTokens !== undefined) throw new Error(`--source-tokens applies to cdas only`);
       if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);
+      const selecting = checkSiteFlags(m, f);
       const loaded = await loadModel(modelRef(f.model));
       if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling train needs one`);
-      parseSite(f.site, loaded.model.arch.layers);
+      if (f.site !== undefined) parseSite(f.site, loaded.model.arch.layers);
+      let selection: AblationSelectionOptions | undefined;
+      if (selecting) {
+        const ids = refusalTokenIds(loaded.tokenizer, f.refusalTokens, loaded.dir);
+        if (!ids) throw new Error(`ablation without --site chooses the direction by refusal scores: pass --refusal-tokens (the tokens a refusal starts with, e.g. I,As) or --site`);
+        selection = { refusalTokens: ids, ...(f.pruneLayers !== undefined ? { pruneLayers: f.pruneLayers } : {}) };
+      }
       const bar = progress({ quiet, unit: (phase) => (phase === 'activations' ? 'ex' : 'step') });
       let art: Artifact;
       try {
@@ -122,7 +164,9 @@ export function registerTrain(program: Command): void {
           model: loaded.model,
           tokenizer: loaded.tokenizer,
           data,
-          site: f.site,
+          ...(f.site !== undefined ? { site: f.site } : {}),
+          ...(selection ? { selection } : {}),
+          ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
           positions,
           ...(f.reduce !== undefined ? { reduce: f.reduce as Reduce } : {}),
           chat: f.chat ?? false,
@@ -134,11 +178,17 @@ export function registerTrain(program: Command): void {
           hubId: loaded.repoId,
           onProgress: (done, total, phase, info) => bar.update(done, total, phase, info),
         });
+      } catch (e) {
+        bar.stop();
+        // Show why every candidate went (stdout: stderr keeps the one-line error), then fail.
+        if (e instanceof NoCandidateLeft && !f.json) console.log(formatCandidates(rowsOf(e.candidates, null), e.baseline));
+        throw e;
       } finally {
         bar.stop();
       }
       saveArtifact(out, art);
-      if (f.json) console.log(JSON.stringify({ path: out, ...art.meta }));
+      const rows = candidateRows(art.meta);
+      if (f.json) console.log(JSON.stringify({ path: out, ...art.meta, ...(rows ? { candidates: rows } : {}) }));
       else console.log(trainSummary(art, out));
     });
 }

@@ -16,7 +16,7 @@
 // BOS); strengths are multiples of v, as in training, and the default is derived from the
 // preference margin on the training rows (DEFAULT_GAP_CLOSED).
 
-import type { SteeringMethod, FitContext } from './types.js';
+import { requireSite, type SteeringMethod, type FitContext } from './types.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { DecoderModel } from '../models/decoder.js';
 import { buildArtifact, dataHash } from './build.js';
@@ -228,17 +228,18 @@ export function preferenceMargin(model: DecoderModel, site: string, rows: readon
 }
 
 function fit(ctx: FitContext): Artifact {
+  const site = requireSite(ctx, 'reps');
   const { rows, excludeBos } = tokenizeRows(ctx);
   if (rows.length === 0) throw new Error('reps: no training pairs');
   const padId = ctx.tokenizer.padTokenId ?? 0;
   frozenScales(ctx.model, rows, padId);
   const seed = ctx.seed ?? 0;
-  const res = trainReps(ctx.model, ctx.site, rows, excludeBos, { ...(ctx.training ?? {}), seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
+  const res = trainReps(ctx.model, site, rows, excludeBos, { ...(ctx.training ?? {}), seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
   const tail = Math.max(1, Math.round(res.losses.length / 10));
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
   // Derived strength: walk the margin curve until it reaches 0 (see DEFAULT_GAP_CLOSED).
   const sample = rows.slice(0, MARGIN_ROWS);
-  const m0 = preferenceMargin(ctx.model, ctx.site, sample, res.direction, 0, excludeBos, padId);
+  const m0 = preferenceMargin(ctx.model, site, sample, res.direction, 0, excludeBos, padId);
   const curve: { s: number; margin: number }[] = [{ s: 0, margin: m0 }];
   const cross = (target: number): number | null => {
     const i = curve.findIndex((p) => p.margin >= target);
@@ -249,7 +250,7 @@ function fit(ctx: FitContext): Artifact {
   };
   if (m0 < 0) {
     for (const sv of MARGIN_GRID) {
-      curve.push({ s: sv, margin: preferenceMargin(ctx.model, ctx.site, sample, res.direction, sv, excludeBos, padId) });
+      curve.push({ s: sv, margin: preferenceMargin(ctx.model, site, sample, res.direction, sv, excludeBos, padId) });
       ctx.onProgress?.(curve.length - 1, MARGIN_GRID.length, 'calibrate');
       if (curve[curve.length - 1]!.margin >= 0) break;
     }
@@ -260,10 +261,10 @@ function fit(ctx: FitContext): Artifact {
   return buildArtifact({
     name: ctx.name,
     method: 'reps',
-    settings: { site: ctx.site, objective: 'scaled simpo (beta 1, gamma 0)', pair_types: ['orig_add', 'orig_sub'], alphas: [...ALPHAS], rank: 1, lr: ctx.training?.lr ?? REPS_DEFAULTS.lr, batch_rows: ctx.training?.batchSize ?? REPS_DEFAULTS.batchSize, steps: res.steps, weight_decay: 0, chat: ctx.chat ?? false, bias: res.bias },
+    settings: { site, objective: 'scaled simpo (beta 1, gamma 0)', pair_types: ['orig_add', 'orig_sub'], alphas: [...ALPHAS], rank: 1, lr: ctx.training?.lr ?? REPS_DEFAULTS.lr, batch_rows: ctx.training?.batchSize ?? REPS_DEFAULTS.batchSize, steps: res.steps, weight_decay: 0, chat: ctx.chat ?? false, bias: res.bias },
     model: ctx.model,
     hubId: ctx.hubId ?? null,
-    interventions: [{ site: ctx.site, kind: 'add', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: res.direction } }, defaultStrength: mid, range: [-hi, hi] }],
+    interventions: [{ site, kind: 'add', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: res.direction } }, defaultStrength: mid, range: [-hi, hi] }],
     training: { data_hash: dataHash(ctx.data.examples), examples: rows.length, steps: res.steps, seed, final_loss: mean(res.losses.slice(-tail)) },
     stats: { loss_start: mean(res.losses.slice(0, tail)), loss_end: mean(res.losses.slice(-tail)), bias: res.bias, direction_norm: Math.hypot(...res.direction), margin_curve_s: curve.map((p) => p.s), margin_curve: curve.map((p) => p.margin) },
   });

@@ -7,6 +7,14 @@ import type { Artifact } from '../artifact/artifact.js';
 import type { Reduce } from './collect.js';
 import type { ContrastRow } from './cdas/data.js';
 
+/** Directional ablation's automatic choice of layer and position. */
+export interface AblationSelectionOptions {
+  /** Token ids that start a refusal: the refusal score's set R. */
+  refusalTokens: readonly number[];
+  /** Share of the last layers whose candidates are discarded (the paper: 0.2, i.e. ℓ ≥ ⌊0.8·L⌋). */
+  pruneLayers?: number;
+}
+
 /** Settings for methods that learn by gradient descent (CDAS). */
 export interface TrainingOptions {
   steps?: number;
@@ -19,8 +27,11 @@ export interface FitContext {
   model: DecoderModel;
   tokenizer: Tokenizer;
   data: ConceptData;
-  /** Hook site to read and steer, e.g. layers.3.resid_post. */
-  site: string;
+  /**
+   * Hook site to read and steer, e.g. layers.3.resid_post. Methods that choose their own sites from
+   * the data (selective; ablation's automatic selection) take it as an override; the others need it.
+   */
+  site?: string;
   /** Where the fitted intervention acts at use time (default: all positions). */
   positions?: PositionSpec;
   /** How examples are summarised when reading activations (default: mean over completion tokens). */
@@ -38,6 +49,10 @@ export interface FitContext {
   /** Assistant-turn header whose last token is CDAS's source position (default: from the chat template). */
   sourceTokens?: string;
   training?: TrainingOptions;
+  /** Ablation without a site: how the direction is chosen (methods/ablation-select.ts). */
+  selection?: AblationSelectionOptions;
+  /** Selective steering, adaptive: rotate only tokens whose projection on b1 exceeds this. */
+  threshold?: number;
   name: string;
   hubId?: string | null;
   /** info: a short live reading such as the current loss. */
@@ -49,5 +64,13 @@ export interface SteeringMethod {
   summary: string;
   /** What the data must look like. */
   needs: 'pairs' | 'pairs-or-labelled' | 'contrast';
+  /** The method picks its sites from the data when no site is given. */
+  choosesSite?: boolean;
   fit(ctx: FitContext): Artifact;
+}
+
+/** The site a method that cannot choose one needs. */
+export function requireSite(ctx: FitContext, method: string): string {
+  if (ctx.site === undefined || ctx.site === '') throw new Error(`${method} needs a hook site to read and steer (--site), e.g. layers.2.resid_post`);
+  return ctx.site;
 }
