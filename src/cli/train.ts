@@ -80,6 +80,13 @@ export function trainSummary(art: Artifact, path: string): string {
   if (num('separation') !== undefined) lines.push(`  separation ${fmt(num('separation')!)}  (|μ+ − μ−| over the pooled std; above ~2 the classes barely overlap)`);
   if (num('loss_start') !== undefined && num('loss_end') !== undefined) lines.push(`  loss       ${fmt(num('loss_start')!)} → ${fmt(num('loss_end')!)}  (first and last tenth of the steps)`);
   else if (m.training.final_loss !== null) lines.push(`  final loss ${fmt(m.training.final_loss)}`);
+  if (m.method === 'selective') {
+    const layers = (s['selected_layers'] as number[]) ?? [];
+    const angles = ((s['layer_angle_deg'] as number[]) ?? []).map((x) => `${x.toFixed(1)}°`);
+    lines.push(`  plane      b1 read at ${String(m.settings['site'])}; layers ${layers.join(', ')} rotated (their class means on opposite sides of b1)`);
+    lines.push(`  angle      class means ${angles.join(', ')} apart in the plane → ${fmt(iv.default_strength)}° per layer; --steer ${path}:x-1 turns away from the positive class`);
+    if (iv.values?.['threshold'] !== undefined) lines.push(`  adaptive   only tokens with h·b1 > ${iv.values['threshold']} turn`);
+  }
   const rows = candidateRows(m);
   if (rows) {
     const st = m.stats!;

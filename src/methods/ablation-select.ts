@@ -25,7 +25,7 @@ import { AblateIntervention, AddIntervention } from '../intervene/interventions.
 import { hooksFor } from '../intervene/apply.js';
 import { fromStorage } from '../tensor/tensor.js';
 import { collectAtSites, type TokenizedExample } from './collect.js';
-import { meanRows, norm } from './linalg.js';
+import { meanDifference } from './linalg.js';
 import { nextTokenLogProbs, refusalScore, klDivergence, mean } from './next-token.js';
 import { ablationSites } from './ablation-sites.js';
 
@@ -86,14 +86,10 @@ function candidateDirections(inp: SelectionInput): { layer: number; position: nu
   const out: { layer: number; position: number; direction: Float64Array }[] = [];
   for (let i = 0; i < K; i++) {
     for (let l = 0; l < L; l++) {
-      const d = pos[l]!.width;
       // Rows come K per example, in position order: row e·K + i is example e at position i − K.
       const rows = (n: number) => Array.from({ length: n }, (_, e) => e * K + i);
-      const mp = meanRows(pos[l]!.data, rows(inp.train.positive.length), d);
-      const mn = meanRows(neg[l]!.data, rows(inp.train.negative.length), d);
-      const diff = mp.map((x, j) => x - mn[j]!);
-      // Zero up to rounding: the same token with nothing mixed in (layer 0 at a template token).
-      if (norm(diff) <= 1e-6 * Math.max(norm(mp), norm(mn), 1e-30)) continue;
+      const diff = meanDifference(pos[l]!.data, rows(inp.train.positive.length), neg[l]!.data, rows(inp.train.negative.length), pos[l]!.width);
+      if (!diff) continue;
       out.push({ layer: l, position: i - K, direction: diff });
     }
   }

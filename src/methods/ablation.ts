@@ -32,11 +32,10 @@ function ablateEverywhere(ctx: FitContext, u: Float64Array): FittedIntervention[
   return ablationSites(ctx.model.arch.layers).map((site) => ({ site, kind: 'ablate', positions: ctx.positions ?? 'all', tensors: { direction }, defaultStrength: 1, range: [0, 1] }));
 }
 
-function labelCounts(ctx: FitContext): { npos: number; nneg: number } {
+function checkBothLabels(ctx: FitContext): void {
   const npos = ctx.data.examples.filter((e) => e.label === 1).length;
   const nneg = ctx.data.examples.length - npos;
   if (npos === 0 || nneg === 0) throw new Error(`ablation needs examples of both labels (got ${npos} positive, ${nneg} negative)`);
-  return { npos, nneg };
 }
 
 /** The direction read at the site the caller names, at each example's last token. */
@@ -140,7 +139,7 @@ export const ablation: SteeringMethod = {
   choosesSite: true,
   fit(ctx) {
     if (ctx.reduce !== undefined && ctx.reduce !== 'last') throw new Error(`ablation reads the last token of each example; --reduce ${ctx.reduce} does not apply`);
-    labelCounts(ctx);
+    checkBothLabels(ctx);
     return ctx.site !== undefined ? fitAtSite(ctx, ctx.site) : fitBySelection(ctx);
   },
 };

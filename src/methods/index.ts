@@ -10,8 +10,9 @@ import { actadd } from './actadd.js';
 import { cdas } from './cdas/index.js';
 import { ablation } from './ablation.js';
 import { reps } from './reps.js';
+import { selective } from './selective.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, selective };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];
