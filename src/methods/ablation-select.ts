@@ -20,7 +20,7 @@
 // Directional ablation, has the measured table).
 
 import type { DecoderModel } from '../models/decoder.js';
-import { Hooks } from '../models/hooks.js';
+import type { Hooks } from '../models/hooks.js';
 import { AblateIntervention, AddIntervention } from '../intervene/interventions.js';
 import { hooksFor } from '../intervene/apply.js';
 import { fromStorage } from '../tensor/tensor.js';
@@ -34,7 +34,7 @@ export const KL_MAX = 0.1;
 export const PRUNE_LAYERS = 0.2;
 
 export interface AblationCandidate {
-  /** Source layer ℓ: read at layers.ℓ.resid_pre. */
+  /** Layer ℓ: read at layers.ℓ.resid_post (candidateSite). */
   layer: number;
   /** Position from the end of the prompt: −K … −1. */
   position: number;
