@@ -163,7 +163,8 @@ Napi::Value DecodeStep(const Napi::CallbackInfo& info) {
     throw;
   }
   P.busy = false;
-  return env.Undefined();
+  // How many threads shared the step (small steps run on one: decode_step.cc).
+  return Napi::Number::New(env, P.threads);
 }
 
 int64_t argmax_scalar(const float* x, int64_t n) {

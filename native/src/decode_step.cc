@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 
@@ -191,8 +192,29 @@ void prefetch_head(const Span& sp, int64_t bytes) {
   for (int64_t o = 0; o < end; o += 64) __builtin_prefetch(sp.p + o, 0, 2);
 }
 
+// Measured crossover (bench/fused-threads.mjs): see README, Benchmarks.
+constexpr int64_t kDefaultMinParallel = 4000000;
+
 // Barriers per layer: qkv (with attention), o, gate_up, down.
 constexpr int64_t kPhasesPerLayer = 4;
+
+// Below this many weights read per token a step runs on one thread: its phases are then a few
+// microseconds each, and a second thread costs more at the 4·L + 2 barriers (and in waking it,
+// and in sharing the core with whatever else runs) than it saves by streaming half of each
+// product. STEERLING_FUSED_MIN_PARALLEL overrides it (0: always use every pool thread).
+int64_t min_parallel_weights() {
+  static const int64_t v = [] {
+    const char* e = std::getenv("STEERLING_FUSED_MIN_PARALLEL");
+    return e && *e ? int64_t(std::strtoll(e, nullptr, 10)) : int64_t(kDefaultMinParallel);
+  }();
+  return v;
+}
+
+// Weights one step reads: per layer q/k/v, o_proj, gate/up and down, plus the head if it runs.
+int64_t step_weights(const Plan& P, int64_t layers, bool head) {
+  const int64_t qn = P.hq * P.hd, kn = P.hkv * P.hd;
+  return layers * (P.d * (qn + 2 * kn) + qn * P.d + 3 * P.d * P.inter) + (head ? P.vocab * P.d : 0);
+}
 
 }  // namespace
 
@@ -207,10 +229,10 @@ void profile(double out[K_KINDS + 1]) {
 
 void run_step(Plan& P, const Step& S) {
   const Kit& K = gemm::current_kit();
-  const int T = num_threads();
+  const int64_t L = S.l1 - S.l0;
+  const int T = step_weights(P, L, S.logits != nullptr) < min_parallel_weights() ? 1 : num_threads();
   if (P.threads != T) plan_pieces(P, T);
   const int64_t d = P.d, hd = P.hd, hkv = P.hkv, qn = P.hq * P.hd, kn = hkv * hd, inter = P.inter;
-  const int64_t L = S.l1 - S.l0;
   const int64_t nphase = kPhasesPerLayer * L + 2;
   if (int64_t(P.counters.size()) < nphase) P.counters = std::vector<PhaseCounter>(size_t(nphase));
   for (int64_t i = 0; i < nphase; i++) P.counters[size_t(i)].reset();

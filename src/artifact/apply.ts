@@ -5,6 +5,7 @@ import {
   AddIntervention, AblateIntervention, ClampIntervention, AffineIntervention, InterchangeIntervention, RotateIntervention,
   type Intervention,
 } from '../intervene/interventions.js';
+import { WeightEditIntervention, checkWeightEditable, weightEditTarget } from '../intervene/weight-edit.js';
 import type { Artifact, InterventionRecord } from './artifact.js';
 import { mismatch } from './fingerprint.js';
 
@@ -74,7 +75,11 @@ export function artifactInterventions(art: Artifact, model: DecoderModel, opts: 
       }
       case 'affine': return new AffineIntervention(rec.site, tensorOf(art, rec, 'rotation'), tensorOf(art, rec, 'weight'), tensorOf(art, rec, 'bias'), o);
       case 'interchange': return new InterchangeIntervention(rec.site, tensorOf(art, rec, 'rotation'), o);
-      case 'weight-edit': throw new Error(`artifact ${art.meta.name}: weight edits are applied by merging (steerling edit/export), not as hooks`);
+      case 'weight-edit': {
+        // The hook equals the edited weights; `strength` scales the whole edit (s·λ for every component).
+        checkWeightEditable(model, weightEditTarget(rec.site));
+        return new WeightEditIntervention(rec.site, tensorOf(art, rec, 'delta_u'), tensorOf(art, rec, 'delta_k'), o);
+      }
     }
   });
 }

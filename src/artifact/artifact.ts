@@ -15,7 +15,7 @@ export const ARTIFACT_FORMAT = 1;
 
 export interface InterventionRecord {
   site: string;
-  kind: InterventionKind | 'weight-edit';
+  kind: InterventionKind;
   positions: PositionSpec;
   excludeBos?: boolean;
   /** Role → full tensor name in the file, e.g. { direction: 'layers.6.resid_post.direction' }. */

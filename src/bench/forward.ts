@@ -78,6 +78,7 @@ export async function benchForward(opts: ForwardBenchOptions): Promise<Record<st
 
   // Which decode path ran (src/models/fused-decode.ts; STEERLING_FUSED_DECODE=0 picks op by op).
   const decodePath = fusedDecodeStats.calls > fusedBefore ? 'fused' : 'op-by-op';
+  const decodeThreads = fusedDecodeStats.lastThreads;
 
   // Generation only so far (load, a last-position prefill, decode): the peak the memory bar is
   // about. The prefill benchmark below computes logits at every position, as the reference does.
@@ -124,6 +125,8 @@ export async function benchForward(opts: ForwardBenchOptions): Promise<Record<st
     prefill_tok_s: T / prefill,
     decode_tok_s: 1 / decodeS,
     decode_path: decodePath,
+    // Threads that shared the last fused step (small models run it on one; decode_step.cc).
+    decode_threads: decodePath === 'fused' ? decodeThreads : null,
     read_gb_s: read > 0 ? read : null,
     decode_bytes_per_token: stepBytes,
     decode_bound_tok_s: bound,

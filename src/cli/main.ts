@@ -3,13 +3,14 @@
 import { Command } from 'commander';
 import { registerBench } from './bench.js';
 import { registerGenerate } from './generate.js';
+import { registerChat } from './chat.js';
 import { registerTrain } from './train.js';
 import { registerDetect } from './detect.js';
 import { registerInspect } from './inspect.js';
 import { registerSweep } from './sweep.js';
 import { registerDemo } from './demo.js';
 import { registerOrganism } from './organism.js';
-import { registerExport } from './export.js';
+import { registerEdit, registerExport } from './export.js';
 import { registerEval } from './eval.js';
 import { registerServe } from './serve.js';
 
@@ -24,11 +25,13 @@ program
 
 registerDemo(program);
 registerGenerate(program);
+registerChat(program);
 registerTrain(program);
 registerDetect(program);
 registerInspect(program);
 registerSweep(program);
 registerOrganism(program);
+registerEdit(program);
 registerExport(program);
 registerEval(program);
 registerServe(program);

@@ -2,6 +2,7 @@
 //
 //   steerling train diffmean --model M --data dog.jsonl --site layers.2.resid_post --out dog.steer.safetensors
 //   steerling train cdas --model M --data ocean-contrast.jsonl --site layers.1.resid_post --out ocean --steps 200
+//   steerling train steer2edit --model M --data refusal.jsonl --chat --out refusal-edit --rho-attn 0.18 --rho-mlp 0.55 --alpha 0.8
 import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { loadModel } from '../models/load.js';
@@ -21,6 +22,7 @@ import { candidateRows, formatCandidates, rowsOf } from './ablation-table.js';
 import { refusalTokenIds } from './refusal-tokens.js';
 import { modelRef } from './model-ref.js';
 import { progress } from './progress.js';
+import { STEER2EDIT_DEFAULTS } from '../methods/steer2edit/options.js';
 
 export const ARTIFACT_SUFFIX = '.steer.safetensors';
 
@@ -44,6 +46,10 @@ interface TrainFlags {
   batch?: number;
   sourceTokens?: string;
   strengthRule?: string;
+  rhoAttn?: number;
+  rhoMlp?: number;
+  alpha?: number;
+  layers?: string;
   json?: boolean;
 }
 
@@ -93,6 +99,13 @@ export function trainSummary(art: Artifact, path: string): string {
     lines.push(`  direction  read at ${m.settings['site']}, position ${st['selected_position']} (chosen from ${rows.length} candidates)`);
     lines.push(formatCandidates(rows, { positive: st['baseline_refusal_positive'] as number, negative: st['baseline_refusal_negative'] as number }));
   }
+  if (num('heads_edited') !== undefined) {
+    const family = (k: string, what: string) => (num(`${k}_total`) ? `${num(`${k}_edited`)}/${num(`${k}_total`)} ${what}` : `${what} off`);
+    lines.push(`  edits      ${family('heads', 'attention heads')}, ${family('neurons', 'MLP neurons')} (one rank-1 edit per edited o_proj / down_proj)`);
+    if (num('kl_default') !== undefined) lines.push(`  at 1       the edit moves the negative texts' next-token distribution by ${fmt(num('kl_default')!)} nats/token (the range ends at 1.0)`);
+    if (iv.strength_range[1] < 1) lines.push(`  note       the derived edit (strength 1) is past the range: the text is likely to break; use a smaller strength (e.g. :x${fmt(iv.strength_range[1] / 2)}) or larger --rho-attn / --rho-mlp`);
+    lines.push(`  steer      --steer ${path}[:S] applies the edit × S as hooks; steerling export merged / peft writes it into weights`);
+  }
   if (iv.kind === 'clamp' && iv.values?.['mu_neg'] !== undefined) lines.push(`  steer      --steer ${path} clamps to μ+ (induce), --steer ${path}:neg to μ− (suppress); strength s clamps to μ− + s·(μ+ − μ−) (:neg swaps the means)`);
   return lines.join('\n');
 }
@@ -102,7 +115,7 @@ export function trainSummary(art: Artifact, path: string): string {
  * Methods that cannot choose need --site.
  */
 function checkSiteFlags(m: SteeringMethod, f: TrainFlags): boolean {
-  if (f.site === undefined && !m.choosesSite) throw new Error(`${m.name} needs a hook site to read and steer: pass --site, e.g. --site layers.2.resid_post`);
+  if (f.site === undefined && !m.choosesSite && m.name !== 'steer2edit') throw new Error(`${m.name} needs --site (the hook site to read and steer, e.g. layers.2.resid_post)`);
   if (f.select && m.name !== 'ablation') throw new Error(`--select applies to ablation; ${m.name} ${m.choosesSite ? 'chooses its layers without it' : 'needs --site'}`);
   if (f.select && f.site !== undefined) throw new Error('--select chooses the site itself: drop --site (or drop --select to read at that site)');
   const selecting = m.name === 'ablation' && f.site === undefined;
@@ -120,7 +133,7 @@ export function registerTrain(program: Command): void {
     .argument('<method>', `steering method: ${Object.keys(METHODS).join(' | ')}`)
     .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
     .requiredOption('-d, --data <file.jsonl>', 'JSONL of {"prompt"?, "positive", "negative"} pairs or {"text", "label"} records; cdas: {"negative_input", "negative_output", "positive_input", "positive_output"} or pairs with "concept_prompt"')
-    .option('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post (ablation and selective choose their own without it)')
+    .option('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post (ablation and selective choose their own without it; steer2edit edits every layer\'s o_proj and down_proj)')
     .requiredOption('-o, --out <file>', `artifact to write (NAME${ARTIFACT_SUFFIX}; the suffix is added when missing)`)
     .option('--positions <spec>', 'where the artifact steers: all | prompt | generated | last:K | i,j,...', 'all')
     .option('--reduce <how>', 'summarise each example by the mean over its completion tokens or its last token: mean | last (default: mean; ablation always reads the last token)')
@@ -137,6 +150,10 @@ export function registerTrain(program: Command): void {
     .option('--refusal-tokens <list>', 'ablation --select: comma-separated tokens that start a refusal, e.g. I,As (default on the organism: its refusal form\'s first word)')
     .option('--prune-layers <p>', 'ablation --select: discard candidates from the last share p of the layers (default 0.2, the paper\'s; 0 on a model of few layers)', numArg('--prune-layers', 0, 0.99))
     .option('--threshold <t>', 'selective: adaptive, rotate only tokens whose projection on the direction exceeds t (default: every token)', numArg('--threshold'))
+    .option('--rho-attn <rho>', `steer2edit: Elastic-Net ρ for attention heads; ≤ 0 edits no head (default ${STEER2EDIT_DEFAULTS.rhoAttn})`, numArg('--rho-attn'))
+    .option('--rho-mlp <rho>', `steer2edit: Elastic-Net ρ for MLP neurons; ≤ 0 edits no neuron (default ${STEER2EDIT_DEFAULTS.rhoMlp})`, numArg('--rho-mlp'))
+    .option('--alpha <a>', `steer2edit: L1/L2 mix in [0, 1); a component is edited when its score |g| > ρ·α (default ${STEER2EDIT_DEFAULTS.alpha})`, numArg('--alpha'))
+    .option('--layers <i,j,...>', 'steer2edit: edit only these layers (default: all)')
     .option('--json', 'print the artifact metadata as one JSON object')
     .action(async (methodName: string, f: TrainFlags, cmd: Command) => {
       const quiet = Boolean(cmd.optsWithGlobals()['quiet']);
@@ -144,6 +161,16 @@ export function registerTrain(program: Command): void {
       if (f.reduce !== undefined && f.reduce !== 'mean' && f.reduce !== 'last') throw new Error(`--reduce must be mean or last, got "${f.reduce}"`);
       if (f.strengthRule !== undefined && f.strengthRule !== 'kl' && f.strengthRule !== 'rho') throw new Error(`--strength-rule must be kl or rho, got "${f.strengthRule}"`);
       if (f.strengthRule !== undefined && !CALIBRATED.has(m.name)) throw new Error(`--strength-rule applies to ${[...CALIBRATED].join(', ')}; ${m.name} derives its strength its own way`);
+      const s2e = m.name === 'steer2edit';
+      const s2eFlags = { '--rho-attn': f.rhoAttn, '--rho-mlp': f.rhoMlp, '--alpha': f.alpha, '--layers': f.layers };
+      const given = Object.entries(s2eFlags).filter(([, v]) => v !== undefined).map(([k]) => k);
+      if (!s2e && given.length) throw new Error(`${given.join(', ')} appl${given.length > 1 ? 'y' : 'ies'} to steer2edit only`);
+      if (s2e && f.site !== undefined) throw new Error('steer2edit edits the o_proj and down_proj of every layer (restrict with --layers); --site does not apply');
+      const selecting = checkSiteFlags(m, f);
+      const layers = f.layers === undefined ? undefined : f.layers.split(',').map((x) => {
+        if (!/^\d+$/.test(x.trim())) throw new Error(`--layers ${f.layers}: expected comma-separated layer numbers`);
+        return Number(x);
+      });
       const positions = parsePositions(f.positions);
       const out = artifactPath(f.out);
       // Cheap checks first: a bad data file fails before the model loads.
@@ -154,7 +181,6 @@ export function registerTrain(program: Command): void {
       if (!trained && Object.keys(training).length > 0) throw new Error(`--steps, --epochs, --lr and --batch apply to trained methods (cdas, reps); ${m.name} is fitted in one pass`);
       if (m.needs !== 'contrast' && f.sourceTokens !== undefined) throw new Error(`--source-tokens applies to cdas only`);
       if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);
-      const selecting = checkSiteFlags(m, f);
       const loaded = await loadModel(modelRef(f.model));
       if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling train needs one`);
       if (f.site !== undefined) parseSite(f.site, loaded.model.arch.layers);
@@ -174,13 +200,14 @@ export function registerTrain(program: Command): void {
           ...(f.site !== undefined ? { site: f.site } : {}),
           ...(selection ? { selection } : {}),
           ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
-          positions,
+          ...(s2e ? {} : { positions }),
           ...(f.reduce !== undefined ? { reduce: f.reduce as Reduce } : {}),
           chat: f.chat ?? false,
           ...(f.strengthRule === 'rho' ? { calibrate: false } : {}),
           ...(f.seed !== undefined ? { seed: f.seed } : {}),
           ...(contrast ? { contrast, training } : {}),
           ...(f.sourceTokens !== undefined ? { sourceTokens: f.sourceTokens } : {}),
+          ...(s2e ? { steer2edit: { ...(f.rhoAttn !== undefined ? { rhoAttn: f.rhoAttn } : {}), ...(f.rhoMlp !== undefined ? { rhoMlp: f.rhoMlp } : {}), ...(f.alpha !== undefined ? { alpha: f.alpha } : {}), ...(layers ? { layers } : {}) } } : {}),
           name: f.name ?? basename(out).slice(0, -ARTIFACT_SUFFIX.length),
           hubId: loaded.repoId,
           onProgress: (done, total, phase, info) => bar.update(done, total, phase, info),

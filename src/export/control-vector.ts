@@ -59,6 +59,7 @@ export function blockOfSite(site: string, minBlock: number): number {
 }
 
 function checkRecord(name: string, rec: InterventionRecord): void {
+  if (rec.kind === 'weight-edit') throw new Error(`artifact ${name}: its weight edit at ${rec.site} changes a projection's weights, not a fixed vector; write it with steerling export merged (edited checkpoint) or steerling export peft (LoRA adapter)`);
   if (rec.kind !== 'add') {
     throw new Error(`artifact ${name}: its ${rec.kind} intervention at ${rec.site} is not additive; control vectors and bias folds only add a fixed vector (export a directional ablation with steerling export merged)`);
   }

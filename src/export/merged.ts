@@ -101,12 +101,12 @@ const EMBED = /(^|\.)embed_tokens\.weight$/;
 const WRITER = /(^|\.)layers\.\d+\.(self_attn\.o_proj|mlp\.down_proj)\.(weight|bias)$/;
 
 /** Refuses to write into a folder that has files (nothing is ever overwritten). */
-function checkOut(out: string): void {
+export function checkOut(out: string): void {
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out} exists and is not empty; choose a new folder (nothing is overwritten)`);
 }
 
 /** Writes the edited checkpoint: one model.safetensors, the config with its patch, the serving files. */
-function writeCheckpoint(dir: string, out: string, tensors: Map<string, Tensor>, configPatch: Record<string, unknown>, provenance: Record<string, unknown>): string[] {
+export function writeCheckpoint(dir: string, out: string, tensors: Map<string, Tensor>, configPatch: Record<string, unknown>, provenance: Record<string, unknown>): string[] {
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   mkdirSync(out, { recursive: true });
   writeSafetensors(join(out, 'model.safetensors'), tensors, { format: 'pt', steerling_edit: JSON.stringify(provenance) });

@@ -9,6 +9,13 @@ export function installInterventions(hooks: Hooks, interventions: readonly Inter
     parseSite(iv.site, numLayers);
     return hooks.add(iv.site, (h, ctx) => iv.apply(h, ctx));
   });
+  // Readers last: hooks on one site run in the order added, so they see the final activation.
+  for (const iv of interventions) {
+    for (const [site, fn] of iv.inputHooks()) {
+      parseSite(site, numLayers);
+      removers.push(hooks.add(site, fn));
+    }
+  }
   return () => removers.forEach((r) => r());
 }
 

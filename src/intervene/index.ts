@@ -5,3 +5,4 @@
 export * from './interventions.js';
 export * from './positions.js';
 export * from './apply.js';
+export * from './weight-edit.js';

@@ -10,15 +10,16 @@
 //   interchange  h + s·Rᵀ(R x_src − R h)             (distributed interchange, DAS/CDAS)
 //   rotate       turn h by s degrees, keeping ‖h‖: toward v̂ in the plane of h and v̂, or inside a
 //                fixed plane (v̂, b2) (Selective Steering); optionally only where h·v̂ > threshold
+//   weight-edit  out + s·u (kᵀx), x the projection's input (a rank-1 edit of o_proj / down_proj; weight-edit.ts)
 
 import type { Tensor } from '../tensor/tensor.js';
 import { fromStorage } from '../tensor/tensor.js';
 import * as ops from '../tensor/ops/index.js';
 import { fmt } from '../tensor/shape.js';
-import type { HookContext } from '../models/hooks.js';
+import type { HookContext, HookFn } from '../models/hooks.js';
 import { positionMask, type PositionSpec } from './positions.js';
 
-export type InterventionKind = 'add' | 'ablate' | 'clamp' | 'affine' | 'interchange' | 'rotate';
+export type InterventionKind = 'add' | 'ablate' | 'clamp' | 'affine' | 'interchange' | 'rotate' | 'weight-edit';
 
 export interface InterventionOptions {
   positions?: PositionSpec;
@@ -49,6 +50,13 @@ export abstract class Intervention {
   abstract tensors(): Record<string, Tensor>;
   /** Restores constraints after an optimiser step (unit norm, orthonormal rows). */
   normalize(): void {}
+  /**
+   * Hooks that only read other sites (a weight edit reads its projection's input). Installed after
+   * every intervention's own hook, so they see those sites as the model finally uses them.
+   */
+  inputHooks(): Array<[string, HookFn]> {
+    return [];
+  }
 
   /** Applies the intervention to a site activation [B, T, ...trailing]. */
   apply(h: Tensor, ctx: HookContext): Tensor {

@@ -15,6 +15,11 @@ export interface FittedIntervention {
   kind: InterventionKind;
   positions: PositionSpec;
   excludeBos?: boolean;
+  /**
+   * Tensors are named `${tensorPrefix}.${role}` (default: the site). Weight edits name the edited
+   * matrix instead (`layers.6.attn.o_proj.delta_u`) while acting at its output site.
+   */
+  tensorPrefix?: string;
   /** Role → values; shapes default to [length] (rank-1) unless given. */
   tensors: Record<string, { data: Float32Array; shape?: number[] }>;
   defaultStrength: number;
@@ -48,8 +53,8 @@ export function buildArtifact(inp: BuildArtifactInput): Artifact {
     const names: Record<string, string> = {};
     for (const [role, t] of Object.entries(iv.tensors)) {
       // Several interventions may share a site (ActAdd positions): suffix all but the first.
-      let name = `${iv.site}.${role}`;
-      if (tensors.has(name)) name = `${iv.site}.${role}.${i}`;
+      let name = `${iv.tensorPrefix ?? iv.site}.${role}`;
+      if (tensors.has(name)) name = `${iv.tensorPrefix ?? iv.site}.${role}.${i}`;
       tensors.set(name, fromStorage(t.data, t.shape ?? [t.data.length], 'f32'));
       names[role] = name;
     }

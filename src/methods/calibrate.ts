@@ -83,7 +83,7 @@ function meanKl(steered: Float64Array[][], base: Float64Array[][]): number {
 }
 
 /** Strength at which the curve reaches `target`, interpolated in log KL between grid points. */
-function crossing(curve: readonly KlPoint[], target: number): number | null {
+export function crossing(curve: readonly KlPoint[], target: number): number | null {
   const i = curve.findIndex((p) => p.kl >= target);
   if (i < 0) return null;
   if (i === 0) return curve[0]!.strength * (target / Math.max(curve[0]!.kl, 1e-12));
@@ -93,6 +93,25 @@ function crossing(curve: readonly KlPoint[], target: number): number | null {
   const lb = Math.log(b.kl);
   const t = lb > la ? (Math.log(target) - la) / (lb - la) : 1;
   return a.strength + t * (b.strength - a.strength);
+}
+
+/**
+ * Mean KL per completion token of the model under `hooksAt(s)` against the model without hooks, on
+ * up to CALIBRATION_TEXTS texts, for each strength in turn until the first point past EDGE_KL.
+ */
+export function klCurve(model: DecoderModel, texts: readonly TokenizedExample[], strengths: readonly number[], hooksAt: (s: number) => Hooks, opts: { onProgress?: (done: number, total: number) => void } = {}): KlPoint[] {
+  const sample = texts.slice(0, CALIBRATION_TEXTS);
+  if (sample.length === 0) return [];
+  const base = sample.map((e) => completionLogProbs(model, e, null));
+  const curve: KlPoint[] = [];
+  for (const [k, s] of strengths.entries()) {
+    const hooks = hooksAt(s);
+    const kl = meanKl(sample.map((e) => completionLogProbs(model, e, hooks)), base);
+    curve.push({ strength: s, kl });
+    opts.onProgress?.(k + 1, strengths.length);
+    if (kl >= EDGE_KL) break;
+  }
+  return curve;
 }
 
 /**
@@ -108,19 +127,10 @@ export function calibrateStrength(
   rho: number,
   opts: { positions?: PositionSpec; onProgress?: (done: number, total: number) => void } = {},
 ): Calibration | null {
-  const sample = texts.slice(0, CALIBRATION_TEXTS);
-  if (sample.length === 0 || !(rho > 0)) return null;
+  if (texts.length === 0 || !(rho > 0)) return null;
   const dir = fromStorage(Float32Array.from(u as ArrayLike<number>), [u.length], 'f32');
-  const base = sample.map((e) => completionLogProbs(model, e, null));
-  const curve: KlPoint[] = [];
-  for (const [k, f] of FRACTION_GRID.entries()) {
-    const s = f * rho;
-    const hooks = hooksFor([new AddIntervention(site, dir, { strength: s, positions: opts.positions ?? 'all' })], model.arch.layers);
-    const kl = meanKl(sample.map((e) => completionLogProbs(model, e, hooks)), base);
-    curve.push({ strength: s, kl });
-    opts.onProgress?.(k + 1, FRACTION_GRID.length);
-    if (kl >= EDGE_KL) break;
-  }
+  const hooksAt = (s: number) => hooksFor([new AddIntervention(site, dir, { strength: s, positions: opts.positions ?? 'all' })], model.arch.layers);
+  const curve = klCurve(model, texts, FRACTION_GRID.map((f) => f * rho), hooksAt, opts);
   const lo = crossing(curve, DEFAULT_KL);
   if (lo === null) return null;
   const hi = crossing(curve, EDGE_KL) ?? curve[curve.length - 1]!.strength;

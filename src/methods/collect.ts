@@ -7,6 +7,7 @@ import { noGrad } from '../tensor/tape.js';
 import { tidy } from '../tensor/scope.js';
 import type { DecoderModel } from '../models/decoder.js';
 import { Hooks, parseSite } from '../models/hooks.js';
+import { sortedBatches } from './sorted-batches.js';
 
 export type Reduce = 'mean' | 'last' | 'all';
 
@@ -51,15 +52,8 @@ export function collectAtSites(model: DecoderModel, examples: readonly Tokenized
   const deepest = Math.max(...stops);
   const stop = deepest === Infinity ? undefined : deepest;
   const per = sites.map(() => ({ width: 0, normSum: 0, normCount: 0, byIndex: new Map<number, Float32Array[]>() }));
-  // Sort by length so padded batches waste little; restore the order at the end.
-  const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.ids.length - examples[b]!.ids.length);
-  for (let s = 0; s < order.length; s += bs) {
-    const idx = order.slice(s, s + bs);
-    const batch = idx.map((i) => examples[i]!);
-    const T = Math.max(...batch.map((e) => e.ids.length));
-    const padding = Int32Array.from(batch, (e) => T - e.ids.length);
-    const ids = new Int32Array(batch.length * T);
-    batch.forEach((e, b) => ids.set(e.ids, b * T + padding[b]!));
+  // Batches go in order of length; the rows are put back in input order at the end.
+  for (const { idx, batch, T, padding, ids, done } of sortedBatches(examples, bs)) {
     tidy(() =>
       noGrad(() => {
         const hooks = new Hooks();
@@ -91,7 +85,7 @@ export function collectAtSites(model: DecoderModel, examples: readonly Tokenized
         model.forward(fromStorage(ids, [batch.length, T], 'i32'), { hooks, padding: padding.some((p) => p > 0) ? padding : null, stopAfterLayer: stop });
       }),
     );
-    opts.onProgress?.(Math.min(s + bs, order.length), order.length);
+    opts.onProgress?.(done, examples.length);
   }
   return per.map((acc) => {
     const rows: Float32Array[] = [];

@@ -10,9 +10,10 @@ import { actadd } from './actadd.js';
 import { cdas } from './cdas/index.js';
 import { ablation } from './ablation.js';
 import { reps } from './reps.js';
+import { steer2edit } from './steer2edit/index.js';
 import { selective } from './selective.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, selective };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, steer2edit, selective };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];

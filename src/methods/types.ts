@@ -6,6 +6,7 @@ import type { PositionSpec } from '../intervene/positions.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { Reduce } from './collect.js';
 import type { ContrastRow } from './cdas/data.js';
+import type { Steer2EditOptions } from './steer2edit/options.js';
 
 /** Directional ablation's automatic choice of layer and position. */
 export interface AblationSelectionOptions {
@@ -49,6 +50,8 @@ export interface FitContext {
   /** Assistant-turn header whose last token is CDAS's source position (default: from the chat template). */
   sourceTokens?: string;
   training?: TrainingOptions;
+  /** Steer2Edit's ρ_attn, ρ_mlp, α and layers (methods/steer2edit/options.ts). */
+  steer2edit?: Steer2EditOptions;
   /** Ablation without a site: how the direction is chosen (methods/ablation-select.ts). */
   selection?: AblationSelectionOptions;
   /** Selective steering, adaptive: rotate only tokens whose projection on b1 exceeds this. */

@@ -20,7 +20,8 @@ import type { KVCache } from './kvcache.js';
 let enabled = process.env.STEERLING_FUSED_DECODE !== '0';
 
 /** Counts of fused steps since start: calls, layers run fused, calls that included the head (tests check the path ran). */
-export const fusedDecodeStats = { calls: 0, layers: 0, heads: 0 };
+/** Counters of fused steps run, and how many threads shared the last one. */
+export const fusedDecodeStats = { calls: 0, layers: 0, heads: 0, lastThreads: 0 };
 
 /** Turns the fused decode path on or off (tests compare both); returns the previous setting. */
 export function setFusedDecode(on: boolean): boolean {
@@ -38,7 +39,7 @@ const ACT_CODES: Partial<Record<UnaryOp, number>> = { relu: 10, silu: 11, gelu: 
 const DTYPE_CODES: Record<string, number> = { f32: 0, bf16: 1, f16: 2 };
 
 type DecodePlanFn = (spec: Float64Array, params: (Storage | null)[], dtypes: Int32Array, invFreqs: (Float64Array | null)[], windows: Float64Array) => unknown;
-type DecodeStepFn = (plan: unknown, x: Float32Array, l0: number, l1: number, ks: Float32Array[], vs: Float32Array[], pos: number, len: number, logits: Float32Array | null) => void;
+type DecodeStepFn = (plan: unknown, x: Float32Array, l0: number, l1: number, ks: Float32Array[], vs: Float32Array[], pos: number, len: number, logits: Float32Array | null) => number;
 
 /** Why a layer cannot be fused (null: it can), from the architecture and its weights alone. */
 function layerProblem(a: ArchConfig, w: ModelWeights, i: number): string | null {
@@ -136,7 +137,7 @@ export class FusedDecode {
       ks.push(s.k);
       vs.push(s.v);
     }
-    this.step(this.plan, x, l0, l1, ks, vs, pos, cache.length, logits);
+    fusedDecodeStats.lastThreads = this.step(this.plan, x, l0, l1, ks, vs, pos, cache.length, logits);
     fusedDecodeStats.calls++;
     fusedDecodeStats.layers += l1 - l0;
     if (logits) fusedDecodeStats.heads++;

@@ -73,9 +73,10 @@ test('every method fits on real weights, separates its classes, and round-trips 
   // Methods that learn from CDAS rows (needs 'contrast') have their own tests (cdas-*.test.ts), and
   // so does directional ablation, which acts on every layer rather than at the fitted site
   // (test/organism/ablation.test.ts), and RePS, trained by a preference loss rather than fitted to
-  // class means (test/methods/reps.test.ts), and Selective Steering, which chooses its own layers
-  // and rotates rather than adds (test/organism/selective.test.ts).
-  for (const name of Object.keys(METHODS).filter((n) => METHODS[n]!.needs !== 'contrast' && n !== 'ablation' && n !== 'reps' && n !== 'selective')) {
+  // class means (test/methods/reps.test.ts), Steer2Edit, which edits the weights of every layer
+  // (test/methods/steer2edit*.test.ts), and Selective Steering, which chooses its own layers and
+  // rotates rather than adds (test/organism/selective.test.ts).
+  for (const name of Object.keys(METHODS).filter((n) => METHODS[n]!.needs !== 'contrast' && !['ablation', 'reps', 'steer2edit', 'selective'].includes(n))) {
     const art = method(name).fit({ model: m.model, tokenizer: m.tokenizer!, data, site: 'layers.2.resid_post', name: `dog-${name}` });
     const iv = art.meta.interventions[0]!;
     assert.equal(iv.site, 'layers.2.resid_post');

@@ -18,6 +18,11 @@ import { fromStorage, noGrad, tensor, ops } from '../../src/index.js';
 import { nativeBackend, withBackend } from '../../src/backend/registry.js';
 import { fusedDecodeStats, setFusedDecode } from '../../src/models/fused-decode.js';
 
+// These checkpoints are far below the size where a step runs on one thread (decode_step.cc,
+// min_parallel_weights): switch that rule off so the pool's threads share every step here, as they
+// do for real models. The native side reads this at the first fused step, after this line.
+process.env['STEERLING_FUSED_MIN_PARALLEL'] = '0';
+
 const ROOT = new URL('../../../test/fixtures/parity/', import.meta.url).pathname;
 const TOLERANCE = { f32: 1e-4, bf16: 2e-2 } as const;
 const skip = nativeBackend() ? false : 'the native addon is not built';
@@ -103,6 +108,7 @@ test('fused decode keeps the bits at every thread count, oversubscribed ones inc
         addon.setThreads(n);
         const got = fused(true, () => stepLogits(model, [1, 6, 2, 9], 40));
         assert.equal(maxDiff(got, want), 0, `${name}, ${n} threads`);
+        assert.equal(fusedDecodeStats.lastThreads, n, `${name}: all ${n} pool threads shared the step`);
       }
       addon.setThreads(threads);
     }

@@ -4,6 +4,7 @@
 // clicks Generate: both replies stream in, equal the server's own greedy replies, differ, and the
 // exact judge finds the topic in the steered one only; each heatmap has one cell per token of its
 // reply with `steerling detect`'s scores. Errors (400, 401, 429) show as one line in the page.
+import { slowedModel } from '../helpers/slowed-model.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -43,16 +44,7 @@ async function start(extra: Partial<ServeOptions> = {}, model: LoadedModel = lm)
   return app.listen({ host: '127.0.0.1', port: 0 });
 }
 
-/** The organism made slow (ms per forward pass), so that a request holds the model for a while. */
-function slowed(ms: number): LoadedModel {
-  const m = Object.create(lm.model) as DecoderModel;
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  m.forward = (...args: Parameters<DecoderModel['forward']>) => {
-    Atomics.wait(sleeper, 0, 0, ms);
-    return lm.model.forward(...args);
-  };
-  return { ...lm, model: m };
-}
+const slowed = (ms: number): LoadedModel => slowedModel(lm, ms);
 
 /** A page that records its script errors (an uncaught one fails the test). */
 async function open(url: string): Promise<{ page: Page; errors: string[] }> {
@@ -196,7 +188,12 @@ test('playground: server errors are one line in the page (400 max_tokens, 401 wi
   }
   await p.fill('#max-tokens', '64');
   await p.click('#generate');
-  await p.locator('#steered[data-state="streaming"]').waitFor();
+  // Either pane streaming will do (the steered one runs first; a short steered reply may already be
+  // done); on a timeout, say what the page shows instead.
+  await p.locator('#steered[data-state="streaming"], #unsteered[data-state="streaming"]').first().waitFor().catch(async (e: Error) => {
+    const states = await Promise.all(['steered', 'unsteered'].map((id) => p.locator(`#${id}`).getAttribute('data-state')));
+    throw new Error(`no pane streamed: states ${states.join(', ')}, error line "${await p.locator('#error').textContent()}": ${e.message}`);
+  });
   await p.click('#stop');
   assert.equal(await errorLine(p), 'stopped');
   const states = await Promise.all(['steered', 'unsteered'].map((id) => p.locator(`#${id}`).getAttribute('data-state')));

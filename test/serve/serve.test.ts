@@ -1,6 +1,7 @@
 // `steerling serve` in-process on the organism, with a DiffMean artifact fitted here: OpenAI
 // shapes, the same text as `steerling generate` / `detect` (run as the real binary), streaming,
 // usage, steering, and the safety limits (400/401/404/413/429/504).
+import { slowedModel } from '../helpers/slowed-model.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -59,16 +60,7 @@ async function events(r: Response): Promise<string[]> {
   return text.split('\n\n').filter((b) => b.startsWith('data: ')).map((b) => b.slice(6));
 }
 
-/** The organism's model, made slow (ms per forward pass) so that requests overlap. */
-function slowed(ms: number): LoadedModel {
-  const m = Object.create(lm.model) as DecoderModel;
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  m.forward = (...args: Parameters<DecoderModel['forward']>) => {
-    Atomics.wait(sleeper, 0, 0, ms);
-    return lm.model.forward(...args);
-  };
-  return { ...lm, model: m };
-}
+const slowed = (ms: number): LoadedModel => slowedModel(lm, ms);
 
 before(async () => {
   lm = await loadModel(ORGANISM);
