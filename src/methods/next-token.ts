@@ -8,22 +8,18 @@ import { fromStorage } from '../tensor/tensor.js';
 import { tidy } from '../tensor/scope.js';
 import { noGrad } from '../tensor/tape.js';
 import * as ops from '../tensor/ops/index.js';
+import { sortedBatches } from './sorted-batches.js';
 
-/** Log-probabilities of the token after each prompt (prompts left-padded into batches). */
+/** Log-probabilities of the token after each prompt (in input order; batched by length, left-padded). */
 export function nextTokenLogProbs(model: DecoderModel, prompts: readonly (readonly number[])[], hooks: Hooks | null, batchSize = 16): Float64Array[] {
-  const out: Float64Array[] = [];
-  for (let s = 0; s < prompts.length; s += batchSize) {
-    const batch = prompts.slice(s, s + batchSize);
-    const T = Math.max(...batch.map((p) => p.length));
-    const padding = Int32Array.from(batch, (p) => T - p.length);
-    const ids = new Int32Array(batch.length * T);
-    batch.forEach((p, b) => ids.set(p, b * T + padding[b]!));
+  const out: Float64Array[] = new Array(prompts.length);
+  for (const { idx, T, padding, ids } of sortedBatches(prompts.map((ids) => ({ ids })), batchSize)) {
     tidy(() =>
       noGrad(() => {
-        const logits = model.forward(fromStorage(ids, [batch.length, T], 'i32'), { hooks, padding: padding.some((p) => p > 0) ? padding : null, lastOnly: true });
+        const logits = model.forward(fromStorage(ids, [idx.length, T], 'i32'), { hooks, padding: padding.some((p) => p > 0) ? padding : null, lastOnly: true });
         const f = ops.logSoftmax(logits.toFloat('f32'), -1).data as Float32Array;
-        const vocab = f.length / batch.length;
-        for (let b = 0; b < batch.length; b++) out.push(Float64Array.from(f.subarray(b * vocab, (b + 1) * vocab)));
+        const vocab = f.length / idx.length;
+        idx.forEach((i, b) => (out[i] = Float64Array.from(f.subarray(b * vocab, (b + 1) * vocab))));
       }),
     );
   }
