@@ -65,10 +65,11 @@ function fit(ctx: FitContext): Artifact {
   const d = acts[0]!.width;
   const at = (site: string) => acts[sites.indexOf(site)]!.data;
 
-  const cands = sites.map((s) => ({ site: s, dir: candidateDirection(at(s), d, labels) })).filter((c): c is { site: string; dir: Float64Array } => c.dir !== null);
+  // Candidates at the norm inputs only (a --site elsewhere gives b1 but does not shape the plane).
+  const cands = perLayer.flat().map((s) => ({ site: s, dir: candidateDirection(at(s), d, labels) })).filter((c): c is { site: string; dir: Float64Array } => c.dir !== null);
   if (cands.length === 0) throw new Error('selective: the two classes have the same mean activation at every site');
   const b1Site = ctx.site ?? cands[mostCentral(cands.map((c) => c.dir))]!.site;
-  const b1 = cands.find((c) => c.site === b1Site)?.dir;
+  const b1 = ctx.site !== undefined ? candidateDirection(at(b1Site), d, labels) : cands.find((c) => c.site === b1Site)!.dir;
   if (!b1) throw new Error(`selective: the two classes have the same mean activation at ${b1Site}; choose another --site`);
   const b2 = secondBasis(b1, cands.map((c) => c.dir));
 
