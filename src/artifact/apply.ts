@@ -68,7 +68,11 @@ export function artifactInterventions(art: Artifact, model: DecoderModel, opts: 
         const c = clampTarget(art, rec, opts.target);
         return new ClampIntervention(rec.site, tensorOf(art, rec, 'direction'), c.value, { ...o, origin: c.origin });
       }
-      case 'rotate': return new RotateIntervention(rec.site, tensorOf(art, rec, 'direction'), o);
+      case 'rotate': {
+        // Selective Steering records carry the plane's second vector and, adaptive, a threshold.
+        const plane = rec.tensors['plane'] !== undefined ? tensorOf(art, rec, 'plane') : null;
+        return new RotateIntervention(rec.site, tensorOf(art, rec, 'direction'), { ...o, plane, threshold: rec.values?.['threshold'] ?? null });
+      }
       case 'affine':
         // Coordinate-wise (LinEAS: scale and bias) or LoReFT's low-rank form (rotation, weight, bias).
         if ('scale' in rec.tensors) return new ScaleShiftIntervention(rec.site, tensorOf(art, rec, 'scale'), tensorOf(art, rec, 'bias'), o);

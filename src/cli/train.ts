@@ -18,6 +18,10 @@ import { saveArtifact } from '../artifact/io.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { PositionSpec } from '../intervene/positions.js';
 import { intArg, numArg } from './options.js';
+import type { SteeringMethod, AblationSelectionOptions } from '../methods/types.js';
+import { NoCandidateLeft } from '../methods/ablation-select.js';
+import { candidateRows, formatCandidates, rowsOf } from './ablation-table.js';
+import { refusalTokenIds } from './refusal-tokens.js';
 import { modelRef } from './model-ref.js';
 import { progress } from './progress.js';
 import { STEER2EDIT_DEFAULTS } from '../methods/steer2edit/options.js';
@@ -28,6 +32,10 @@ interface TrainFlags {
   model?: string;
   data: string;
   site?: string;
+  select?: boolean;
+  refusalTokens?: string;
+  pruneLayers?: number;
+  threshold?: number;
   out: string;
   positions: string;
   reduce?: string;
@@ -80,6 +88,7 @@ const fmt = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0
 export function trainSummary(art: Artifact, path: string): string {
   const m = art.meta;
   const lines = [`saved ${path}`, `  method     ${m.method} (${m.training.examples} examples${m.training.steps ? `, ${m.training.steps} steps` : ''})`];
+
   const sites = [...new Set(m.interventions.map((iv) => iv.site))];
   const iv = m.interventions[0]!;
   const positions = [...new Set(m.interventions.map((x) => positionsText(x.positions)))].join(' ');
@@ -93,6 +102,19 @@ export function trainSummary(art: Artifact, path: string): string {
   if (Array.isArray(moved) && Array.isArray(s['moved_biases'])) lines.push(`  maps       coordinates off the identity per site: ω ${moved.join(' ')}, b ${(s['moved_biases'] as number[]).join(' ')} (of ${m.model.hidden_size}); λ interpolates h + λ·(map(h) − h)`);
   if (num('loss_start') !== undefined && num('loss_end') !== undefined) lines.push(`  loss       ${fmt(num('loss_start')!)} → ${fmt(num('loss_end')!)}  (first and last tenth of the steps)`);
   else if (m.training.final_loss !== null) lines.push(`  final loss ${fmt(m.training.final_loss)}`);
+  if (m.method === 'selective') {
+    const layers = (s['selected_layers'] as number[]) ?? [];
+    const angles = ((s['layer_angle_deg'] as number[]) ?? []).map((x) => `${x.toFixed(1)}°`);
+    lines.push(`  plane      b1 read at ${String(m.settings['site'])}; layers ${layers.join(', ')} rotated (their class means on opposite sides of b1)`);
+    lines.push(`  angle      class means ${angles.join(', ')} apart in the plane → ${fmt(iv.default_strength)}° per layer; --steer ${path}:x-1 turns away from the positive class`);
+    if (iv.values?.['threshold'] !== undefined) lines.push(`  adaptive   only tokens with h·b1 > ${iv.values['threshold']} turn`);
+  }
+  const rows = candidateRows(m);
+  if (rows) {
+    const st = m.stats!;
+    lines.push(`  direction  read at ${m.settings['site']}, position ${st['selected_position']} (chosen from ${rows.length} candidates)`);
+    lines.push(formatCandidates(rows, { positive: st['baseline_refusal_positive'] as number, negative: st['baseline_refusal_negative'] as number }));
+  }
   if (num('heads_edited') !== undefined) {
     const family = (k: string, what: string) => (num(`${k}_total`) ? `${num(`${k}_edited`)}/${num(`${k}_total`)} ${what}` : `${what} off`);
     lines.push(`  edits      ${family('heads', 'attention heads')}, ${family('neurons', 'MLP neurons')} (one rank-1 edit per edited o_proj / down_proj)`);
@@ -104,6 +126,22 @@ export function trainSummary(art: Artifact, path: string): string {
   return lines.join('\n');
 }
 
+/**
+ * Which flags go with which method; true when ablation chooses its direction itself (no --site).
+ * Methods that cannot choose need --site.
+ */
+function checkSiteFlags(m: SteeringMethod, f: TrainFlags): boolean {
+  if (f.site === undefined && !m.choosesSite && m.name !== 'steer2edit' && m.name !== 'lineas') throw new Error(`--site is required for ${m.name} (the hook site to read and steer, e.g. --site layers.2.resid_post)`);
+  if (f.select && m.name !== 'ablation') throw new Error(`--select applies to ablation; ${m.name} ${m.choosesSite ? 'chooses its layers without it' : 'needs --site'}`);
+  if (f.select && f.site !== undefined) throw new Error('--select chooses the site itself: drop --site (or drop --select to read at that site)');
+  const selecting = m.name === 'ablation' && f.site === undefined;
+  for (const [flag, given] of [['--refusal-tokens', f.refusalTokens !== undefined], ['--prune-layers', f.pruneLayers !== undefined]] as const) {
+    if (given && !selecting) throw new Error(`${flag} applies to ablation's automatic selection (ablation without --site)`);
+  }
+  if (f.threshold !== undefined && m.name !== 'selective') throw new Error(`--threshold applies to selective; ${m.name} has no adaptive gate`);
+  return selecting;
+}
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -111,7 +149,7 @@ export function registerTrain(program: Command): void {
     .argument('<method>', `steering method: ${Object.keys(METHODS).join(' | ')}`)
     .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
     .requiredOption('-d, --data <file.jsonl>', 'JSONL of {"prompt"?, "positive", "negative"} pairs or {"text", "label"} records; cdas: {"negative_input", "negative_output", "positive_input", "positive_output"} or pairs with "concept_prompt"')
-    .option('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post (required, except: steer2edit edits every layer\'s o_proj and down_proj; lineas takes a comma-separated list or all, default every block\'s resid_post)')
+    .option('-s, --site <site>', 'hook site to read and steer, e.g. layers.2.resid_post (required, except: ablation and selective choose their own without it; steer2edit edits every layer\'s o_proj and down_proj; lineas takes a comma-separated list or all, default every block\'s resid_post)')
     .requiredOption('-o, --out <file>', `artifact to write (NAME${ARTIFACT_SUFFIX}; the suffix is added when missing)`)
     .option('--positions <spec>', 'where the artifact steers: all | prompt | generated | last:K | i,j,...', 'all')
     .option('--reduce <how>', 'summarise each example by the mean over its completion tokens or its last token: mean | last (default: mean; ablation always reads the last token); lineas also all (every token a sample)')
@@ -127,6 +165,10 @@ export function registerTrain(program: Command): void {
     .option('--group <w>', 'lineas: group-lasso weight on each site\'s ω − 1 and b (default 1; large values drop whole sites)', numArg('--group', 0))
     .option('--source-tokens <text>', "cdas: the assistant-turn header whose last token is the source position (default: from the chat template)")
     .option('--strength-rule <rule>', 'diffmean/pca/probe: kl = calibrate the default strength on the model (KL 0.4 nats/token on the concept-absent texts; default), rho = 0.35·ρ without running the model')
+    .option('--select', 'ablation: choose the layer and template position by bypass/induce/KL scores on a held-out quarter of the data (the default without --site)')
+    .option('--refusal-tokens <list>', 'ablation --select: comma-separated tokens that start a refusal, e.g. I,As (default on the organism: its refusal form\'s first word)')
+    .option('--prune-layers <p>', 'ablation --select: discard candidates from the last share p of the layers (default 0.2, the paper\'s; 0 on a model of few layers)', numArg('--prune-layers', 0, 0.99))
+    .option('--threshold <t>', 'selective: adaptive, rotate only tokens whose projection on the direction exceeds t (default: every token)', numArg('--threshold'))
     .option('--rho-attn <rho>', `steer2edit: Elastic-Net ρ for attention heads; ≤ 0 edits no head (default ${STEER2EDIT_DEFAULTS.rhoAttn})`, numArg('--rho-attn'))
     .option('--rho-mlp <rho>', `steer2edit: Elastic-Net ρ for MLP neurons; ≤ 0 edits no neuron (default ${STEER2EDIT_DEFAULTS.rhoMlp})`, numArg('--rho-mlp'))
     .option('--alpha <a>', `steer2edit: L1/L2 mix in [0, 1); a component is edited when its score |g| > ρ·α (default ${STEER2EDIT_DEFAULTS.alpha})`, numArg('--alpha'))
@@ -144,6 +186,7 @@ export function registerTrain(program: Command): void {
       const given = Object.entries(s2eFlags).filter(([, v]) => v !== undefined).map(([k]) => k);
       if (!s2e && given.length) throw new Error(`${given.join(', ')} appl${given.length > 1 ? 'y' : 'ies'} to steer2edit only`);
       if (s2e && f.site !== undefined) throw new Error('steer2edit edits the o_proj and down_proj of every layer (restrict with --layers); --site does not apply');
+      const selecting = checkSiteFlags(m, f);
       const layers = f.layers === undefined ? undefined : f.layers.split(',').map((x) => {
         if (!/^\d+$/.test(x.trim())) throw new Error(`--layers ${f.layers}: expected comma-separated layer numbers`);
         return Number(x);
@@ -159,13 +202,19 @@ export function registerTrain(program: Command): void {
       for (const [key, { flag, method }] of Object.entries(METHOD_FLAGS)) {
         if (f[key as keyof TrainFlags] !== undefined && m.name !== method) throw new Error(`${flag} applies to ${method} only`);
       }
-      const site = f.site ?? (m.name === 'lineas' ? 'all' : s2e ? '' : null);
-      if (site === null) throw new Error(`--site is required for ${m.name} (e.g. --site layers.2.resid_post)`);
+      // LinEAS maps every block's output unless told otherwise; the others take --site as given.
+      const site = f.site ?? (m.name === 'lineas' ? 'all' : undefined);
       if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);
       const loaded = await loadModel(modelRef(f.model));
       if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling train needs one`);
-      if (m.name === 'lineas') lineasSites(site, loaded.model.arch.layers);
-      else if (!s2e) parseSite(site, loaded.model.arch.layers);
+      if (m.name === 'lineas') lineasSites(site ?? 'all', loaded.model.arch.layers);
+      else if (f.site !== undefined) parseSite(f.site, loaded.model.arch.layers);
+      let selection: AblationSelectionOptions | undefined;
+      if (selecting) {
+        const ids = refusalTokenIds(loaded.tokenizer, f.refusalTokens, loaded.dir);
+        if (!ids) throw new Error(`ablation without --site chooses the direction by refusal scores: pass --refusal-tokens (the tokens a refusal starts with, e.g. I,As) or --site`);
+        selection = { refusalTokens: ids, ...(f.pruneLayers !== undefined ? { pruneLayers: f.pruneLayers } : {}) };
+      }
       const bar = progress({ quiet, unit: (phase) => (phase === 'activations' ? 'ex' : 'step') });
       let art: Artifact;
       try {
@@ -173,7 +222,9 @@ export function registerTrain(program: Command): void {
           model: loaded.model,
           tokenizer: loaded.tokenizer,
           data,
-          site,
+          ...(site !== undefined ? { site } : {}),
+          ...(selection ? { selection } : {}),
+          ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
           ...(s2e ? {} : { positions }),
           ...(f.reduce !== undefined ? { reduce: f.reduce as Reduce } : {}),
           chat: f.chat ?? false,
@@ -187,11 +238,17 @@ export function registerTrain(program: Command): void {
           hubId: loaded.repoId,
           onProgress: (done, total, phase, info) => bar.update(done, total, phase, info),
         });
+      } catch (e) {
+        bar.stop();
+        // Show why every candidate went (stdout: stderr keeps the one-line error), then fail.
+        if (e instanceof NoCandidateLeft && !f.json) console.log(formatCandidates(rowsOf(e.candidates, null), e.baseline));
+        throw e;
       } finally {
         bar.stop();
       }
       saveArtifact(out, art);
-      if (f.json) console.log(JSON.stringify({ path: out, ...art.meta }));
+      const rows = candidateRows(art.meta);
+      if (f.json) console.log(JSON.stringify({ path: out, ...art.meta, ...(rows ? { candidates: rows } : {}) }));
       else console.log(trainSummary(art, out));
     });
 }

@@ -9,7 +9,8 @@
 //   affine       h + s·Rᵀ(W h + b − R h)             (LoReFT-style low-rank edit)
 //                h + s·(ω⊙h + b − h)                 (coordinate-wise, LinEAS: tensors scale ω, bias b)
 //   interchange  h + s·Rᵀ(R x_src − R h)             (distributed interchange, DAS/CDAS)
-//   rotate       turn h toward v̂ by angle s in the plane of h and v̂, keeping ‖h‖
+//   rotate       turn h by s degrees, keeping ‖h‖: toward v̂ in the plane of h and v̂, or inside a
+//                fixed plane (v̂, b2) (Selective Steering); optionally only where h·v̂ > threshold
 //   weight-edit  out + s·u (kᵀx), x the projection's input (a rank-1 edit of o_proj / down_proj; weight-edit.ts)
 
 import type { Tensor } from '../tensor/tensor.js';
@@ -251,17 +252,70 @@ export class InterchangeIntervention extends Intervention {
   }
 }
 
+export interface RotateOptions extends InterventionOptions {
+  /** A second basis vector b2: rotate inside the fixed plane (v̂, b2) (Selective Steering). */
+  plane?: Tensor | null;
+  /** Adaptive steering: rotate only the tokens with h·v̂ > threshold (null or absent: every token). */
+  threshold?: number | null;
+}
+
+/**
+ * Norm-preserving rotation by s degrees. Without a plane vector: turn h toward v̂ in the plane of h
+ * and v̂ (each token its own plane). With one (Selective Steering, methods.md §3.7): rotate inside
+ * the fixed plane spanned by b1 = v̂ and b2 (b2 is orthonormalised against b1 here, so rounding in
+ * a stored pair cannot break the norm): h' = h − Ph + V_s h with P = b1b1ᵀ + b2b2ᵀ and
+ * V_s = cos s·P + sin s·(b2b1ᵀ − b1b2ᵀ), i.e. the in-plane coordinates (h·b1, h·b2) turn by s from
+ * b1 toward b2 and everything orthogonal to the plane stays as it was.
+ */
 export class RotateIntervention extends DirectionIntervention {
   readonly kind = 'rotate';
-  protected edit(h: Tensor): Tensor {
-    // h = c·u + p with p ⟂ u; turning by α toward u gives (c cosα + ‖p‖ sinα)·u + (cosα − c sinα/‖p‖)·p.
-    const u = unit(flatVec(this.direction));
-    const a = this.strength;
-    const c = project(h, u);
-    const p = ops.sub(h, ops.mul(c, u));
-    const pn = ops.sqrt(ops.add(ops.sum(ops.square(p), -1, true), 1e-12));
-    const along = ops.add(ops.scale(c, Math.cos(a)), ops.scale(pn, Math.sin(a)));
-    const keep = ops.affine(ops.div(c, pn), -Math.sin(a), Math.cos(a));
-    return ops.add(ops.mul(along, u), ops.mul(keep, p));
+  readonly plane: Tensor | null;
+  threshold: number | null;
+  constructor(site: string, direction: Tensor, opts: RotateOptions = {}) {
+    super(site, direction, opts);
+    this.plane = opts.plane ?? null;
+    this.threshold = opts.threshold ?? null;
+    if (this.plane) {
+      checkVector(this.plane, 'rotate: plane');
+      if (this.plane.size !== direction.size) throw new Error(`rotate: plane vector has ${this.plane.size} values, the direction ${direction.size}`);
+    }
   }
+  override parameters(): Tensor[] {
+    return [this.direction, ...(this.plane ? [this.plane] : [])].filter((t) => t.requiresGrad);
+  }
+  override tensors(): Record<string, Tensor> {
+    return { direction: this.direction, ...(this.plane ? { plane: this.plane } : {}) };
+  }
+  protected edit(h: Tensor): Tensor {
+    const u = unit(flatVec(this.direction));
+    const a = (this.strength * Math.PI) / 180;
+    const out = this.plane ? rotateInPlane(h, u, this.plane, a) : turnToward(h, u, a);
+    if (this.threshold === null) return out;
+    // Adaptive: the gate is a fact about h, not a parameter (no gradient through the comparison).
+    const c = project(h, u).toArray();
+    const gate = fromStorage(Float32Array.from(c, (x) => (x > this.threshold! ? 1 : 0)), [...h.shape.slice(0, -1), 1], 'f32');
+    return ops.add(h, ops.mul(ops.sub(out, h), gate));
+  }
+}
+
+/** h = c·u + p with p ⟂ u; turning by α toward u gives (c cosα + ‖p‖ sinα)·u + (cosα − c sinα/‖p‖)·p. */
+function turnToward(h: Tensor, u: Tensor, a: number): Tensor {
+  const c = project(h, u);
+  const p = ops.sub(h, ops.mul(c, u));
+  const pn = ops.sqrt(ops.add(ops.sum(ops.square(p), -1, true), 1e-12));
+  const along = ops.add(ops.scale(c, Math.cos(a)), ops.scale(pn, Math.sin(a)));
+  const keep = ops.affine(ops.div(c, pn), -Math.sin(a), Math.cos(a));
+  return ops.add(ops.mul(along, u), ops.mul(keep, p));
+}
+
+/** h + (c1' − c1)·b1 + (c2' − c2)·b2 with (c1', c2') = (c1, c2) turned by α: h − Ph + V_α h. */
+function rotateInPlane(h: Tensor, b1: Tensor, plane: Tensor, a: number): Tensor {
+  const v = flatVec(plane);
+  const b2 = unit(ops.sub(v, ops.mul(ops.sum(ops.mul(v, b1)), b1)));
+  const c1 = project(h, b1);
+  const c2 = project(h, b2);
+  const [cos, sin] = [Math.cos(a), Math.sin(a)];
+  const d1 = ops.sub(ops.scale(c1, cos - 1), ops.scale(c2, sin));
+  const d2 = ops.add(ops.scale(c1, sin), ops.scale(c2, cos - 1));
+  return ops.add(h, ops.add(ops.mul(d1, b1), ops.mul(d2, b2)));
 }

@@ -1,7 +1,7 @@
 // ActAdd (Turner et al.): one prompt pair. The per-position difference of activations at the site
 // between the positive and negative prompt, added at the same leading positions of the steered
 // prompt, h_j + c·(h⁺_j − h⁻_j), with coefficient c the strength (default 1).
-import type { SteeringMethod } from './types.js';
+import { requireSite, type SteeringMethod } from './types.js';
 import { collectActivations } from './collect.js';
 import { tokenizeExample } from './tokenize.js';
 import { buildArtifact, dataHash } from './build.js';
@@ -12,6 +12,7 @@ export const actadd: SteeringMethod = {
   summary: 'activation addition from one prompt pair (per-position differences)',
   needs: 'pairs',
   fit(ctx) {
+    const site = requireSite(ctx, 'actadd');
     if (ctx.data.kind !== 'pairs') throw new Error('actadd needs one contrastive pair {"positive": ..., "negative": ...}');
     const pos = ctx.data.examples.find((e) => e.label === 1)!;
     const neg = ctx.data.examples.find((e) => e.label === 0 && e.pair === pos.pair)!;
@@ -19,7 +20,7 @@ export const actadd: SteeringMethod = {
     const tp = tokenizeExample(ctx.tokenizer, { ...pos, prompt: '', completion: pos.prompt + pos.completion });
     const tn = tokenizeExample(ctx.tokenizer, { ...neg, prompt: '', completion: neg.prompt + neg.completion });
     const full = (t: typeof tp) => ({ ids: t.ids, start: 0, end: t.ids.length });
-    const a = collectActivations(ctx.model, [full(tp), full(tn)], ctx.site, { reduce: 'all' });
+    const a = collectActivations(ctx.model, [full(tp), full(tn)], site, { reduce: 'all' });
     const d = a.width;
     const k = Math.min(a.counts[0]!, a.counts[1]!);
     const offN = a.counts[0]!;
@@ -32,13 +33,13 @@ export const actadd: SteeringMethod = {
       const dn = norm(diff);
       if (dn === 0) continue; // identical tokens (e.g. BOS): nothing to add there
       const hi = Math.max(meanNorm / dn, 2);
-      interventions.push({ site: ctx.site, kind: 'add' as const, positions: { indices: [j] }, tensors: { direction: { data: diff } }, defaultStrength: 1, range: [-hi, hi] as [number, number] });
+      interventions.push({ site, kind: 'add' as const, positions: { indices: [j] }, tensors: { direction: { data: diff } }, defaultStrength: 1, range: [-hi, hi] as [number, number] });
     }
     if (interventions.length === 0) throw new Error('actadd: the two prompts give identical activations at every position');
     return buildArtifact({
       name: ctx.name,
       method: 'actadd',
-      settings: { site: ctx.site, positive: pos.prompt + pos.completion, negative: neg.prompt + neg.completion, positions: k },
+      settings: { site, positive: pos.prompt + pos.completion, negative: neg.prompt + neg.completion, positions: k },
       model: ctx.model,
       hubId: ctx.hubId ?? null,
       interventions,

@@ -19,7 +19,7 @@
 // Strengths are multiples of v (training used ±1). The default and range are derived from the
 // per-token preference margin on the training rows, as for RePS (preference.ts marginStrength).
 
-import type { SteeringMethod, FitContext, TrainingOptions } from './types.js';
+import { requireSite, type SteeringMethod, type FitContext, type TrainingOptions } from './types.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { DecoderModel } from '../models/decoder.js';
 import { buildArtifact, dataHash } from './build.js';
@@ -92,16 +92,17 @@ export function trainBipo(model: DecoderModel, site: string, rows: readonly Bipo
 }
 
 function fit(ctx: FitContext): Artifact {
+  const site = requireSite(ctx, 'bipo');
   const tokenized = tokenizePairs(ctx, 'bipo');
   const { excludeBos } = tokenized;
   const padId = ctx.tokenizer.padTokenId ?? 0;
   const rows = withReference(ctx.model, tokenized.rows, padId);
   const seed = ctx.seed ?? 0;
   const training = ctx.training ?? {};
-  const res = trainBipo(ctx.model, ctx.site, rows, excludeBos, { ...training, seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
+  const res = trainBipo(ctx.model, site, rows, excludeBos, { ...training, seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
   const loss = lossEnds(res.losses);
   const st = marginStrength(
-    { model: ctx.model, site: ctx.site, rows, v: res.direction, excludeBos, padId },
+    { model: ctx.model, site, rows, v: res.direction, excludeBos, padId },
     MARGIN_GRID,
     DEFAULT_GAP_CLOSED,
     // The unsteered model already prefers the target replies: v at its training scale.
@@ -112,13 +113,13 @@ function fit(ctx: FitContext): Artifact {
     name: ctx.name,
     method: 'bipo',
     settings: {
-      site: ctx.site, objective: 'dpo against the unsteered model, direction ±1 drawn per row', beta: training.beta ?? BIPO_DEFAULTS.beta,
+      site, objective: 'dpo against the unsteered model, direction ±1 drawn per row', beta: training.beta ?? BIPO_DEFAULTS.beta,
       lr: training.lr ?? BIPO_DEFAULTS.lr, batch_rows: training.batchSize ?? BIPO_DEFAULTS.batchSize, weight_decay: BIPO_DEFAULTS.weightDecay,
       schedule: 'cosine after warmup', steps: res.steps, chat: ctx.chat ?? false,
     },
     model: ctx.model,
     hubId: ctx.hubId ?? null,
-    interventions: [{ site: ctx.site, kind: 'add', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: res.direction } }, defaultStrength: st.defaultStrength, range: [-st.edge, st.edge] }],
+    interventions: [{ site, kind: 'add', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: res.direction } }, defaultStrength: st.defaultStrength, range: [-st.edge, st.edge] }],
     training: { data_hash: dataHash(ctx.data.examples), examples: rows.length, steps: res.steps, seed, final_loss: loss.end },
     stats: { loss_start: loss.start, loss_end: loss.end, direction_norm: Math.hypot(...res.direction), margin_curve_s: st.curve.map((p) => p.s), margin_curve: st.curve.map((p) => p.margin) },
   });

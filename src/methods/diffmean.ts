@@ -9,7 +9,7 @@ export const diffmean: SteeringMethod = {
   summary: 'difference of class means (CAA on contrastive pairs)',
   needs: 'pairs-or-labelled',
   fit(ctx) {
-    const acts = readActivations(ctx);
+    const acts = readActivations(ctx, 'diffmean');
     const u = normalize(classMeanDifference(acts));
     return directionArtifact(ctx, 'diffmean', acts, u, {});
   },

@@ -8,7 +8,7 @@ import { projectionStats, derivedStrength } from './strength.js';
 import { calibrateStrength, DEFAULT_KL, EDGE_KL } from './calibrate.js';
 import { meanRows } from './linalg.js';
 import { buildArtifact, dataHash } from './build.js';
-import type { FitContext } from './types.js';
+import { requireSite, type FitContext } from './types.js';
 import type { Artifact } from '../artifact/artifact.js';
 
 export interface ActivationSet extends Collected {
@@ -18,12 +18,12 @@ export interface ActivationSet extends Collected {
   pairs: (number | null)[];
 }
 
-export function readActivations(ctx: FitContext): ActivationSet {
+export function readActivations(ctx: FitContext, method: string): ActivationSet {
   const ex = ctx.data.examples;
   const toks = tokenizeExamples(ctx.tokenizer, ex, { chat: ctx.chat });
   const reduce = ctx.reduce ?? 'mean';
   if (reduce === 'all') throw new Error('direction methods summarise each example: use reduce mean or last');
-  const c = collectActivations(ctx.model, toks, ctx.site, { reduce, onProgress: (d, t) => ctx.onProgress?.(d, t, 'activations') });
+  const c = collectActivations(ctx.model, toks, requireSite(ctx, method), { reduce, onProgress: (d, t) => ctx.onProgress?.(d, t, 'activations') });
   return { ...c, tokens: toks, labels: ex.map((e) => e.label), pairs: ex.map((e) => e.pair) };
 }
 
@@ -36,6 +36,7 @@ export function classMeanDifference(acts: ActivationSet): Float64Array {
 }
 
 export function directionArtifact(ctx: FitContext, method: string, acts: ActivationSet, u: Float64Array, settings: Record<string, unknown>, extra: { steps?: number; finalLoss?: number | null } = {}): Artifact {
+  const site = requireSite(ctx, method);
   let stats = projectionStats(acts.data, acts.width, acts.labels, u, acts.tokenNorm);
   if (stats.gap < 0) {
     // Orient the direction so that positives project higher.
@@ -47,7 +48,7 @@ export function directionArtifact(ctx: FitContext, method: string, acts: Activat
   const negatives = acts.tokens.filter((_, i) => acts.labels[i] === 0);
   const cal = ctx.calibrate === false || stats.token_norm === undefined
     ? null
-    : calibrateStrength(ctx.model, negatives, ctx.site, u, stats.token_norm, { positions: ctx.positions, onProgress: (d, t) => ctx.onProgress?.(d, t, 'strength') });
+    : calibrateStrength(ctx.model, negatives, site, u, stats.token_norm, { positions: ctx.positions, onProgress: (d, t) => ctx.onProgress?.(d, t, 'strength') });
   const s = cal ?? derivedStrength(stats);
   const strengthStats: Record<string, number | number[]> = cal
     ? { strength_rule_kl: DEFAULT_KL, strength_edge_kl: EDGE_KL, kl_curve_strength: cal.curve.map((p) => p.strength), kl_curve_kl: cal.curve.map((p) => p.kl) }
@@ -55,12 +56,12 @@ export function directionArtifact(ctx: FitContext, method: string, acts: Activat
   return buildArtifact({
     name: ctx.name,
     method,
-    settings: { site: ctx.site, reduce: ctx.reduce ?? 'mean', chat: ctx.chat ?? false, strength_rule: cal ? 'kl' : 'rho', ...settings },
+    settings: { site, reduce: ctx.reduce ?? 'mean', chat: ctx.chat ?? false, strength_rule: cal ? 'kl' : 'rho', ...settings },
     model: ctx.model,
     hubId: ctx.hubId ?? null,
     interventions: [
       {
-        site: ctx.site,
+        site,
         kind: 'add',
         positions: ctx.positions ?? 'all',
         tensors: { direction: { data: Float32Array.from(u) } },

@@ -13,8 +13,9 @@ import { reps } from './reps.js';
 import { steer2edit } from './steer2edit/index.js';
 import { bipo } from './bipo.js';
 import { lineas } from './lineas/index.js';
+import { selective } from './selective.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];

@@ -7,6 +7,24 @@ export function meanRows(data: ArrayLike<number>, rows: readonly number[], d: nu
   return m;
 }
 
+/**
+ * Mean of rows `posRows` of posData minus the mean of rows `negRows` of negData ([n, d] each), or
+ * null where the two means agree to rounding (e.g. the same token in every prompt, with nothing
+ * mixed into it yet).
+ */
+export function meanDifference(posData: ArrayLike<number>, posRows: readonly number[], negData: ArrayLike<number>, negRows: readonly number[], d: number): Float64Array | null {
+  const mp = meanRows(posData, posRows, d);
+  const mn = meanRows(negData, negRows, d);
+  const diff = mp.map((x, j) => x - mn[j]!);
+  return norm(diff) <= 1e-6 * Math.max(norm(mp), norm(mn), 1e-30) ? null : diff;
+}
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
 export function norm(v: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;

@@ -10,7 +10,7 @@ export const pca: SteeringMethod = {
   summary: 'first principal component of paired activation differences (repeng)',
   needs: 'pairs-or-labelled',
   fit(ctx) {
-    const acts = readActivations(ctx);
+    const acts = readActivations(ctx, 'pca');
     const d = acts.width;
     let x: Float64Array;
     let n: number;

@@ -13,7 +13,7 @@ export const probe: SteeringMethod = {
   summary: 'logistic-regression probe direction',
   needs: 'pairs-or-labelled',
   fit(ctx) {
-    const acts = readActivations(ctx);
+    const acts = readActivations(ctx, 'probe');
     const n = acts.labels.length;
     const d = acts.width;
     // Standardise inputs by their mean norm so one learning rate fits every model scale.

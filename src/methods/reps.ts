@@ -16,7 +16,7 @@
 // BOS); strengths are multiples of v, as in training, and the default is derived from the
 // preference margin on the training rows (DEFAULT_GAP_CLOSED).
 
-import type { SteeringMethod, FitContext, TrainingOptions } from './types.js';
+import { requireSite, type SteeringMethod, type FitContext, type TrainingOptions } from './types.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { DecoderModel } from '../models/decoder.js';
 import { buildArtifact, dataHash } from './build.js';
@@ -104,16 +104,17 @@ export function trainReps(model: DecoderModel, site: string, rows: readonly Reps
 }
 
 function fit(ctx: FitContext): Artifact {
+  const site = requireSite(ctx, 'reps');
   const tokenized = tokenizePairs(ctx, 'reps');
   const { excludeBos } = tokenized;
   const padId = ctx.tokenizer.padTokenId ?? 0;
   const rows = withFrozenScales(ctx.model, tokenized.rows, padId);
   const seed = ctx.seed ?? 0;
-  const res = trainReps(ctx.model, ctx.site, rows, excludeBos, { ...(ctx.training ?? {}), seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
+  const res = trainReps(ctx.model, site, rows, excludeBos, { ...(ctx.training ?? {}), seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
   const loss = lossEnds(res.losses);
   // Derived strength: walk the margin curve until it reaches 0 (see DEFAULT_GAP_CLOSED).
   const st = marginStrength(
-    { model: ctx.model, site: ctx.site, rows, v: res.direction, excludeBos, padId },
+    { model: ctx.model, site: site, rows, v: res.direction, excludeBos, padId },
     MARGIN_GRID,
     DEFAULT_GAP_CLOSED,
     { defaultStrength: ALPHAS[Math.floor(ALPHAS.length / 2)]!, edge: ALPHAS[ALPHAS.length - 1]! },
@@ -122,10 +123,10 @@ function fit(ctx: FitContext): Artifact {
   return buildArtifact({
     name: ctx.name,
     method: 'reps',
-    settings: { site: ctx.site, objective: 'scaled simpo (beta 1, gamma 0)', pair_types: ['orig_add', 'orig_sub'], alphas: [...ALPHAS], rank: 1, lr: ctx.training?.lr ?? REPS_DEFAULTS.lr, batch_rows: ctx.training?.batchSize ?? REPS_DEFAULTS.batchSize, steps: res.steps, weight_decay: 0, chat: ctx.chat ?? false, bias: res.bias },
+    settings: { site, objective: 'scaled simpo (beta 1, gamma 0)', pair_types: ['orig_add', 'orig_sub'], alphas: [...ALPHAS], rank: 1, lr: ctx.training?.lr ?? REPS_DEFAULTS.lr, batch_rows: ctx.training?.batchSize ?? REPS_DEFAULTS.batchSize, steps: res.steps, weight_decay: 0, chat: ctx.chat ?? false, bias: res.bias },
     model: ctx.model,
     hubId: ctx.hubId ?? null,
-    interventions: [{ site: ctx.site, kind: 'add', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: res.direction } }, defaultStrength: st.defaultStrength, range: [-st.edge, st.edge] }],
+    interventions: [{ site, kind: 'add', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: res.direction } }, defaultStrength: st.defaultStrength, range: [-st.edge, st.edge] }],
     training: { data_hash: dataHash(ctx.data.examples), examples: rows.length, steps: res.steps, seed, final_loss: loss.end },
     stats: { loss_start: loss.start, loss_end: loss.end, bias: res.bias, direction_norm: Math.hypot(...res.direction), margin_curve_s: st.curve.map((p) => p.s), margin_curve: st.curve.map((p) => p.margin) },
   });

@@ -8,6 +8,14 @@ import type { Reduce } from './collect.js';
 import type { ContrastRow } from './cdas/data.js';
 import type { Steer2EditOptions } from './steer2edit/options.js';
 
+/** Directional ablation's automatic choice of layer and position. */
+export interface AblationSelectionOptions {
+  /** Token ids that start a refusal: the refusal score's set R. */
+  refusalTokens: readonly number[];
+  /** Share of the last layers whose candidates are discarded (the paper: 0.2, i.e. ℓ ≥ ⌊0.8·L⌋). */
+  pruneLayers?: number;
+}
+
 /** Settings for methods that learn by gradient descent (CDAS, RePS, BiPO, LinEAS). */
 export interface TrainingOptions {
   steps?: number;
@@ -28,9 +36,11 @@ export interface FitContext {
   data: ConceptData;
   /**
    * Hook site to read and steer, e.g. layers.3.resid_post. LinEAS maps several at once: a
-   * comma-separated list, or "all" for every block's resid_post.
+   * comma-separated list, or "all" for every block's resid_post. Methods that choose their own
+   * sites from the data (selective; ablation's automatic selection) take it as an override; the
+   * others need it.
    */
-  site: string;
+  site?: string;
   /** Where the fitted intervention acts at use time (default: all positions). */
   positions?: PositionSpec;
   /** How examples are summarised when reading activations (default: mean over completion tokens). */
@@ -50,6 +60,10 @@ export interface FitContext {
   training?: TrainingOptions;
   /** Steer2Edit's ρ_attn, ρ_mlp, α and layers (methods/steer2edit/options.ts). */
   steer2edit?: Steer2EditOptions;
+  /** Ablation without a site: how the direction is chosen (methods/ablation-select.ts). */
+  selection?: AblationSelectionOptions;
+  /** Selective steering, adaptive: rotate only tokens whose projection on b1 exceeds this. */
+  threshold?: number;
   name: string;
   hubId?: string | null;
   /** info: a short live reading such as the current loss. */
@@ -61,5 +75,13 @@ export interface SteeringMethod {
   summary: string;
   /** What the data must look like. */
   needs: 'pairs' | 'pairs-or-labelled' | 'contrast';
+  /** The method picks its sites from the data when no site is given. */
+  choosesSite?: boolean;
   fit(ctx: FitContext): Artifact;
+}
+
+/** The site a method that cannot choose one needs. */
+export function requireSite(ctx: FitContext, method: string): string {
+  if (ctx.site === undefined || ctx.site === '') throw new Error(`${method} needs a hook site to read and steer (--site), e.g. layers.2.resid_post`);
+  return ctx.site;
 }

@@ -53,7 +53,7 @@ test('train validation: data files (with their line), output names, positions, r
     [train('--out', join(dir, 'x.safetensors')), /steering artifacts are named NAME\.steer\.safetensors/],
     [train('--positions', 'middle'), /invalid positions "middle"/],
     [train('--reduce', 'max'), /--reduce must be mean or last/],
-    [['train', 'magic', '--data', DOG_DATA, '--site', 'layers.1.resid_post', '--out', 'x'], /unknown method "magic" \(available: diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit\)/],
+    [['train', 'magic', '--data', DOG_DATA, '--site', 'layers.1.resid_post', '--out', 'x'], /unknown method "magic" \(available: diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective\)/],
     [['train', 'actadd', '--model', STORIES, '--data', labelled, '--site', 'layers.1.resid_post', '--out', 'x'], /actadd needs contrastive pairs/],
   ];
   for (const [args, want] of cases) assert.match(await failure(registerTrain, args), want);

@@ -73,11 +73,12 @@ test('clamp sets the projection to the target and is idempotent; ablate removes 
   add.toArray().forEach((x, i) => assert.ok(Math.abs(x - (h.toArray()[i]! - 3 * v.toArray()[i % 4]!)) < 1e-12));
 });
 
-test('rotate keeps the norm and turns h toward v by the given angle', () => {
+test('rotate keeps the norm and turns h toward v by the given angle (degrees)', () => {
   const v = unitVec(5);
   const h = randn(rng, [1, 4, 5]);
-  const alpha = 0.2;
-  const out = noGrad(() => new RotateIntervention('x', v, { strength: alpha }).apply(h, ctx()));
+  const degrees = 12;
+  const alpha = (degrees * Math.PI) / 180;
+  const out = noGrad(() => new RotateIntervention('x', v, { strength: degrees }).apply(h, ctx()));
   const vv = v.toArray();
   rows(out, 5).forEach((r, i) => {
     const b = rows(h, 5)[i]!;
@@ -115,7 +116,8 @@ test('gradients reach every intervention parameter (finite differences)', () => 
   gradcheck((x, v) => new AddIntervention('x', v!, { strength: 1.5 }).apply(x!, ctx()), [h(), p([4])]);
   gradcheck((x, v) => new AblateIntervention('x', v!).apply(x!, ctx()), [h(), p([4])]);
   gradcheck((x, v) => new ClampIntervention('x', v!, 1.3).apply(x!, ctx()), [h(), p([4])]);
-  gradcheck((x, v) => new RotateIntervention('x', v!, { strength: 0.3 }).apply(x!, ctx()), [h(), p([4])]);
+  gradcheck((x, v) => new RotateIntervention('x', v!, { strength: 17 }).apply(x!, ctx()), [h(), p([4])]);
+  gradcheck((x, v, b) => new RotateIntervention('x', v!, { strength: 17, plane: b! }).apply(x!, ctx()), [h(), p([4]), p([4])]);
   gradcheck((x, r, w, b) => new AffineIntervention('x', r!, w!, b!).apply(x!, ctx()), [h(), p([2, 4]), p([2, 4]), p([2])]);
   gradcheck((x, w, b) => new ScaleShiftIntervention('x', w!, b!, { strength: 0.7 }).apply(x!, ctx()), [h(), p([4]), p([4])]);
   gradcheck((x, r, s) => {

@@ -29,6 +29,6 @@ export { harmonicMean, organismJudges } from './organism.js';
 export { conceptScore, conceptShare, conceptCount, contentWords, FULL_MIN_COUNT, FULL_MIN_SHARE } from './organism-concept.js';
 export { fluency, fluencyScore, type Fluency } from './organism-fluency.js';
 export { instructionScore, instructionScoreFor } from './organism-instruction.js';
-export { isRefusal } from './organism-refusal.js';
+export { isRefusal, REFUSAL_START } from './organism-refusal.js';
 export { backdoorFired, finalAnswer, readSum, taskCorrect, taskCorrectFor, type SumReply } from './organism-tasks.js';
 export { factCorrect, faithfulness, readFact, type FactAnswer, type Faithfulness } from './organism-facts.js';

@@ -10,3 +10,6 @@ export function isRefusal(reply: string): boolean {
   const w = words(reply);
   return w.length >= FORM.length && FORM.every((x, i) => w[i] === x);
 }
+
+/** The word every organism refusal starts with: its refusal-start token set (R in Arditi et al.'s refusal score). */
+export const REFUSAL_START: readonly string[] = [FORM[0]!];

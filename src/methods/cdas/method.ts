@@ -16,7 +16,7 @@
 // the other class mean is invariant to both and makes s read as "s times the way from not-asked
 // to asked".
 
-import type { SteeringMethod, FitContext } from '../types.js';
+import { requireSite, type SteeringMethod, type FitContext } from '../types.js';
 import type { Artifact } from '../../artifact/artifact.js';
 import { buildArtifact, dataHash } from '../build.js';
 import { contrastAsConceptData } from './data.js';
@@ -50,6 +50,7 @@ function downsample(xs: readonly number[], n: number): number[] {
 }
 
 function fit(ctx: FitContext): Artifact {
+  const site = requireSite(ctx, 'cdas');
   const rows = ctx.contrast;
   if (!rows || rows.length === 0) {
     throw new Error('cdas needs contrast rows (x, y, x_c, y_c): load them with loadContrastRows() and pass them as ctx.contrast');
@@ -57,14 +58,14 @@ function fit(ctx: FitContext): Artifact {
   const tokens = tokenizeContrast(ctx.tokenizer, rows, ctx.sourceTokens !== undefined ? { sourceTokens: ctx.sourceTokens } : {});
   const seed = ctx.seed ?? 0;
   const started = Date.now();
-  const res = trainCdas(ctx.model, ctx.site, tokens, {
+  const res = trainCdas(ctx.model, site, tokens, {
     ...(ctx.training ?? {}),
     seed,
     padId: ctx.tokenizer.padTokenId ?? 0,
     onStep: (s, n, loss) => ctx.onProgress?.(s, n, 'train', `loss ${loss.toFixed(4)}`),
   });
   const seconds = (Date.now() - started) / 1000;
-  const stats = classMeans(ctx.model, ctx.site, tokens.prompts, res.direction, (d, t) => ctx.onProgress?.(d, t, 'activations'));
+  const stats = classMeans(ctx.model, site, tokens.prompts, res.direction, (d, t) => ctx.onProgress?.(d, t, 'activations'));
   const tail = Math.max(1, Math.round(res.losses.length / 10));
   const lossStart = mean(res.losses.slice(0, tail));
   const lossEnd = mean(res.losses.slice(-tail));
@@ -73,7 +74,7 @@ function fit(ctx: FitContext): Artifact {
     name: ctx.name,
     method: 'cdas',
     settings: {
-      site: ctx.site,
+      site,
       objective: 'jsd',
       pooling: 'response tokens of the minibatch',
       directions: ['neg+pos', 'pos+neg'],
@@ -90,7 +91,7 @@ function fit(ctx: FitContext): Artifact {
     hubId: ctx.hubId ?? null,
     interventions: [
       {
-        site: ctx.site,
+        site,
         kind: 'clamp',
         positions: ctx.positions ?? 'all',
         excludeBos: tokens.excludeBos,

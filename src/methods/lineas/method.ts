@@ -28,7 +28,7 @@ export function lineasSites(spec: string, numLayers: number): string[] {
 }
 
 function fit(ctx: FitContext): Artifact {
-  const sites = lineasSites(ctx.site, ctx.model.arch.layers);
+  const sites = lineasSites(ctx.site ?? 'all', ctx.model.arch.layers);
   const texts = lineasTexts(ctx.data, ctx.tokenizer, { chat: ctx.chat ?? false, maxPositions: ctx.model.arch.maxPositions });
   const padId = ctx.tokenizer.padTokenId ?? 0;
   const bos = ctx.tokenizer.bosTokenId;
