@@ -6,6 +6,7 @@
 // rounds 2 threads won. The default threshold in native/src/decode_step.cc comes from this.
 //
 //   node bench/fused-threads.mjs MODEL_DIR [MODEL_DIR ...]     (ROUNDS=15, TOKENS=64)
+// (checkpoints of chosen sizes: node bench/make-random-llama.mjs DIR s2|s4|s8|s20)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

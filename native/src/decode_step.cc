@@ -192,8 +192,10 @@ void prefetch_head(const Span& sp, int64_t bytes) {
   for (int64_t o = 0; o < end; o += 64) __builtin_prefetch(sp.p + o, 0, 2);
 }
 
-// Measured crossover (bench/fused-threads.mjs): see README, Benchmarks.
-constexpr int64_t kDefaultMinParallel = 4000000;
+// Measured crossover (bench/fused-threads.mjs, quiet 2-core machine): one thread won on the organism
+// (1.7M weights, 0.19-0.30 ms a token against 0.24-0.31, and bimodal with two), two threads won
+// from 2.3M on (0.14-0.16 ms against 0.21-0.23 at 2.3M, 0.24 against 0.37 at 3.7M).
+constexpr int64_t kDefaultMinParallel = 2000000;
 
 // Barriers per layer: qkv (with attention), o, gate_up, down.
 constexpr int64_t kPhasesPerLayer = 4;

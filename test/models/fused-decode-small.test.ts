@@ -1,4 +1,4 @@
-// Below STEERLING_FUSED_MIN_PARALLEL weights per token (default 4M) the fused step runs on one
+// Below STEERLING_FUSED_MIN_PARALLEL weights per token (default 2M) the fused step runs on one
 // thread even when the pool has more: the logits are still the op-by-op path's, bit for bit, at
 // every pool size.
 import { test } from 'node:test';
