@@ -1,5 +1,5 @@
-// `steerling eval axbench`: the AxBench steering protocol on the organism's concepts
-// (src/eval/axbench.ts): per concept a DiffMean/PCA/probe direction, the strength factor chosen on
+// `steerling eval axbench`: the AxBench steering protocol on the organism's concepts, or on your own
+// (--concept-file, any model; src/eval/axbench.ts): per concept a DiffMean/PCA/probe direction, the strength factor chosen on
 // half the instructions, the other half scored, against the unsteered and prompting baselines.
 // Replies are scored by the organism's exact judges, or a judge model (judge-flags.ts).
 import type { Command } from 'commander';
@@ -10,6 +10,7 @@ import { contrastivePairs, conceptTopic, detectionSet, topicPairs, CONCEPTS, isC
 import { parseConceptData } from '../data/concept-data.js';
 import { METHODS } from '../methods/index.js';
 import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';
+import { loadConceptFile, type FileConcept } from '../eval/axbench-concepts.js';
 import { runAxBench, AXBENCH_FACTORS, type AxBenchResult } from '../eval/axbench.js';
 import { intArg, numArg } from './options.js';
 import { runSpecificity, runSpecificityCurve } from '../eval/specificity.js';
@@ -25,6 +26,7 @@ interface AxFlags extends JudgeFlags {
   method: string;
   layer?: number;
   concepts: string;
+  conceptFile?: string;
   instructions: number;
   factors?: string;
   maxTokens: number;
@@ -87,6 +89,17 @@ function fitOnOrganism(m: LoadedModel, method: string, site: string) {
   };
 }
 
+/** Fits each concept of a --concept-file on its own data; the scale comes from its positive texts. */
+function fitFromFile(m: LoadedModel, method: string, site: string, concepts: readonly FileConcept[]) {
+  const tok = m.tokenizer!;
+  return (id: string) => {
+    const c = concepts.find((x) => x.id === id)!;
+    if (PREFERENCE.includes(method) && c.data.kind !== 'pairs') throw new Error(`${c.dataPath}: ${method} learns from pairs {"prompt", "positive", "negative"}; this file has labelled texts`);
+    const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data: c.data, site, chat: true, name: id, hubId: m.repoId });
+    return { artifact, positives: chatTexts(tok, c.data.examples.filter((e) => e.label === 1).map((e) => ({ prompt: e.prompt, text: e.completion }))) };
+  };
+}
+
 interface DetFlags {
   model?: string;
   method: string;
@@ -119,6 +132,7 @@ export function registerEval(program: Command): void {
     .option('--method <m>', `additive method to fit per concept (${ADDITIVE.join(', ')})`, 'diffmean')
     .option('--layer <i>', 'block whose output is steered (default: the middle one)', intArg('--layer'))
     .option('--concepts <list>', 'comma-separated concepts, or topics, or all', 'topics')
+    .option('--concept-file <file.jsonl>', 'your own concepts, one JSON object a line: {"id", "description", "instructions": [...], "clauses": [...], "data": "pairs-or-texts.jsonl"} (any model; needs --judge local|endpoint)')
     .option('--instructions <n>', 'instructions per concept (half select, half test)', intArg('--instructions', 2), 10)
     .option('--factors <list>', `strength factors (× the largest projection on the concept's texts; default ${AXBENCH_FACTORS.join(',')})`)
     .option('--max-tokens <n>', 'tokens per reply', intArg('--max-tokens', 1), 128)
@@ -130,20 +144,28 @@ export function registerEval(program: Command): void {
   addJudgeFlags(ax)
     .action(async (f: AxFlags) => {
       if (!ADDITIVE.includes(f.method)) throw new Error(`--method ${f.method}: the sweep applies to additive methods (${ADDITIVE.join(', ')})`);
-      const concepts = parseConcepts(f.concepts);
+      if (f.conceptFile && f.concepts !== 'topics') throw new Error('--concepts picks the organism\'s concepts; with --concept-file the file lists the concepts');
+      // Cheap checks first: a bad concept file fails before any model loads.
+      const own = f.conceptFile ? loadConceptFile(f.conceptFile) : null;
+      if (own && f.judge === 'exact') throw new Error('--judge exact knows only the organism\'s concepts; a --concept-file needs --judge local|endpoint');
+      const concepts = own ? null : parseConcepts(f.concepts);
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
+      if (own && f.judge === undefined && !f.judgeUrl) throw new Error('a --concept-file needs a judge model: pass --judge local --judge-model PATH, or --judge endpoint --judge-url URL --judge-model NAME');
       const judge = await makeJudge(f, m.dir);
       const tok = m.tokenizer;
       const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
       const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'step', label: 'evaluating' });
-      const res = await runAxBench({
-        model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), concepts, method: `${f.method} at ${site}`,
+      const common = {
+        model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), method: `${f.method} at ${site}`,
         instructions: f.instructions, maxTokens: f.maxTokens, temperature: f.temperature, seed: f.seed,
         ...(f.factors ? { factors: parseFactors(f.factors) } : {}),
-        fit: fitOnOrganism(m, f.method, site), judge,
-        onProgress: (what, done, total) => bar.update(done, total, what),
-      });
+        judge,
+        onProgress: (what: string, done: number, total: number) => bar.update(done, total, what),
+      };
+      const res = own
+        ? await runAxBench<string>({ ...common, concepts: own.map((c) => c.id), fit: fitFromFile(m, f.method, site, own), spec: (id) => own.find((c) => c.id === id)!.spec })
+        : await runAxBench({ ...common, concepts: concepts!, fit: fitOnOrganism(m, f.method, site) });
       bar.stop();
       if (f.out) writeFileSync(f.out, JSON.stringify(res, null, 2) + '\n');
       if (f.html) writeFileSync(f.html, await axbenchHtml(res));

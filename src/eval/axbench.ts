@@ -51,7 +51,7 @@ export interface ConditionScore {
 }
 
 export interface ConceptResult {
-  concept: ConceptId;
+  concept: string;
   /** The largest projection on the concept's positive texts (the unit of the factors). */
   scale: number;
   /** The instructions that chose the factor (never scored) and those scored (never choosing). */
@@ -77,13 +77,30 @@ export interface AxBenchResult {
   settings: { instructions: number; maxTokens: number; temperature: number; seed: number; bootstrap: number };
 }
 
-export interface AxBenchOptions {
+/** What the protocol needs to know of a concept besides its artifact. */
+export interface AxBenchConceptSpec {
+  /** For a judge model: what the concept is. */
+  description: string;
+  /** Instructions unrelated to the concept, each in the selection or the test half. */
+  instructions: { prompt: string; split: 'selection' | 'test' }[];
+  /** Clauses that ask for the concept (the prompting baseline appends one to a test instruction). */
+  clauses: string[];
+}
+
+/** The organism's concepts: its steering instructions, eliciting clauses and description. */
+export function organismConceptSpec(concept: ConceptId, instructions: number, seed: number): AxBenchConceptSpec {
+  return { description: conceptDescription(concept), instructions: steeringInstructions(concept, { n: instructions, seed }), clauses: conceptClauses(concept) };
+}
+
+export interface AxBenchOptions<C extends string = ConceptId> {
   model: DecoderModel;
   tokenizer: Tokenizer;
   eosTokenIds: readonly number[];
   /** The artifact for a concept, and the concept's positive texts (for the scale). */
-  fit: (concept: ConceptId) => { artifact: Artifact; positives: ScoredText[] };
-  concepts: readonly ConceptId[];
+  fit: (concept: C) => { artifact: Artifact; positives: ScoredText[] };
+  concepts: readonly C[];
+  /** A concept's instructions, clauses and description (default: the organism's, organismConceptSpec). */
+  spec?: (concept: C, instructions: number, seed: number) => AxBenchConceptSpec;
   method: string;
   /** Instructions per concept (half select, half test). AxBench: 10. */
   instructions?: number;
@@ -97,10 +114,10 @@ export interface AxBenchOptions {
   onProgress?: (what: string, done: number, total: number) => void;
 }
 
-async function scoreReplies(judge: Judge, prompts: readonly string[], replies: readonly string[], concept: ConceptId, judgedPrompts?: readonly string[]): Promise<ConditionScore> {
+async function scoreReplies(judge: Judge, prompts: readonly string[], replies: readonly string[], concept: { id: string; description: string }, judgedPrompts?: readonly string[]): Promise<ConditionScore> {
   // The prompting baseline is judged against the plain instruction, as the steered replies are.
   const judged = judgedPrompts ?? prompts;
-  const js = await judge.judge(replies.map((reply, i) => ({ instruction: judged[i]!, reply, concept: { id: concept, description: conceptDescription(concept) } })));
+  const js = await judge.judge(replies.map((reply, i) => ({ instruction: judged[i]!, reply, concept })));
   const rs = replies.map((reply, i): ReplyScore => {
     const j = js[i]!;
     return {
@@ -148,7 +165,7 @@ function judgeCounts(judge: Judge, before: JudgeStats): AxBenchResult['judge'] {
   return { id: judge.id, calls: now.calls - before.calls, cached: now.cached - before.cached, unparsed: now.unparsed - before.unparsed };
 }
 
-export async function runAxBench(o: AxBenchOptions): Promise<AxBenchResult> {
+export async function runAxBench<C extends string = ConceptId>(o: AxBenchOptions<C>): Promise<AxBenchResult> {
   const judge = o.judge ?? new ExactJudge();
   // The judge may have judged before this run: report this run's share of its counts.
   const before = judge.stats();
@@ -164,7 +181,11 @@ export async function runAxBench(o: AxBenchOptions): Promise<AxBenchResult> {
     const norm = unitNorm(artifact);
     const scale = Math.max(...maxProjectionScores(o.model, artifact, positives));
     if (!(scale > 0)) throw new Error(`axbench: ${concept}: the largest projection on its positive texts is ${scale}; the factors need a positive scale`);
-    const instr = steeringInstructions(concept, { n: nInstr, seed: settings.seed + 3 });
+    const spec = (o.spec ?? (organismConceptSpec as unknown as NonNullable<AxBenchOptions<C>['spec']>))(concept, nInstr, settings.seed + 3);
+    if (spec.clauses.length === 0) throw new Error(`axbench: ${concept} has no clause that asks for it (the prompting baseline needs one)`);
+    const instr = spec.instructions;
+    if (!instr.some((x) => x.split === 'selection') || !instr.some((x) => x.split === 'test')) throw new Error(`axbench: ${concept} needs instructions in both the selection and the test half`);
+    const who = { id: concept, description: spec.description };
     const sel = instr.filter((x) => x.split === 'selection').map((x) => x.prompt);
     const test = instr.filter((x) => x.split === 'test').map((x) => x.prompt);
     const run = (prompts: readonly string[], strength: number | null) =>
@@ -172,12 +193,12 @@ export async function runAxBench(o: AxBenchOptions): Promise<AxBenchResult> {
     const selection: { factor: number; score: number }[] = [];
     for (const [fi, factor] of factors.entries()) {
       o.onProgress?.(`${concept} selection`, fi + 1, factors.length);
-      selection.push({ factor, score: (await scoreReplies(judge, sel, run(sel, (factor * scale) / norm), concept)).score });
+      selection.push({ factor, score: (await scoreReplies(judge, sel, run(sel, (factor * scale) / norm), who)).score });
     }
     // Ties go to the smaller factor (the gentler edit).
     const best = selection.reduce((a, b) => (b.score > a.score ? b : a));
     o.onProgress?.(`${concept} test`, ci + 1, o.concepts.length);
-    const clauses = conceptClauses(concept);
+    const clauses = spec.clauses;
     const asked = test.map((p, i) => `${p} ${clauses[i % clauses.length]}`);
     const strength = artifact.meta.interventions[0]!.default_strength;
     results.push({
@@ -187,10 +208,10 @@ export async function runAxBench(o: AxBenchOptions): Promise<AxBenchResult> {
       testPrompts: test,
       selection,
       factor: best.factor,
-      steered: await scoreReplies(judge, test, run(test, (best.factor * scale) / norm), concept),
-      derived: { ...(await scoreReplies(judge, test, run(test, strength), concept)), strength },
-      unsteered: await scoreReplies(judge, test, run(test, null), concept),
-      prompting: await scoreReplies(judge, asked, run(asked, null), concept, test),
+      steered: await scoreReplies(judge, test, run(test, (best.factor * scale) / norm), who),
+      derived: { ...(await scoreReplies(judge, test, run(test, strength), who)), strength },
+      unsteered: await scoreReplies(judge, test, run(test, null), who),
+      prompting: await scoreReplies(judge, asked, run(asked, null), who, test),
     });
   }
   const sum = (k: 'steered' | 'derived' | 'unsteered' | 'prompting') => bootstrap(results.map((r) => r[k].replies.map((x) => x.score)), settings.bootstrap, settings.seed + 17);
