@@ -5,18 +5,14 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline';
 import { ChatSession } from '../chat/session.js';
-import { intArg, numArg, collect } from './options.js';
+import { intArg, collect, addSamplingOptions, type SamplingFlags } from './options.js';
 import { modelRef } from './model-ref.js';
 
-interface ChatFlags {
+interface ChatFlags extends SamplingFlags {
   model?: string;
   system?: string;
   steer?: string[];
   maxTokens: number;
-  temperature: number;
-  topK?: number;
-  topP?: number;
-  repetitionPenalty?: number;
   seed: number;
   compare?: boolean;
   force?: boolean;
@@ -33,17 +29,13 @@ const HELP = `commands:
   /exit            leave (so does end of input)`;
 
 export function registerChat(program: Command): void {
-  program
+  addSamplingOptions(program
     .command('chat')
-    .description('chat with a model, with steering you can change between turns')
+    .description('chat with a model, with steering you can change between turns'))
     .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
     .option('--system <text>', 'system message')
     .option('--steer <artifact[:strength]>', 'steer with an artifact (as in generate); repeatable', collect)
     .option('-n, --max-tokens <n>', 'tokens per reply', intArg('--max-tokens', 1), 128)
-    .option('-t, --temperature <t>', 'sampling temperature (0 = greedy)', numArg('--temperature', 0), 0)
-    .option('--top-k <k>', 'keep the k most likely tokens', intArg('--top-k'))
-    .option('--top-p <p>', 'nucleus sampling mass', numArg('--top-p', 0, 1))
-    .option('--repetition-penalty <r>', 'penalise tokens already present (1 = off)', numArg('--repetition-penalty', 0))
     .option('--seed <s>', 'random seed (turn k samples with seed + k)', intArg('--seed'), 0)
     .option('--compare', 'also show the unsteered reply to every message')
     .option('--force', 'use artifacts made for another model')

@@ -2,22 +2,18 @@
 import type { Command } from 'commander';
 import { loadModel, stopIds } from '../models/load.js';
 import { generate } from '../generate/generate.js';
-import { intArg, numArg, collect } from './options.js';
+import { intArg, collect, addSamplingOptions, type SamplingFlags } from './options.js';
 import { modelRef } from './model-ref.js';
 import { loadSteering, describeSteering } from './steer-flag.js';
 import { loadControlVectors } from './control-vector-flag.js';
 import { hooksFor } from '../intervene/apply.js';
 
-interface GenerateFlags {
+interface GenerateFlags extends SamplingFlags {
   model?: string;
   prompt: string;
   chat?: boolean;
   system?: string;
   maxTokens: number;
-  temperature: number;
-  topK?: number;
-  topP?: number;
-  repetitionPenalty?: number;
   seed: number;
   stop?: string[];
   json?: boolean;
@@ -27,18 +23,14 @@ interface GenerateFlags {
 }
 
 export function registerGenerate(program: Command): void {
-  program
+  addSamplingOptions(program
     .command('generate')
-    .description('generate text from a prompt with any supported model')
+    .description('generate text from a prompt with any supported model'))
     .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
     .option('-p, --prompt <text>', 'prompt text ("" starts from BOS alone)', '')
     .option('--chat', 'wrap the prompt as a user turn with the model\'s chat template')
     .option('--system <text>', 'system message (with --chat)')
     .option('-n, --max-tokens <n>', 'tokens to generate', intArg('--max-tokens'), 64)
-    .option('-t, --temperature <t>', 'sampling temperature (0 = greedy)', numArg('--temperature', 0), 0)
-    .option('--top-k <k>', 'keep the k most likely tokens', intArg('--top-k'))
-    .option('--top-p <p>', 'nucleus sampling mass', numArg('--top-p', 0, 1))
-    .option('--repetition-penalty <r>', 'penalise tokens already present (1 = off)', numArg('--repetition-penalty', 0))
     .option('--seed <s>', 'random seed', intArg('--seed'), 0)
     .option('--stop <text>', 'stop string (repeatable)', collect)
     .option('--json', 'print one JSON object instead of streaming text')

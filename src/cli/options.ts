@@ -1,5 +1,5 @@
 // Parsers for numeric CLI options that fail with a message naming the flag.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 
 export function intArg(name: string, min = 0): (v: string) => number {
   return (v) => {
@@ -19,4 +19,20 @@ export function numArg(name: string, min = -Infinity, max = Infinity): (v: strin
 
 export function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
+}
+
+/** The sampling flags `generate` and `chat` share (temperature 0 is greedy). */
+export interface SamplingFlags {
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+}
+
+export function addSamplingOptions(cmd: Command): Command {
+  return cmd
+    .option('-t, --temperature <t>', 'sampling temperature (0 = greedy)', numArg('--temperature', 0), 0)
+    .option('--top-k <k>', 'keep the k most likely tokens', intArg('--top-k'))
+    .option('--top-p <p>', 'nucleus sampling mass', numArg('--top-p', 0, 1))
+    .option('--repetition-penalty <r>', 'penalise tokens already present (1 = off)', numArg('--repetition-penalty', 0));
 }

@@ -114,7 +114,7 @@ function fit(ctx: FitContext): Artifact {
   const loss = lossEnds(res.losses);
   // Derived strength: walk the margin curve until it reaches 0 (see DEFAULT_GAP_CLOSED).
   const st = marginStrength(
-    { model: ctx.model, site: site, rows, v: res.direction, excludeBos, padId },
+    { model: ctx.model, site, rows, v: res.direction, excludeBos, padId },
     MARGIN_GRID,
     DEFAULT_GAP_CLOSED,
     { defaultStrength: ALPHAS[Math.floor(ALPHAS.length / 2)]!, edge: ALPHAS[ALPHAS.length - 1]! },
