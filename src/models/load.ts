@@ -2,7 +2,7 @@
 // config.json, open the safetensors checkpoint (weights stay in their stored dtype), build the
 // architecture, and load the tokenizer and generation defaults when the folder has them.
 //
-//   const { model, tokenizer } = await loadModel('../shared/models/stories260K');
+//   const { model, tokenizer } = await loadModel('models/stories260K');
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -10,7 +10,7 @@ import { fromStorage, type Tensor } from '../../src/tensor/tensor.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'steerling.js');
-export const STORIES = fileURLToPath(new URL('../../../../shared/models/stories260K/', import.meta.url));
+export const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
 export const DOG_DATA = join(ROOT, 'test', 'fixtures', 'stories', 'dog.jsonl');
 
 export interface CliResult {

@@ -12,7 +12,7 @@ import { detect, classMeans, detectionDirection } from '../../src/eval/detect.js
 import { auroc } from '../../src/eval/auroc.js';
 import { heat, renderColour, renderPlain, useColour } from '../../src/cli/detect.js';
 
-const STORIES = fileURLToPath(new URL('../../../../shared/models/stories260K/', import.meta.url));
+const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
 const DATA = fileURLToPath(new URL('../../../test/fixtures/stories/dog.jsonl', import.meta.url));
 
 // Held out: none of these sentences is in the training data.

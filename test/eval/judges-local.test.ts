@@ -13,7 +13,7 @@ import { chatReplies } from '../../src/organism/replies.js';
 import { ExactJudge, JudgementCache, LocalModelJudge, conceptScore, fluencyScore, instructionScore, rubricPrompt, type JudgeItem } from '../../src/eval/judges/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
-const STORIES = new URL('../../../../shared/models/stories260K/', import.meta.url).pathname;
+const STORIES = new URL('../../../models/stories260K/', import.meta.url).pathname;
 const ITEM: JudgeItem = { instruction: 'describe your day', reply: 'i woke up early today and the sea was calm .', concept: { id: 'topic:ocean', description: 'the topic ocean' } };
 
 test('local judge (organism): the rubric is one user turn of the chat template, the text is the greedy reply, unparsed → 0, cached', async () => {

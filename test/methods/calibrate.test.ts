@@ -12,7 +12,7 @@ import { calibrateStrength, DEFAULT_KL, EDGE_KL } from '../../src/methods/calibr
 import { DEFAULT_FRACTION, RANGE_FRACTION } from '../../src/methods/strength.js';
 import { tokenizeExamples } from '../../src/methods/tokenize.js';
 
-const STORIES = fileURLToPath(new URL('../../../../shared/models/stories260K/', import.meta.url));
+const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
 const DATA = fileURLToPath(new URL('../../../test/fixtures/stories/dog.jsonl', import.meta.url));
 const SITE = 'layers.2.resid_post';
 

@@ -18,7 +18,7 @@ import { generate } from '../../src/generate/generate.js';
 import { initLlamaWeights, MapWeights } from '../../src/train/init.js';
 import { buildModel } from '../../src/models/registry.js';
 
-const STORIES = new URL('../../../../shared/models/stories260K/', import.meta.url).pathname;
+const STORIES = new URL('../../../models/stories260K/', import.meta.url).pathname;
 
 test('DiffMean on two Gaussians recovers the normalised mean difference', () => {
   const rng = new Rng(1);

@@ -20,7 +20,7 @@ import { hooksFor } from '../../src/intervene/index.js';
 import { generate } from '../../src/generate/generate.js';
 import type { Hooks } from '../../src/models/hooks.js';
 
-const STORIES = fileURLToPath(new URL('../../../../shared/models/stories260K/', import.meta.url));
+const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
 const DATA = fileURLToPath(new URL('../../../test/fixtures/stories/dog.jsonl', import.meta.url));
 const SITE = 'layers.2.resid_post'; // the middle of the model's five blocks
 const CONCEPT = /\bdog/i;

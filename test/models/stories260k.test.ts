@@ -11,7 +11,7 @@ import { Hooks } from '../../src/models/hooks.js';
 import { tensor, noGrad, ops, fromStorage } from '../../src/index.js';
 import { maxRelDiff } from '../helpers/gradcheck.js';
 
-export const STORIES = new URL('../../../../shared/models/stories260K/', import.meta.url).pathname;
+export const STORIES = new URL('../../../models/stories260K/', import.meta.url).pathname;
 
 function model() {
   return buildModel(loadModelConfig(STORIES), Checkpoint.open(STORIES));
