@@ -13,6 +13,7 @@ import { registerOrganism } from './organism.js';
 import { registerEdit, registerExport } from './export.js';
 import { registerEval } from './eval.js';
 import { registerServe } from './serve.js';
+import { registerTrace } from './trace.js';
 
 const program = new Command();
 program
@@ -34,6 +35,7 @@ registerOrganism(program);
 registerEdit(program);
 registerExport(program);
 registerEval(program);
+registerTrace(program);
 registerServe(program);
 registerBench(program);
 
