@@ -15,7 +15,15 @@ export interface TracePair {
 /** Reads a pair file; errors name the file and line. */
 export function readPairFile(path: string): TracePair[] {
   if (!existsSync(path)) throw new Error(`pair file ${path} does not exist`);
-  const { records, lines } = readJsonlLines(path);
+  let read: { records: unknown[]; lines: number[] };
+  try {
+    read = readJsonlLines(path);
+  } catch (e) {
+    // An empty file: say what is missing rather than the reader's "no records".
+    if (/: no records$/.test((e as Error).message)) throw new Error(`${path}: no pairs (one JSON object a line: {"source": ..., "base": ..., "reply"?: ...})`);
+    throw e;
+  }
+  const { records, lines } = read;
   return records.map((r, i) => {
     const where = `${path}:${lines[i]}`;
     if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new Error(`${where}: expected an object {"source": ..., "base": ..., "reply"?: ...}`);
