@@ -27,6 +27,7 @@ interface TraceFlags {
   sites: string;
   layers?: string;
   replyTokens: number;
+  replyRows?: number;
   measure: string;
   chat?: boolean;
   system?: string;
@@ -50,6 +51,7 @@ export function registerTrace(program: Command): void {
     .option('--sites <kinds>', `site kinds, one heatmap each: resid (resid_post), attn (attn.out), mlp (mlp.out), or any of resid_pre, resid_mid, attn.z, mlp.act`, DEFAULT_SITE_KINDS.join(','))
     .option('--layers <i,j,...>', 'layers to patch (default: all)')
     .option('--reply-tokens <n>', 'reply length in tokens (generated replies stop there; given ones are cut)', intArg('--reply-tokens', 1), 24)
+    .option('--reply-rows <n>', 'trace only the first n reply tokens one by one (default: all); the "reply all" row still patches every reply position', intArg('--reply-rows'))
     .option('--measure <m>', 'prob: mean P(concept) over the reply positions (default); logprob: mean log P(concept)', 'prob')
     .option('--chat', "render prompts as a user turn with the chat template (default when the tokenizer has one)")
     .option('--no-chat', 'plain-text prompts (BOS + text)')
@@ -79,7 +81,7 @@ export function registerTrace(program: Command): void {
       let res;
       try {
         res = causalTrace(m.model, tok, pairs, conceptTokens, {
-          sites: kinds, layers, chat, system: f.system, replyTokens: f.replyTokens, eosTokenIds: stopIds(m), batchSize: f.batch,
+          sites: kinds, layers, chat, system: f.system, replyTokens: f.replyTokens, replyRows: f.replyRows, eosTokenIds: stopIds(m), batchSize: f.batch,
           measure: f.measure as Measure, onProgress: (d, t) => bar.update(d, t),
         });
       } finally {

@@ -54,10 +54,11 @@ function range(a: number, b: number): number[] {
 }
 
 /**
- * Aligns source and base prompts (token ids) followed by the same reply input tokens in both runs.
+ * Aligns source and base prompts (token ids) followed by the same reply input tokens in both runs
+ * (one row each for the first `replyRows`, default all, and reply[all] for every one of them).
  * Throws when the prompts are identical (nothing to trace).
  */
-export function alignPair(source: readonly number[], base: readonly number[], reply: readonly number[]): PairAlignment {
+export function alignPair(source: readonly number[], base: readonly number[], reply: readonly number[], opts: { replyRows?: number } = {}): PairAlignment {
   const ps = source.length;
   const pb = base.length;
   let a = 0;
@@ -81,7 +82,8 @@ export function alignPair(source: readonly number[], base: readonly number[], re
   for (let j = 0; j < c; j++) {
     rows.push({ key: `suffix[-${c - j}]`, role: 'suffix', sourceId: source[ps - c + j]!, baseId: base[pb - c + j]!, base: [pb - c + j], source: [ps - c + j] });
   }
-  reply.forEach((id, k) => rows.push({ key: `reply[${k}]`, role: 'reply', sourceId: id, baseId: id, base: [pb + k], source: [ps + k] }));
+  // Rows for the first replyRows reply tokens one by one (the rest only inside reply[all]).
+  reply.slice(0, opts.replyRows ?? reply.length).forEach((id, k) => rows.push({ key: `reply[${k}]`, role: 'reply', sourceId: id, baseId: id, base: [pb + k], source: [ps + k] }));
   if (reply.length > 1) rows.push({ key: 'reply[all]', role: 'reply', sourceId: null, baseId: null, base: range(pb, pb + reply.length), source: range(ps, ps + reply.length) });
   return { rows, prefix: a, suffix: c, sourceSpan: ns, baseSpan: nb };
 }
@@ -90,8 +92,10 @@ export function alignPair(source: readonly number[], base: readonly number[], re
 export function fullPatch(al: PairAlignment): { base: number[]; source: number[] } {
   const base: number[] = [];
   const source: number[] = [];
+  // reply[all] holds every reply position (the single reply row when there is one reply input token).
+  const hasAll = al.rows.some((r) => r.key === 'reply[all]');
   for (const r of al.rows) {
-    if (r.key === 'reply[all]') continue; // the reply rows already hold these positions
+    if (r.role === 'reply' && (r.key === 'reply[all]') !== hasAll) continue;
     if (r.role === 'source' && al.sourceSpan !== al.baseSpan) continue; // substitutions share one slot
     base.push(...r.base);
     source.push(...r.source);

@@ -14,6 +14,8 @@ export interface PrepareOptions {
   replyTokens: number;
   /** Ids that end a generated reply. */
   eosTokenIds: readonly number[];
+  /** Reply tokens traced one by one (default all; the rest only as part of reply[all]). */
+  replyRows?: number;
   /** Longest concept word in tokens: its branches extend past the reply. */
   maxWordTokens: number;
 }
@@ -40,9 +42,9 @@ function promptIds(tok: Tokenizer, text: string, opts: PrepareOptions): number[]
   return tok.encode(text, { addSpecialTokens: true });
 }
 
-function alignOrThrow(i: number, s: number[], b: number[], input: number[]): PairAlignment {
+function alignOrThrow(i: number, s: number[], b: number[], input: number[], replyRows: number | undefined): PairAlignment {
   try {
-    return alignPair(s, b, input);
+    return alignPair(s, b, input, { replyRows });
   } catch (e) {
     throw new Error(`pair ${i + 1}: ${(e as Error).message}`);
   }
@@ -83,7 +85,7 @@ export function preparePairs(model: DecoderModel, tok: Tokenizer, pairs: readonl
       basePromptLength: b.length,
       reply,
       replyText: tok.decode(reply, { skipSpecialTokens: true }),
-      alignment: alignOrThrow(i, s, b, input),
+      alignment: alignOrThrow(i, s, b, input, opts.replyRows),
     };
   });
 }

@@ -46,7 +46,7 @@ export function heatmapSpec(r: TraceResult, kind: string): vl.TopLevelSpec {
     data: { values },
     encoding: {
       x: { field: 'layer', type: 'ordinal', title: 'layer' },
-      y: { field: 'row', type: 'ordinal', title: null, sort: ys },
+      y: { field: 'row', type: 'ordinal', title: null, sort: ys, axis: { labelLimit: 320 } },
     },
     layer: [
       {

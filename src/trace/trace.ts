@@ -38,6 +38,8 @@ export interface TraceOptions {
   system?: string;
   /** Reply length cap in tokens (default 24). */
   replyTokens?: number;
+  /** Reply tokens traced one by one (default all; every one is in the reply[all] row). */
+  replyRows?: number;
   eosTokenIds: readonly number[];
   /** Patched runs per forward batch (default 32). */
   batchSize?: number;
@@ -155,7 +157,7 @@ export function causalTrace(model: DecoderModel, tok: Tokenizer, pairs: readonly
   const measure = opts.measure ?? 'prob';
   if (!MEASURES.includes(measure)) throw new Error(`unknown measure "${String(measure)}"; expected ${MEASURES.join(' or ')}`);
   const maxWord = Math.max(...concept.sequences.map((s) => s.ids.length));
-  const prepared = preparePairs(model, tok, pairs, { chat: opts.chat, system: opts.system, replyTokens: opts.replyTokens ?? 24, eosTokenIds: opts.eosTokenIds, maxWordTokens: maxWord });
+  const prepared = preparePairs(model, tok, pairs, { chat: opts.chat, system: opts.system, replyTokens: opts.replyTokens ?? 24, replyRows: opts.replyRows, eosTokenIds: opts.eosTokenIds, maxWordTokens: maxWord });
   const siteName = (k: number, l: number) => `layers.${layers[l]}.${kinds[k]}`;
   const allSites = kinds.flatMap((_, k) => layers.map((_, l) => siteName(k, l)));
   const total = prepared.reduce((s, p) => s + p.alignment.rows.length, 0) * kinds.length * layers.length;

@@ -52,3 +52,12 @@ test('site kinds and layers: aliases, full names, errors that name the bad value
   assert.deepEqual(parseLayers('2,0', 3), [0, 2]);
   assert.throws(() => parseLayers('3', 3), /layer "3" does not exist \(the model has layers 0\.\.2\)/);
 });
+
+test('replyRows traces the first reply tokens one by one; reply[all] and the full patch still cover every reply position', () => {
+  const al = alignPair([1, 5, 7, 9], [1, 5, 9], [20, 21, 22, 23], { replyRows: 2 });
+  assert.deepEqual(al.rows.filter((r) => r.role === 'reply').map((r) => [r.key, r.base]), [['reply[0]', [3]], ['reply[1]', [4]], ['reply[all]', [3, 4, 5, 6]]]);
+  assert.deepEqual(fullPatch(al), { base: [0, 1, 2, 3, 4, 5, 6], source: [0, 1, 3, 4, 5, 6, 7] });
+  const one = alignPair([1, 5, 7, 9], [1, 5, 9], [20]);
+  assert.deepEqual(one.rows.filter((r) => r.role === 'reply').map((r) => r.key), ['reply[0]']);
+  assert.deepEqual(fullPatch(one).base, [0, 1, 2, 3]);
+});
