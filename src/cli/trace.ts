@@ -37,6 +37,7 @@ interface TraceFlags {
   html?: string;
 }
 
+/** Registers `steerling trace` (flags are validated before the model loads). */
 export function registerTrace(program: Command): void {
   program
     .command('trace')
