@@ -8,8 +8,11 @@
 // next to the unsteered rates. One JSON object on stdout. Run after `npx tsc -p tsconfig.json`:
 //
 //   node bench/organism-steering/cdas-variants.mjs [--model DIR] [--topics ocean,sports,weather,food]
-//     [--layers 1,2,3] [--variants header/all/1,clause/all/1,...] [--steps 60] [--rows 32] [--n 16]
-//     [--strength 1]
+//     [--layers 1,2,3] [--variants header/all/1,clause/all/1,...,clause/all/8:200] [--steps 60]
+//     [--rows 32] [--n 16] [--strength 1]
+// A variant is source/base/rank, optionally :steps (default --steps). The default list is the
+// README's table: ten variants at 60 steps, then the paper's and rank 8 at 200 (about 35 minutes on
+// one thread).
 import { parseArgs } from 'node:util';
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
 import { contrastivePairs, steeringInstructions } from '../../dist/src/data/organism/index.js';
@@ -25,7 +28,7 @@ const { values: a } = parseArgs({
     model: { type: 'string', default: new URL('../../models/organism/', import.meta.url).pathname },
     topics: { type: 'string', default: 'ocean,sports,weather,food' },
     layers: { type: 'string', default: '1,2,3' },
-    variants: { type: 'string', default: 'header/all/1,clause/all/1,reply/all/1,header/reply/1,clause/prompt/1,clause/reply/1,reply/reply/1,reply/all/4' },
+    variants: { type: 'string', default: 'header/all/1,clause/all/1,reply/all/1,header/reply/1,clause/prompt/1,clause/reply/1,reply/reply/1,header/all/4,clause/all/4,reply/all/4,header/all/1:200,header/all/8:200,clause/all/8:200' },
     steps: { type: 'string', default: '60' },
     rows: { type: 'string', default: '32' },
     n: { type: 'string', default: '16' },
@@ -45,8 +48,9 @@ function rates(concept, prompts, art, opts) {
 }
 
 const variants = a.variants.split(',').map((v) => {
-  const [sourcePosition, basePositions, rank] = v.split('/');
-  return { name: v, sourcePosition, basePositions, rank: Number(rank ?? 1) };
+  const [spec, at] = v.split(':');
+  const [sourcePosition, basePositions, rank] = spec.split('/');
+  return { name: v, sourcePosition, basePositions, rank: Number(rank ?? 1), steps: at === undefined ? steps : Number(at) };
 });
 const out = { model: a.model, steps, rows: nRows, n, strength, maxTokens, data: 'contrastivePairs(seed 21); neutral steeringInstructions(seed 3); asking contrastivePairs(seed 4).concept_prompt', results: [] };
 const t0 = Date.now();
@@ -59,10 +63,10 @@ for (const t of a.topics.split(',')) {
   for (const layer of a.layers.split(',').map(Number)) {
     const site = `layers.${layer}.resid_post`;
     for (const v of variants) {
-      const art = METHODS.cdas.fit({ model: m.model, tokenizer: m.tokenizer, data: contrastAsConceptData(rows), contrast: rows, site, name: t, seed: 1, training: { steps }, cdas: v });
+      const art = METHODS.cdas.fit({ model: m.model, tokenizer: m.tokenizer, data: contrastAsConceptData(rows), contrast: rows, site, name: t, seed: 1, training: { steps: v.steps }, cdas: { sourcePosition: v.sourcePosition, basePositions: v.basePositions, rank: v.rank } });
       const st = art.meta.stats;
       const row = {
-        topic: t, layer, variant: v.name, ours: art.meta.settings.variant === 'ours',
+        topic: t, layer, variant: v.name, steps: v.steps, ours: art.meta.settings.variant === 'ours',
         loss: [+st.loss_start.toFixed(4), +st.loss_end.toFixed(4)], separation: r2(st.separation), edge: r2(art.meta.interventions[0].strength_range[1]),
         add: rates(concept, neutral, art, { strength }), remove: rates(concept, asking, art, { strength, target: 'neg' }), unsteered,
       };
