@@ -1,6 +1,7 @@
 // `steerling eval axbench`: the AxBench steering protocol on the organism's concepts, or on your own
-// (--concept-file, any model; src/eval/axbench.ts): per concept a DiffMean/PCA/probe direction, the strength factor chosen on
-// half the instructions, the other half scored, against the unsteered and prompting baselines.
+// (--concept-file, any model; src/eval/axbench.ts): per concept a DiffMean/PCA/probe/RePS/BiPO direction
+// or a CDAS clamp, the strength factor chosen on half the instructions, the other half scored,
+// against the unsteered and prompting baselines (and the artifact's derived strength).
 // Replies are scored by the organism's exact judges, or a judge model (judge-flags.ts).
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { parseConceptData } from '../data/concept-data.js';
 import { METHODS } from '../methods/index.js';
 import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';
 import { loadConceptFile, type FileConcept } from '../eval/axbench-concepts.js';
-import { runAxBench, AXBENCH_FACTORS, type AxBenchResult } from '../eval/axbench.js';
+import { runAxBench, AXBENCH_FACTORS, CDAS_FACTORS, type AxBenchResult } from '../eval/axbench.js';
+import { loadContrastRows, parseContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
 import { intArg, numArg } from './options.js';
 import { runSpecificity, runSpecificityCurve } from '../eval/specificity.js';
 import { loadSteering, describeSteering } from './steer-flag.js';
@@ -38,6 +40,8 @@ interface AxFlags extends JudgeFlags {
 }
 
 const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps', 'bipo'];
+/** Methods eval axbench sweeps: the additive ones, and CDAS's clamp (a multiplier of its derived strength). */
+const SWEPT = [...ADDITIVE, 'cdas'];
 /** Methods trained on preference pairs: the concept reply (winner) against the plain reply. */
 const PREFERENCE = ['reps', 'bipo'];
 
@@ -66,6 +70,7 @@ function judgeLine(r: AxBenchResult): string {
 export function renderAxBench(r: AxBenchResult): string {
   const f = (x: number) => x.toFixed(2);
   const lines = [`AxBench steering scores (0–2), ${r.method}; ${r.settings.instructions / 2} test instructions per concept, T=${r.settings.temperature}, ${r.settings.maxTokens} tokens; judge: ${judgeLine(r)}`];
+  if (r.concepts.some((c) => c.sweep === 'clamp')) lines.push('factor: the multiplier of the derived clamp (to μ− + factor·(μ+ − μ−)), chosen on the selection half; derived: ×1, no sweep');
   lines.push('concept'.padEnd(20) + 'factor  steered (c/i/f)         derived  unsteered  prompting');
   for (const c of r.concepts) {
     lines.push(`${c.concept.padEnd(20)}${String(c.factor).padEnd(8)}${f(c.steered.score)} (${f(c.steered.concept)}/${f(c.steered.instruction)}/${f(c.steered.fluency)})   ${f(c.derived.score).padEnd(9)}${f(c.unsteered.score).padEnd(11)}${f(c.prompting.score)}`);
@@ -80,6 +85,12 @@ export function renderAxBench(r: AxBenchResult): string {
 function fitOnOrganism(m: LoadedModel, method: string, site: string) {
   const tok = m.tokenizer!;
   return (concept: ConceptId) => {
+    if (method === 'cdas') {
+      // CDAS learns from rows that do and do not ask for the concept (x, y, x_c, y_c); a clamp needs no positives for its scale.
+      const rows = parseContrastRows(contrastivePairs(concept, { n: 64, seed: 11 }), `${concept} contrastive pairs`);
+      const artifact = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: concept.replace(':', '-'), hubId: null });
+      return { artifact, positives: [] };
+    }
     // RePS and BiPO learn from the concept reply vs the plain reply (winner and loser); the
     // mean-difference methods from topic pairs (a plain reply vs the same reply drifting into the topic).
     const rows = conceptTopic(concept) && !PREFERENCE.includes(method) ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
@@ -94,6 +105,12 @@ function fitFromFile(m: LoadedModel, method: string, site: string, concepts: rea
   const tok = m.tokenizer!;
   return (id: string) => {
     const c = concepts.find((x) => x.id === id)!;
+    if (method === 'cdas') {
+      // The data file must hold CDAS rows (a concept_prompt beside each pair, or the 4-tuple); its errors name the line.
+      const rows = loadContrastRows(c.dataPath);
+      const artifact = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: id, hubId: m.repoId });
+      return { artifact, positives: [] };
+    }
     if (PREFERENCE.includes(method) && c.data.kind !== 'pairs') throw new Error(`${c.dataPath}: ${method} learns from pairs {"prompt", "positive", "negative"}; this file has labelled texts`);
     const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data: c.data, site, chat: true, name: id, hubId: m.repoId });
     return { artifact, positives: chatTexts(tok, c.data.examples.filter((e) => e.label === 1).map((e) => ({ prompt: e.prompt, text: e.completion }))) };
@@ -117,7 +134,7 @@ export async function axbenchHtml(r: AxBenchResult): Promise<string> {
   const s = r.summary;
   const ci = (x: { score: number; lo: number; hi: number }) => `${x.score.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}]`;
   return renderReport(`steerling eval axbench: ${r.method}`, [
-    { heading: 'Protocol', text: [`Per concept ${r.settings.instructions} instructions unrelated to it: the first half chose the strength factor (× the largest projection on the concept's texts), the second half was scored at it. Reply score: harmonic mean of concept, instruction and fluency (0/1/2 each, judge: ${judgeLine(r)}; 0 if any is 0). T = ${r.settings.temperature}, ${r.settings.maxTokens} tokens, seed ${r.settings.seed}.`, `Mean over concepts (95% bootstrap over test replies): steered ${ci(s.steered)}, derived default ${ci(s.derived)}, unsteered ${ci(s.unsteered)}, prompting ${ci(s.prompting)}.`] },
+    { heading: 'Protocol', text: [`Per concept ${r.settings.instructions} instructions unrelated to it: the first half chose the strength factor (${r.concepts.some((c) => c.sweep === 'clamp') ? '× the derived clamp strength: the clamp to μ− + factor·(μ+ − μ−)' : '× the largest projection on the concept\'s texts'}), the second half was scored at it. Reply score: harmonic mean of concept, instruction and fluency (0/1/2 each, judge: ${judgeLine(r)}; 0 if any is 0). T = ${r.settings.temperature}, ${r.settings.maxTokens} tokens, seed ${r.settings.seed}.`, `Mean over concepts (95% bootstrap over test replies): steered ${ci(s.steered)}, derived default ${ci(s.derived)}, unsteered ${ci(s.unsteered)}, prompting ${ci(s.prompting)}.`] },
     { heading: 'Strength selection', svg },
     { heading: 'Scores', table: { columns: ['concept', 'factor', 'steered', 'concept', 'instruction', 'fluency', 'derived', 'unsteered', 'prompting'], rows: r.concepts.map((c) => [c.concept, c.factor, c.steered.score, c.steered.concept, c.steered.instruction, c.steered.fluency, c.derived.score, c.unsteered.score, c.prompting.score]) } },
     { heading: 'Steered test replies', table: { columns: ['concept', 'instruction', 'reply', 'score', 'concept judge', 'instruction judge', 'fluency judge'], rows: r.concepts.flatMap((c) => c.steered.replies.map((x) => [c.concept, x.prompt, x.reply, x.score, x.judge.concept, x.judge.instruction, x.judge.fluency])) } },
@@ -129,12 +146,12 @@ export function registerEval(program: Command): void {
   const ax = ev.command('axbench')
     .description('AxBench protocol: strength chosen on half the instructions, scored on the other half, vs unsteered and prompting')
     .option('-m, --model <path-or-id>', 'model folder or hub id (default: the organism; other models need --judge local|endpoint)')
-    .option('--method <m>', `additive method to fit per concept (${ADDITIVE.join(', ')})`, 'diffmean')
+    .option('--method <m>', `method to fit per concept: additive (${ADDITIVE.join(', ')}) or cdas (a clamp; its multiplier is swept)`, 'diffmean')
     .option('--layer <i>', 'block whose output is steered (default: the middle one)', intArg('--layer'))
     .option('--concepts <list>', 'comma-separated concepts, or topics, or all', 'topics')
     .option('--concept-file <file.jsonl>', 'your own concepts, one JSON object a line: {"id", "description", "instructions": [...], "clauses": [...], "data": "pairs-or-texts.jsonl"} (any model; needs --judge local|endpoint)')
     .option('--instructions <n>', 'instructions per concept (half select, half test)', intArg('--instructions', 2), 10)
-    .option('--factors <list>', `strength factors (× the largest projection on the concept's texts; default ${AXBENCH_FACTORS.join(',')})`)
+    .option('--factors <list>', `strength factors (additive: × the largest projection on the concept's texts, default ${AXBENCH_FACTORS.join(',')}; cdas: × its derived strength, default ${CDAS_FACTORS.join(',')})`)
     .option('--max-tokens <n>', 'tokens per reply', intArg('--max-tokens', 1), 128)
     .option('--temperature <t>', 'sampling temperature', numArg('--temperature', 0), 1)
     .option('--seed <s>', 'seed of instructions and sampling', intArg('--seed'), 0)
@@ -143,7 +160,7 @@ export function registerEval(program: Command): void {
     .option('--html <file>', 'also write an HTML report (selection curves, scores, replies)');
   addJudgeFlags(ax)
     .action(async (f: AxFlags) => {
-      if (!ADDITIVE.includes(f.method)) throw new Error(`--method ${f.method}: the sweep applies to additive methods (${ADDITIVE.join(', ')})`);
+      if (!SWEPT.includes(f.method)) throw new Error(`--method ${f.method}: the sweep applies to additive methods (${ADDITIVE.join(', ')}) and to cdas's clamp`);
       if (f.conceptFile && f.concepts !== 'topics') throw new Error('--concepts picks the organism\'s concepts; with --concept-file the file lists the concepts');
       // Cheap checks first: a bad concept file fails before any model loads.
       const own = f.conceptFile ? loadConceptFile(f.conceptFile) : null;
@@ -159,7 +176,7 @@ export function registerEval(program: Command): void {
       const common = {
         model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), method: `${f.method} at ${site}`,
         instructions: f.instructions, maxTokens: f.maxTokens, temperature: f.temperature, seed: f.seed,
-        ...(f.factors ? { factors: parseFactors(f.factors) } : {}),
+        ...(f.factors ? { factors: parseFactors(f.factors) } : f.method === 'cdas' ? { factors: CDAS_FACTORS } : {}),
         judge,
         onProgress: (what: string, done: number, total: number) => bar.update(done, total, what),
       };

@@ -2,6 +2,7 @@
 //
 //   steerling train diffmean --model M --data dog.jsonl --site layers.2.resid_post --out dog.steer.safetensors
 //   steerling train cdas --model M --data ocean-contrast.jsonl --site layers.1.resid_post --out ocean --steps 200
+//   steerling train cdas ... --source-position clause --base-positions reply --rank 4      (ours, not the paper's)
 //   steerling train steer2edit --model M --data refusal.jsonl --chat --out refusal-edit --rho-attn 0.18 --rho-mlp 0.55 --alpha 0.8
 //   steerling train lineas --model M --data ocean-texts.jsonl --chat --out ocean        (every block's output)
 import type { Command } from 'commander';
@@ -25,6 +26,7 @@ import { refusalTokenIds } from './refusal-tokens.js';
 import { modelRef } from './model-ref.js';
 import { progress } from './progress.js';
 import { STEER2EDIT_DEFAULTS } from '../methods/steer2edit/options.js';
+import { SOURCE_POSITIONS, BASE_POSITIONS, resolveVariant, type CdasVariant } from '../methods/cdas/variants.js';
 
 export const ARTIFACT_SUFFIX = '.steer.safetensors';
 
@@ -47,6 +49,9 @@ interface TrainFlags {
   lr?: number;
   batch?: number;
   sourceTokens?: string;
+  sourcePosition?: string;
+  basePositions?: string;
+  rank?: number;
   beta?: number;
   l1?: number;
   group?: number;
@@ -68,6 +73,9 @@ const METHOD_FLAGS: Record<string, { flag: string; method: string }> = {
   l1: { flag: '--l1', method: 'lineas' },
   group: { flag: '--group', method: 'lineas' },
   sourceTokens: { flag: '--source-tokens', method: 'cdas' },
+  sourcePosition: { flag: '--source-position', method: 'cdas' },
+  basePositions: { flag: '--base-positions', method: 'cdas' },
+  rank: { flag: '--rank', method: 'cdas' },
 };
 
 /** The output path with the artifact suffix (added when missing; other extensions are refused). */
@@ -122,6 +130,10 @@ export function trainSummary(art: Artifact, path: string): string {
     if (iv.strength_range[1] < 1) lines.push(`  note       the derived edit (strength 1) is past the range: the text is likely to break; use a smaller strength (e.g. :x${fmt(iv.strength_range[1] / 2)}) or larger --rho-attn / --rho-mlp`);
     lines.push(`  steer      --steer ${path}[:S] applies the edit × S as hooks; steerling export merged / peft writes it into weights`);
   }
+  if (m.method === 'cdas') {
+    const paper = m.settings['variant'] === 'paper';
+    lines.push(`  variant    source ${String(m.settings['source_position'] ?? 'header')}, base ${String(m.settings['base_positions'] ?? 'all')}, rank ${String(m.settings['rank'] ?? 1)}${paper ? ' (the paper\'s)' : ' (ours, not the paper\'s setting)'}`);
+  }
   if (iv.kind === 'clamp' && iv.values?.['mu_neg'] !== undefined) lines.push(`  steer      --steer ${path} clamps to μ+ (induce), --steer ${path}:neg to μ− (suppress); strength s clamps to μ− + s·(μ+ − μ−) (:neg swaps the means)`);
   return lines.join('\n');
 }
@@ -164,6 +176,9 @@ export function registerTrain(program: Command): void {
     .option('--l1 <w>', 'lineas: ℓ1 weight on each map\'s ω − 1 and b (default 0.1; 0 turns it off)', numArg('--l1', 0))
     .option('--group <w>', 'lineas: group-lasso weight on each site\'s ω − 1 and b (default 1; large values drop whole sites)', numArg('--group', 0))
     .option('--source-tokens <text>', "cdas: the assistant-turn header whose last token is the source position (default: from the chat template)")
+    .option('--source-position <where>', `cdas: where the source is read: ${SOURCE_POSITIONS.join(' | ')} (default header, the paper's; clause = mean over the instruction's concept clause, reply = mean over the source reply: ours)`)
+    .option('--base-positions <where>', `cdas: which base positions training writes (and the clamp acts on, unless --positions): ${BASE_POSITIONS.join(' | ')} (default all, the paper's; prompt, reply: ours)`)
+    .option('--rank <r>', 'cdas: rows of the interchanged subspace (default 1, the paper\'s; R > 1 clamps each coordinate to its class mean)', intArg('--rank', 1))
     .option('--strength-rule <rule>', 'diffmean/pca/probe: kl = calibrate the default strength on the model (KL 0.4 nats/token on the concept-absent texts; default), rho = 0.35·ρ without running the model')
     .option('--select', 'ablation: choose the layer and template position by bypass/induce/KL scores on a held-out quarter of the data (the default without --site)')
     .option('--refusal-tokens <list>', 'ablation --select: comma-separated tokens that start a refusal, e.g. I,As (default on the organism: its refusal form\'s first word)')
@@ -202,6 +217,7 @@ export function registerTrain(program: Command): void {
       for (const [key, { flag, method }] of Object.entries(METHOD_FLAGS)) {
         if (f[key as keyof TrainFlags] !== undefined && m.name !== method) throw new Error(`${flag} applies to ${method} only`);
       }
+      const variant: CdasVariant | null = m.name === 'cdas' ? resolveVariant({ ...(f.sourcePosition !== undefined ? { sourcePosition: f.sourcePosition as CdasVariant['sourcePosition'] } : {}), ...(f.basePositions !== undefined ? { basePositions: f.basePositions as CdasVariant['basePositions'] } : {}), ...(f.rank !== undefined ? { rank: f.rank } : {}) }) : null;
       // LinEAS maps every block's output unless told otherwise; the others take --site as given.
       const site = f.site ?? (m.name === 'lineas' ? 'all' : undefined);
       if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);
@@ -225,7 +241,9 @@ export function registerTrain(program: Command): void {
           ...(site !== undefined ? { site } : {}),
           ...(selection ? { selection } : {}),
           ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
-          ...(s2e ? {} : { positions }),
+          // CDAS's clamp acts where training wrote unless --positions says otherwise.
+          ...(s2e || (variant && cmd.getOptionValueSource('positions') === 'default') ? {} : { positions }),
+          ...(variant ? { cdas: variant } : {}),
           ...(f.reduce !== undefined ? { reduce: f.reduce as Reduce } : {}),
           chat: f.chat ?? false,
           ...(f.strengthRule === 'rho' ? { calibrate: false } : {}),

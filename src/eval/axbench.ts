@@ -9,6 +9,11 @@
 // score = mean over concepts, with a bootstrap interval over test replies. Baselines on the same
 // test instructions: unsteered, and prompting (the concept asked for in the instruction). The
 // artifact's own derived default strength is reported too, with no sweep.
+//
+// Clamp artifacts (CDAS) sweep a multiplier of their derived strength instead, as the CDAS
+// repository does for AxBench (methods.md §1.6): strength = factor × the default (1), i.e. the
+// clamp to μ− + factor·(μ+ − μ−) (ClampIntervention; the repository clamps to factor·μ+, see
+// methods/cdas/method.ts for why we scale from μ−). Their ×1 is the `derived` row.
 
 import type { DecoderModel } from '../models/decoder.js';
 import type { Tokenizer } from '../tokenizer/index.js';
@@ -25,6 +30,9 @@ import { Rng } from '../util/rng.js';
 
 /** AxBench's factors: multiples of the largest projection on the concept's data. */
 export const AXBENCH_FACTORS = [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.5, 3, 4, 5] as const;
+
+/** The CDAS repository's multipliers of the data-derived clamp for AxBench (gemma-2-2b; methods.md §1.6). */
+export const CDAS_FACTORS = [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 12.0, 14.0] as const;
 
 export interface ReplyScore {
   prompt: string;
@@ -52,15 +60,21 @@ export interface ConditionScore {
 
 export interface ConceptResult {
   concept: string;
-  /** The largest projection on the concept's positive texts (the unit of the factors). */
+  /**
+   * The unit of the factors: additive artifacts, the largest projection on the concept's positive
+   * texts; clamps (CDAS), the derived strength (1: the factor multiplies the way from μ− to μ+).
+   */
   scale: number;
+  /** How a factor became a strength: additive (factor × scale / ‖v‖) or clamp (factor × scale). */
+  sweep: 'additive' | 'clamp';
   /** The instructions that chose the factor (never scored) and those scored (never choosing). */
   selectionPrompts: string[];
   testPrompts: string[];
   /** Selection-half mean score per factor. */
   selection: { factor: number; score: number }[];
   factor: number;
-  steered: ConditionScore;
+  /** Scored at the chosen factor; strength: what the interventions were given. */
+  steered: ConditionScore & { strength: number };
   derived: ConditionScore & { strength: number };
   unsteered: ConditionScore;
   prompting: ConditionScore;
@@ -104,6 +118,7 @@ export interface AxBenchOptions<C extends string = ConceptId> {
   method: string;
   /** Instructions per concept (half select, half test). AxBench: 10. */
   instructions?: number;
+  /** The sweep (default AXBENCH_FACTORS; for clamp artifacts the CLI passes CDAS_FACTORS). */
   factors?: readonly number[];
   maxTokens?: number;
   temperature?: number;
@@ -132,13 +147,27 @@ async function scoreReplies(judge: Judge, prompts: readonly string[], replies: r
   return { score: m('score'), concept: m('concept'), instruction: m('instruction'), fluency: m('fluency'), unparsed: rs.reduce((s, r) => s + r.unparsed, 0), replies: rs };
 }
 
-function unitNorm(art: Artifact): number {
-  const rec = art.meta.interventions[0]!;
+/**
+ * How the sweep turns a factor into a strength for this artifact. Additive directions: factor ×
+ * the largest projection on the positive texts, divided by ‖v‖ so the added vector has that length
+ * (AxBench). Clamps (CDAS): factor × the derived strength, the repository's multiplier on the
+ * data-derived target. Anything else has no sweep.
+ */
+export function sweepUnit(model: DecoderModel, art: Artifact, positives: readonly ScoredText[]): { sweep: 'additive' | 'clamp'; scale: number; strength: (factor: number) => number } {
+  const recs = art.meta.interventions;
+  if (recs.length > 0 && recs.every((r) => r.kind === 'clamp')) {
+    const scale = recs[0]!.default_strength;
+    return { sweep: 'clamp', scale, strength: (f) => f * scale };
+  }
+  const rec = recs[0]!;
   const t = art.tensors.get(rec.tensors['direction'] ?? '');
-  if (!t || rec.kind !== 'add') throw new Error(`axbench: artifact ${art.meta.name} (${art.meta.method}) is not an additive direction; the strength sweep applies to additive methods`);
+  if (!t || rec.kind !== 'add') throw new Error(`axbench: artifact ${art.meta.name} (${art.meta.method}) is neither an additive direction nor a clamp; the strength sweep applies to those`);
   let n = 0;
   for (const x of t.toFloat('f32').data as Float32Array) n += x * x;
-  return Math.sqrt(n);
+  const norm = Math.sqrt(n);
+  const scale = Math.max(...maxProjectionScores(model, art, positives));
+  if (!(scale > 0)) throw new Error(`axbench: ${art.meta.name}: the largest projection on its positive texts is ${scale}; the factors need a positive scale`);
+  return { sweep: 'additive', scale, strength: (f) => (f * scale) / norm };
 }
 
 /** 95% interval of the mean over concepts of each concept's mean reply score, resampling replies. */
@@ -178,9 +207,7 @@ export async function runAxBench<C extends string = ConceptId>(o: AxBenchOptions
   const results: ConceptResult[] = [];
   for (const [ci, concept] of o.concepts.entries()) {
     const { artifact, positives } = o.fit(concept);
-    const norm = unitNorm(artifact);
-    const scale = Math.max(...maxProjectionScores(o.model, artifact, positives));
-    if (!(scale > 0)) throw new Error(`axbench: ${concept}: the largest projection on its positive texts is ${scale}; the factors need a positive scale`);
+    const unit = sweepUnit(o.model, artifact, positives);
     const spec = (o.spec ?? (organismConceptSpec as unknown as NonNullable<AxBenchOptions<C>['spec']>))(concept, nInstr, settings.seed + 3);
     if (spec.clauses.length === 0) throw new Error(`axbench: ${concept} has no clause that asks for it (the prompting baseline needs one)`);
     const instr = spec.instructions;
@@ -193,7 +220,7 @@ export async function runAxBench<C extends string = ConceptId>(o: AxBenchOptions
     const selection: { factor: number; score: number }[] = [];
     for (const [fi, factor] of factors.entries()) {
       o.onProgress?.(`${concept} selection`, fi + 1, factors.length);
-      selection.push({ factor, score: (await scoreReplies(judge, sel, run(sel, (factor * scale) / norm), who)).score });
+      selection.push({ factor, score: (await scoreReplies(judge, sel, run(sel, unit.strength(factor)), who)).score });
     }
     // Ties go to the smaller factor (the gentler edit).
     const best = selection.reduce((a, b) => (b.score > a.score ? b : a));
@@ -201,14 +228,16 @@ export async function runAxBench<C extends string = ConceptId>(o: AxBenchOptions
     const clauses = spec.clauses;
     const asked = test.map((p, i) => `${p} ${clauses[i % clauses.length]}`);
     const strength = artifact.meta.interventions[0]!.default_strength;
+    const chosen = unit.strength(best.factor);
     results.push({
       concept,
-      scale,
+      scale: unit.scale,
+      sweep: unit.sweep,
       selectionPrompts: sel,
       testPrompts: test,
       selection,
       factor: best.factor,
-      steered: await scoreReplies(judge, test, run(test, (best.factor * scale) / norm), who),
+      steered: { ...(await scoreReplies(judge, test, run(test, chosen), who)), strength: chosen },
       derived: { ...(await scoreReplies(judge, test, run(test, strength), who)), strength },
       unsteered: await scoreReplies(judge, test, run(test, null), who),
       prompting: await scoreReplies(judge, asked, run(asked, null), who, test),

@@ -7,6 +7,7 @@ import type { Artifact } from '../artifact/artifact.js';
 import type { Reduce } from './collect.js';
 import type { ContrastRow } from './cdas/data.js';
 import type { Steer2EditOptions } from './steer2edit/options.js';
+import type { CdasVariant } from './cdas/variants.js';
 
 /** Directional ablation's automatic choice of layer and position. */
 export interface AblationSelectionOptions {
@@ -57,6 +58,8 @@ export interface FitContext {
   contrast?: readonly ContrastRow[];
   /** Assistant-turn header whose last token is CDAS's source position (default: from the chat template). */
   sourceTokens?: string;
+  /** CDAS: source position, base positions and rank (cdas/variants.ts; default the paper's header, all, 1). */
+  cdas?: Partial<CdasVariant>;
   training?: TrainingOptions;
   /** Steer2Edit's ρ_attn, ρ_mlp, α and layers (methods/steer2edit/options.ts). */
   steer2edit?: Steer2EditOptions;

@@ -15,6 +15,12 @@
 // to sit: on the organism μ_pos was ≈ 0 at layer 1, so s·μ_pos never moved anything). Scaling from
 // the other class mean is invariant to both and makes s read as "s times the way from not-asked
 // to asked".
+//
+// Our variants (variants.ts, issue 19) change where the source is read, which base positions are
+// written and the rank; the artifact records them in its settings (variant: paper | ours). A rank-R
+// artifact holds R clamp records at the site, one per orthonormal row, each clamping its own
+// coordinate to its own class mean; clamps along orthonormal rows commute, so in sequence they set
+// all R coordinates at once. Unless told otherwise, the clamp acts where training wrote.
 
 import { requireSite, type SteeringMethod, type FitContext } from '../types.js';
 import type { Artifact } from '../../artifact/artifact.js';
@@ -22,7 +28,9 @@ import { buildArtifact, dataHash } from '../build.js';
 import { contrastAsConceptData } from './data.js';
 import { tokenizeContrast } from './tokenize.js';
 import { trainCdas } from './train.js';
-import { classMeans } from './factor.js';
+import { classMeansRows } from './factor.js';
+import { PAPER_VARIANT, resolveVariant, usePositions } from './variants.js';
+import type { FittedIntervention } from '../build.js';
 
 /**
  * The recorded strength range is ±r with r = RANGE_FRACTION·ρ / |μ_pos − μ_neg|: the multiplier at
@@ -55,21 +63,42 @@ function fit(ctx: FitContext): Artifact {
   if (!rows || rows.length === 0) {
     throw new Error('cdas needs contrast rows (x, y, x_c, y_c): load them with loadContrastRows() and pass them as ctx.contrast');
   }
-  const tokens = tokenizeContrast(ctx.tokenizer, rows, ctx.sourceTokens !== undefined ? { sourceTokens: ctx.sourceTokens } : {});
+  const variant = resolveVariant(ctx.cdas);
+  const tokens = tokenizeContrast(ctx.tokenizer, rows, { ...(ctx.sourceTokens !== undefined ? { sourceTokens: ctx.sourceTokens } : {}), sourcePosition: variant.sourcePosition });
   const seed = ctx.seed ?? 0;
   const started = Date.now();
   const res = trainCdas(ctx.model, site, tokens, {
     ...(ctx.training ?? {}),
     seed,
+    rank: variant.rank,
+    basePositions: variant.basePositions,
     padId: ctx.tokenizer.padTokenId ?? 0,
     onStep: (s, n, loss) => ctx.onProgress?.(s, n, 'train', `loss ${loss.toFixed(4)}`),
   });
   const seconds = (Date.now() - started) / 1000;
-  const stats = classMeans(ctx.model, site, tokens.prompts, res.direction, (d, t) => ctx.onProgress?.(d, t, 'activations'));
+  const perRow = classMeansRows(ctx.model, site, tokens.prompts, res.direction, res.rank, (d, t) => ctx.onProgress?.(d, t, 'activations'));
+  const stats = perRow[0]!;
+  const width = res.direction.length / res.rank;
+  // One strength moves all R coordinates: the range comes from the length of the whole move.
+  const gap = Math.hypot(...perRow.map((r) => r.mu_pos - r.mu_neg));
+  const range = cdasStrengthRange(gap, 0, stats.token_norm ?? stats.mean_norm);
   const tail = Math.max(1, Math.round(res.losses.length / 10));
   const lossStart = mean(res.losses.slice(0, tail));
   const lossEnd = mean(res.losses.slice(-tail));
   const header = tokens.sourceTokens ? ctx.tokenizer.decode(tokens.sourceTokens) : null;
+  const paper = variant.sourcePosition === PAPER_VARIANT.sourcePosition && variant.basePositions === PAPER_VARIANT.basePositions && variant.rank === PAPER_VARIANT.rank;
+  const positions = ctx.positions ?? usePositions(variant.basePositions);
+  const clamps: FittedIntervention[] = perRow.map((r, i) => ({
+    site,
+    kind: 'clamp',
+    positions,
+    excludeBos: tokens.excludeBos,
+    tensors: { direction: { data: res.direction.slice(i * width, (i + 1) * width) } },
+    defaultStrength: 1,
+    range,
+    values: { target: r.mu_pos, origin: r.mu_neg, mu_pos: r.mu_pos, mu_neg: r.mu_neg },
+  }));
+  const rowStats: Record<string, number[]> = res.rank > 1 ? { mu_pos_rows: perRow.map((r) => r.mu_pos), mu_neg_rows: perRow.map((r) => r.mu_neg), separation_rows: perRow.map((r) => r.separation) } : {};
   return buildArtifact({
     name: ctx.name,
     method: 'cdas',
@@ -78,7 +107,7 @@ function fit(ctx: FitContext): Artifact {
       objective: 'jsd',
       pooling: 'response tokens of the minibatch',
       directions: ['neg+pos', 'pos+neg'],
-      rank: 1,
+      rank: res.rank,
       lr: res.lr,
       batch_rows: res.batchSize,
       steps: res.steps,
@@ -86,30 +115,23 @@ function fit(ctx: FitContext): Artifact {
       schedule: 'linear, no warmup',
       grad_clip: 1.0,
       source_tokens: header,
+      // The paper reads the header token, writes every base position but BOS, rank 1; anything else is ours.
+      source_position: variant.sourcePosition,
+      base_positions: variant.basePositions,
+      variant: paper ? 'paper' : 'ours',
     },
     model: ctx.model,
     hubId: ctx.hubId ?? null,
-    interventions: [
-      {
-        site,
-        kind: 'clamp',
-        positions: ctx.positions ?? 'all',
-        excludeBos: tokens.excludeBos,
-        tensors: { direction: { data: res.direction } },
-        defaultStrength: 1,
-        range: cdasStrengthRange(stats.mu_pos, stats.mu_neg, stats.token_norm ?? stats.mean_norm),
-        values: { target: stats.mu_pos, origin: stats.mu_neg, mu_pos: stats.mu_pos, mu_neg: stats.mu_neg },
-      },
-    ],
+    interventions: clamps,
     // final_loss: the mean over the last tenth of the steps (one minibatch's loss is noisy).
     training: { data_hash: dataHash(contrastAsConceptData(rows).examples), examples: tokens.examples.length, steps: res.steps, seed, final_loss: lossEnd },
-    stats: { ...stats, loss_start: lossStart, loss_end: lossEnd, loss_curve: downsample(res.losses, 32), train_seconds: seconds },
+    stats: { ...stats, ...rowStats, loss_start: lossStart, loss_end: lossEnd, loss_curve: downsample(res.losses, 32), train_seconds: seconds },
   });
 }
 
 export const cdas: SteeringMethod = {
   name: 'cdas',
-  summary: 'Concept DAS: a rank-1 interchange direction trained by matching the concept-prompted distribution (JSD); steers by clamping its coordinate to a class mean',
+  summary: 'Concept DAS: a rank-1 (or rank-R) interchange direction trained by matching the concept-prompted distribution (JSD); steers by clamping its coordinate to a class mean',
   needs: 'contrast',
   fit,
 };

@@ -12,6 +12,8 @@
 import type { Tokenizer } from '../../tokenizer/index.js';
 import { promptIds } from '../tokenize.js';
 import type { ContrastRow } from './data.js';
+import { rowSpans, type Span } from './spans.js';
+import type { SourcePosition } from './variants.js';
 
 export type PairDirection = 'neg+pos' | 'pos+neg';
 
@@ -27,14 +29,27 @@ export interface DiiExample {
   direction: PairDirection;
   base: Sequence;
   source: Sequence;
-  /** Index in source.ids whose activation is interchanged into every base position. */
+  /** The span's last token (the header token in the paper's setting). */
+  sourcePos: number;
+  /** Tokens of source.ids whose mean activation is interchanged into the base; absent: sourcePos alone. */
+  sourceSpan?: Span;
+}
+
+/** One prompt (or prompt + reply) alone, with the span its class mean is read from (§1.6). */
+export interface SpanSequence {
+  ids: number[];
+  span: Span;
+  /** The span's last token (the header token in the paper's setting). */
   sourcePos: number;
 }
 
 export interface RowPrompts {
-  /** x and x_c tokenized alone, with their source positions (for the class means, §1.6). */
-  negative: { ids: number[]; sourcePos: number };
-  positive: { ids: number[]; sourcePos: number };
+  /**
+   * x and x_c (with their replies when the source is the reply) cut after the source span, with
+   * that span: the class means are read there (§1.6).
+   */
+  negative: SpanSequence;
+  positive: SpanSequence;
 }
 
 export interface CdasTokens {
@@ -51,6 +66,8 @@ export interface CdasTokenizeOptions {
   sourceTokens?: string;
   /** Which pair directions to build (default both, as CDAS trains). */
   directions?: readonly PairDirection[];
+  /** Where the source is read (variants.ts; default header, the paper's). */
+  sourcePosition?: SourcePosition;
 }
 
 function commonPrefix(a: readonly number[], b: readonly number[]): number {
@@ -129,14 +146,23 @@ export function tokenizeContrast(tok: Tokenizer, rows: readonly ContrastRow[], o
       if (s.ids.length <= s.promptLength) throw new Error(`CDAS row ${i}: a reply tokenizes to nothing (every row needs non-empty replies)`);
       if (s.ids[0] !== tok.bosTokenId) allBos = false;
     }
-    const posPos = sourcePosition(xcyc, header, `CDAS row ${i} (positive prompt)`, headerText);
-    const negPos = sourcePosition(xy, header, `CDAS row ${i} (negative prompt)`, headerText);
-    if (directions.includes('neg+pos')) examples.push({ row: i, direction: 'neg+pos', base: xyc, source: xcyc, sourcePos: posPos });
-    if (directions.includes('pos+neg')) examples.push({ row: i, direction: 'pos+neg', base: xcy, source: xy, sourcePos: negPos });
-    prompts.push({
-      negative: { ids: xy.ids.slice(0, negPos + 1), sourcePos: negPos },
-      positive: { ids: xcyc.ids.slice(0, posPos + 1), sourcePos: posPos },
-    });
+    const choice = opts.sourcePosition ?? 'header';
+    // The header is searched for only where it is read, so the other choices work without one.
+    const readsHeader = choice === 'header';
+    const posHeader = readsHeader ? sourcePosition(xcyc, header, `CDAS row ${i} (positive prompt)`, headerText) : -1;
+    const negHeader = readsHeader ? sourcePosition(xy, header, `CDAS row ${i} (negative prompt)`, headerText) : -1;
+    let spans: { plain: Span; asked: Span };
+    try {
+      spans = rowSpans(choice, { ...xy, header: negHeader }, { ...xcyc, header: posHeader });
+    } catch (e) {
+      throw new Error(`CDAS row ${i}: ${(e as Error).message}`);
+    }
+    const at = (seq: Sequence, span: Span): SpanSequence => ({ ids: seq.ids.slice(0, span.end), span, sourcePos: span.end - 1 });
+    const pos = at(xcyc, spans.asked);
+    const neg = at(xy, spans.plain);
+    if (directions.includes('neg+pos')) examples.push({ row: i, direction: 'neg+pos', base: xyc, source: xcyc, sourceSpan: pos.span, sourcePos: pos.sourcePos });
+    if (directions.includes('pos+neg')) examples.push({ row: i, direction: 'pos+neg', base: xcy, source: xy, sourceSpan: neg.span, sourcePos: neg.sourcePos });
+    prompts.push({ negative: neg, positive: pos });
   });
   checkAligned(examples);
   return { examples, prompts, excludeBos: allBos, sourceTokens: header };

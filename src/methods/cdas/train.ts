@@ -1,6 +1,9 @@
 // Training the rank-1 CDAS direction (methods.md §1.2–1.4): a distributed interchange
 // intervention DII(b, s) = b + (v·s − v·b) v at one site, on every base position but BOS, with the
 // source activation taken at the source position of the source run and broadcast. Each step:
+// (Our variants, variants.ts: the source may be the mean over a span — the concept clause or the
+// reply —, the base positions only the prompt or only the reply, and v a subspace R of R
+// orthonormal rows: DII(b, s) = b + Rᵀ(R s − R b), rows re-orthonormalised after every step.)
 //
 //   1. teacher: the frozen model on the source inputs, without recording (gives the source
 //      activations at the site and the teacher's response-token logits in one pass; kept
@@ -17,7 +20,6 @@ import { noGrad } from '../../tensor/tape.js';
 import { tidy } from '../../tensor/scope.js';
 import type { DecoderModel } from '../../models/decoder.js';
 import { Hooks, parseSite } from '../../models/hooks.js';
-import { InterchangeIntervention } from '../../intervene/interventions.js';
 import { hooksFor } from '../../intervene/apply.js';
 import { AdamW, clipGradNorm } from '../../nn/optim.js';
 import { linearSchedule } from '../../nn/schedule.js';
@@ -25,6 +27,8 @@ import { Rng } from '../../util/rng.js';
 import { padBatch } from './batch.js';
 import { gatherRows, responseJsd, responseRows } from './loss.js';
 import type { CdasTokens, DiiExample } from './tokenize.js';
+import { MaskedInterchange, baseMask } from './base-mask.js';
+import type { BasePositions } from './variants.js';
 
 export interface CdasTrainOptions {
   /** Optimiser steps; default epochs × ⌈rows / batchSize⌉. */
@@ -40,14 +44,19 @@ export interface CdasTrainOptions {
   clip?: number;
   /** Token id used for left padding (masked out). */
   padId?: number;
-  /** Starting direction (default: a seeded random unit vector, the rank-1 orthogonal init). */
+  /** Starting rows, [rank·width] (default: seeded random rows, orthonormalised: the orthogonal init). */
   init?: Float32Array;
+  /** Rows of the interchanged subspace (default 1, the paper's vector CDAS). */
+  rank?: number;
+  /** Base positions written (default all: every one but BOS, as in the paper). */
+  basePositions?: BasePositions;
   onStep?: (step: number, total: number, loss: number) => void;
 }
 
 export interface CdasTrainResult {
-  /** The learned unit direction v. */
+  /** The learned unit direction v; with rank R > 1 the R orthonormal rows, one after the other. */
   direction: Float32Array;
+  rank: number;
   /** Loss of every step (before that step's update). */
   losses: number[];
   steps: number;
@@ -86,6 +95,21 @@ function randomUnit(d: number, rng: Rng): Float32Array {
   return v;
 }
 
+/** The mean of rows [from, to) of a [rows, width] array (one row: that row, exactly). */
+function spanMean(f: Float32Array, width: number, from: number, to: number): Float32Array {
+  if (to - from === 1) return f.slice(from * width, to * width);
+  const acc = new Float64Array(width);
+  for (let r = from; r < to; r++) for (let c = 0; c < width; c++) acc[c] = acc[c]! + f[r * width + c]!;
+  return Float32Array.from(acc, (x) => x / (to - from));
+}
+
+/** Seeded starting rows: rank 1 is a random unit vector (as before); more rows are orthonormalised. */
+function initRows(d: number, rank: number, rng: Rng): Float32Array {
+  const rows = new Float32Array(rank * d);
+  for (let r = 0; r < rank; r++) rows.set(randomUnit(d, rng), r * d);
+  return rows;
+}
+
 /** What the frozen source run gives one example: its source activation and the teacher's response-row logits. */
 interface TeacherRows {
   source: Float32Array;
@@ -103,8 +127,9 @@ function teacher(model: DecoderModel, site: string, batch: readonly DiiExample[]
         const width = h.size / (batch.length * b.T);
         const f = h.toFloat('f32').data as Float32Array;
         batch.forEach((e, i) => {
-          const at = i * b.T + b.pad[i]! + e.sourcePos;
-          out[i]!.source = f.slice(at * width, (at + 1) * width);
+          const row0 = i * b.T + b.pad[i]!;
+          const span = e.sourceSpan ?? { start: e.sourcePos, end: e.sourcePos + 1 };
+          out[i]!.source = spanMean(f, width, row0 + span.start, row0 + span.end);
         });
       });
       const logits = model.forward(b.ids, { hooks, padding: b.padding });
@@ -175,11 +200,14 @@ export function trainCdas(model: DecoderModel, site: string, tokens: CdasTokens,
   const total = opts.steps ?? (opts.epochs ?? CDAS_DEFAULTS.epochs) * perEpoch;
   if (!(Number.isInteger(total) && total >= 1)) throw new Error(`CDAS: steps must be a positive integer, got ${total}`);
 
+  const rank = opts.rank ?? 1;
+  if (!(Number.isInteger(rank) && rank >= 1 && rank <= d)) throw new Error(`CDAS: rank must be a whole number from 1 to the site's width ${d}, got ${rank}`);
+  const base = opts.basePositions ?? 'all';
   const rng = new Rng(opts.seed ?? 0);
-  const init = opts.init ?? randomUnit(d, rng);
-  if (init.length !== d) throw new Error(`CDAS: initial direction has ${init.length} values, the site ${site} has width ${d}`);
-  const rotation = fromStorage(Float32Array.from(init), [1, d], 'f32', true);
-  const iv = new InterchangeIntervention(site, rotation, { positions: 'all', excludeBos: tokens.excludeBos });
+  const init = opts.init ?? initRows(d, rank, rng);
+  if (init.length !== rank * d) throw new Error(`CDAS: initial rows have ${init.length} values, rank ${rank} at the site ${site} (width ${d}) needs ${rank * d}`);
+  const rotation = fromStorage(Float32Array.from(init), [rank, d], 'f32', true);
+  const iv = new MaskedInterchange(site, rotation, { positions: 'all', excludeBos: tokens.excludeBos });
   iv.normalize();
   const hooks = hooksFor([iv], model.arch.layers);
   const opt = new AdamW([rotation], { lr, weightDecay: 0 });
@@ -195,12 +223,14 @@ export function trainCdas(model: DecoderModel, site: string, tokens: CdasTokens,
     const loss = tidy(() => {
       iv.source = fromStorage(t.source, [batch.length, t.width], 'f32');
       const b = padBatch(batch.map((e) => e.base.ids), padId);
+      iv.mask = baseMask(batch.map((e) => e.base), b.pad, b.T, base, tokens.excludeBos);
       const logits = model.forward(b.ids, { hooks, padding: b.padding });
       const l = responseJsd(logits, responseRows(batch.map((e) => e.base), b.pad, b.T), t.logits);
       l.backward();
       return l.item();
     });
     iv.source = null;
+    iv.mask = null;
     clipGradNorm([rotation], clip);
     opt.lr = linearSchedule(step, total, lr);
     opt.step();
@@ -209,19 +239,22 @@ export function trainCdas(model: DecoderModel, site: string, tokens: CdasTokens,
     losses.push(loss);
     opts.onStep?.(step + 1, total, loss);
   }
-  return { direction: Float32Array.from(rotation.f), losses, steps: total, lr, batchSize: bs };
+  return { direction: Float32Array.from(rotation.f), rank, losses, steps: total, lr, batchSize: bs };
 }
 
 /**
- * The pooled JSD over all examples for a fixed direction (no training; null = no intervention,
- * the gap the DII has to close). Used to check training and to compare directions.
+ * The pooled JSD over all examples for fixed rows (no training; null = no intervention, the gap the
+ * DII has to close). Used to check training and to compare directions. `direction` holds `rank`
+ * rows of the site's width; `basePositions` as in training.
  */
-export function cdasLoss(model: DecoderModel, site: string, tokens: CdasTokens, direction: Float32Array | null, opts: { batchSize?: number; padId?: number } = {}): number {
+export function cdasLoss(model: DecoderModel, site: string, tokens: CdasTokens, direction: Float32Array | null, opts: { batchSize?: number; padId?: number; rank?: number; basePositions?: BasePositions } = {}): number {
   const bs = opts.batchSize ?? 16;
   const padId = opts.padId ?? 0;
+  const rank = opts.rank ?? 1;
+  const basePos = opts.basePositions ?? 'all';
   let sum = 0;
   let count = 0;
-  const iv = direction ? new InterchangeIntervention(site, fromStorage(Float32Array.from(direction), [1, direction.length], 'f32'), { positions: 'all', excludeBos: tokens.excludeBos }) : null;
+  const iv = direction ? new MaskedInterchange(site, fromStorage(Float32Array.from(direction), [rank, direction.length / rank], 'f32'), { positions: 'all', excludeBos: tokens.excludeBos }) : null;
   if (iv) iv.normalize();
   const hooks = iv ? hooksFor([iv], model.arch.layers) : null;
   const teachers = new TeacherCache(model, site, padId);
@@ -230,8 +263,11 @@ export function cdasLoss(model: DecoderModel, site: string, tokens: CdasTokens, 
     const t = teachers.get(batch);
     const r = tidy(() =>
       noGrad(() => {
-        if (iv) iv.source = fromStorage(t.source, [batch.length, t.width], 'f32');
         const b = padBatch(batch.map((e) => e.base.ids), padId);
+        if (iv) {
+          iv.source = fromStorage(t.source, [batch.length, t.width], 'f32');
+          iv.mask = baseMask(batch.map((e) => e.base), b.pad, b.T, basePos, tokens.excludeBos);
+        }
         const logits = model.forward(b.ids, { hooks, padding: b.padding });
         const rows = responseRows(batch.map((e) => e.base), b.pad, b.T);
         return { loss: responseJsd(logits, rows, t.logits).item(), n: rows.length };
@@ -239,7 +275,10 @@ export function cdasLoss(model: DecoderModel, site: string, tokens: CdasTokens, 
     );
     sum += r.loss * r.n;
     count += r.n;
-    if (iv) iv.source = null;
+    if (iv) {
+      iv.source = null;
+      iv.mask = null;
+    }
   }
   return sum / count;
 }
