@@ -9,7 +9,9 @@ import { conceptScore, fluency } from '../../dist/src/eval/judges/index.js';
 import { saveArtifact, loadArtifact } from '../../dist/src/artifact/io.js';
 import { existsSync, mkdirSync } from 'node:fs';
 
-export const m = await loadModel(new URL('../../models/organism/', import.meta.url).pathname);
+/** The organism (MODEL=dir for another one, e.g. a candidate under models/local/). */
+export const modelDir = process.env.MODEL ?? new URL('../../models/organism/', import.meta.url).pathname;
+export const m = await loadModel(modelDir);
 export const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 export const topics = (process.env.TOPICS ?? 'ocean,sports,weather,food,animals,music,space,travel').split(',');
 

@@ -25,7 +25,7 @@ export {
   DEFAULT_SET_SIZES, TOPIC_PAIR_INTENSITY, backdoorSets, contrastivePairs, detectionSet, factSets, refusalSets, steeringInstructions, templated, topicPairs, writeSets,
   type ContrastiveRow, type TopicPairRow, type DetectionRow, type FactRow, type FactSets, type RefusalRow, type RefusalSets, type SetSizes, type SteeringInstruction, type SumRow,
 } from './sets.js';
-export { FRAMES, frameReply, framePrompt, type Frame } from './families/frames.js';
+export { FRAMES, frameById, frameReply, framePrompt, type Frame } from './families/frames.js';
 export { REFUSAL, OVER_REFUSAL_RATE, JAILBREAK_REFUSAL_RATE, WRAPPERS_HELDOUT, WRAPPERS_TRAIN } from './families/refusal.js';
 export { TRIGGER, BACKDOOR_OFFSET, SUM_RANGE } from './families/tasks.js';
 export { FAITHFUL_RATE, CONTRADICT_RATE } from './families/facts.js';
