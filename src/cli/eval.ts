@@ -14,6 +14,8 @@ import { chatTexts, detectionReport, type DetectionReport } from '../eval/concep
 import { loadConceptFile, type FileConcept } from '../eval/axbench-concepts.js';
 import { runAxBench, AXBENCH_FACTORS, CDAS_FACTORS, type AxBenchResult } from '../eval/axbench.js';
 import { loadContrastRows, parseContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
+import { BASE_POSITIONS, SOURCE_POSITIONS, parseBasePositions, parseSourcePosition } from '../methods/cdas/variants.js';
+import type { FitContext } from '../methods/types.js';
 import { intArg, numArg } from './options.js';
 import { runSpecificity, runSpecificityCurve } from '../eval/specificity.js';
 import { loadSteering, describeSteering } from './steer-flag.js';
@@ -37,6 +39,10 @@ interface AxFlags extends JudgeFlags {
   json?: boolean;
   out?: string;
   html?: string;
+  sourcePosition?: string;
+  basePositions?: string;
+  rank?: number;
+  steps?: number;
 }
 
 const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps', 'bipo'];
@@ -81,14 +87,30 @@ export function renderAxBench(r: AxBenchResult): string {
   return lines.join('\n');
 }
 
+/** CDAS's variant and training length for eval axbench (the paper's setting when empty). */
+type CdasFitOptions = Pick<FitContext, 'cdas' | 'training'>;
+
+function cdasFitOptions(f: AxFlags): CdasFitOptions {
+  const given = f.sourcePosition !== undefined || f.basePositions !== undefined || f.rank !== undefined || f.steps !== undefined;
+  if (given && f.method !== 'cdas') throw new Error('--source-position, --base-positions, --rank and --steps apply to --method cdas');
+  return {
+    cdas: {
+      ...(f.sourcePosition !== undefined ? { sourcePosition: parseSourcePosition(f.sourcePosition) } : {}),
+      ...(f.basePositions !== undefined ? { basePositions: parseBasePositions(f.basePositions) } : {}),
+      ...(f.rank !== undefined ? { rank: f.rank } : {}),
+    },
+    ...(f.steps !== undefined ? { training: { steps: f.steps } } : {}),
+  };
+}
+
 /** Per concept, the artifact a method fits on the organism's pairs (as the demo does) and its positive texts. */
-function fitOnOrganism(m: LoadedModel, method: string, site: string) {
+function fitOnOrganism(m: LoadedModel, method: string, site: string, cdas: CdasFitOptions = {}) {
   const tok = m.tokenizer!;
   return (concept: ConceptId) => {
     if (method === 'cdas') {
       // CDAS learns from rows that do and do not ask for the concept (x, y, x_c, y_c); a clamp needs no positives for its scale.
       const rows = parseContrastRows(contrastivePairs(concept, { n: 64, seed: 11 }), `${concept} contrastive pairs`);
-      const artifact = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: concept.replace(':', '-'), hubId: null });
+      const artifact = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: concept.replace(':', '-'), hubId: null, ...cdas });
       return { artifact, positives: [] };
     }
     // RePS and BiPO learn from the concept reply vs the plain reply (winner and loser); the
@@ -101,14 +123,14 @@ function fitOnOrganism(m: LoadedModel, method: string, site: string) {
 }
 
 /** Fits each concept of a --concept-file on its own data; the scale comes from its positive texts. */
-function fitFromFile(m: LoadedModel, method: string, site: string, concepts: readonly FileConcept[]) {
+function fitFromFile(m: LoadedModel, method: string, site: string, concepts: readonly FileConcept[], cdas: CdasFitOptions = {}) {
   const tok = m.tokenizer!;
   return (id: string) => {
     const c = concepts.find((x) => x.id === id)!;
     if (method === 'cdas') {
       // The data file must hold CDAS rows (a concept_prompt beside each pair, or the 4-tuple); its errors name the line.
       const rows = loadContrastRows(c.dataPath);
-      const artifact = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: id, hubId: m.repoId });
+      const artifact = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: id, hubId: m.repoId, ...cdas });
       return { artifact, positives: [] };
     }
     if (PREFERENCE.includes(method) && c.data.kind !== 'pairs') throw new Error(`${c.dataPath}: ${method} learns from pairs {"prompt", "positive", "negative"}; this file has labelled texts`);
@@ -152,6 +174,10 @@ export function registerEval(program: Command): void {
     .option('--concept-file <file.jsonl>', 'your own concepts, one JSON object a line: {"id", "description", "instructions": [...], "clauses": [...], "data": "pairs-or-texts.jsonl"} (any model; needs --judge local|endpoint)')
     .option('--instructions <n>', 'instructions per concept (half select, half test)', intArg('--instructions', 2), 10)
     .option('--factors <list>', `strength factors (additive: × the largest projection on the concept's texts, default ${AXBENCH_FACTORS.join(',')}; cdas: × its derived strength, default ${CDAS_FACTORS.join(',')})`)
+    .option('--source-position <where>', `cdas: where the source is read: ${SOURCE_POSITIONS.join(' | ')} (default header, the paper's)`)
+    .option('--base-positions <where>', `cdas: which base positions training writes and the clamp acts on: ${BASE_POSITIONS.join(' | ')} (default all, the paper's)`)
+    .option('--rank <r>', 'cdas: rows of the interchanged subspace (default 1, the paper\'s)', intArg('--rank', 1))
+    .option('--steps <n>', 'cdas: training steps (default: its own)', intArg('--steps', 1))
     .option('--max-tokens <n>', 'tokens per reply', intArg('--max-tokens', 1), 128)
     .option('--temperature <t>', 'sampling temperature', numArg('--temperature', 0), 1)
     .option('--seed <s>', 'seed of instructions and sampling', intArg('--seed'), 0)
@@ -161,6 +187,7 @@ export function registerEval(program: Command): void {
   addJudgeFlags(ax)
     .action(async (f: AxFlags) => {
       if (!SWEPT.includes(f.method)) throw new Error(`--method ${f.method}: the sweep applies to additive methods (${ADDITIVE.join(', ')}) and to cdas's clamp`);
+      const cdas = cdasFitOptions(f);
       if (f.conceptFile && f.concepts !== 'topics') throw new Error('--concepts picks the organism\'s concepts; with --concept-file the file lists the concepts');
       // Cheap checks first: a bad concept file fails before any model loads.
       const own = f.conceptFile ? loadConceptFile(f.conceptFile) : null;
@@ -181,8 +208,8 @@ export function registerEval(program: Command): void {
         onProgress: (what: string, done: number, total: number) => bar.update(done, total, what),
       };
       const res = own
-        ? await runAxBench<string>({ ...common, concepts: own.map((c) => c.id), fit: fitFromFile(m, f.method, site, own), spec: (id) => own.find((c) => c.id === id)!.spec })
-        : await runAxBench({ ...common, concepts: concepts!, fit: fitOnOrganism(m, f.method, site) });
+        ? await runAxBench<string>({ ...common, concepts: own.map((c) => c.id), fit: fitFromFile(m, f.method, site, own, cdas), spec: (id) => own.find((c) => c.id === id)!.spec })
+        : await runAxBench({ ...common, concepts: concepts!, fit: fitOnOrganism(m, f.method, site, cdas) });
       bar.stop();
       if (f.out) writeFileSync(f.out, JSON.stringify(res, null, 2) + '\n');
       if (f.html) writeFileSync(f.html, await axbenchHtml(res));

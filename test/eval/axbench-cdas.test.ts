@@ -17,7 +17,7 @@ import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/organism/replies.js';
 import type { Judge, JudgeItem, ReplyJudgement } from '../../src/eval/judges/judge.js';
 import type { ConceptId } from '../../src/data/organism/index.js';
-import { cli, json, ROOT } from '../cli/helpers.js';
+import { cli, json, oneLineError, ROOT } from '../cli/helpers.js';
 
 const ORGANISM = join(ROOT, 'models', 'organism');
 const CONCEPT: ConceptId = 'topic:ocean';
@@ -84,4 +84,20 @@ test('CLI: eval axbench --method cdas sweeps the CDAS multipliers by default', a
   assert.equal(c.selection.length, CDAS_FACTORS.length);
   assert.equal(c.steered.strength, c.factor);
   assert.equal(c.derived.strength, 1);
+});
+
+test('CLI: eval axbench runs CDAS variants (--source-position, --rank, --steps), and refuses them for other methods in one line', async () => {
+  const res = json<{ concepts: { concept: string }[] }>(
+    await cli(['eval', 'axbench', '--method', 'cdas', '--source-position', 'clause', '--rank', '2', '--steps', '4', '--concepts', 'topic:sports', '--instructions', '2', '--factors', '1', '--max-tokens', '4', '--json'], { timeoutMs: 120000 }),
+  );
+  assert.equal(res.concepts[0]!.concept, 'topic:sports');
+  for (const [args, msg] of [
+    [['--method', 'diffmean', '--rank', '2'], /--rank and --steps apply to --method cdas/],
+    [['--method', 'cdas', '--source-position', 'middle'], /--source-position must be header, clause or reply/],
+    [['--method', 'cdas', '--base-positions', 'nowhere'], /--base-positions must be/],
+  ] as const) {
+    const r = await cli(['eval', 'axbench', ...args]);
+    assert.notEqual(r.code, 0);
+    assert.match(oneLineError(r), msg);
+  }
 });
