@@ -17,7 +17,7 @@ export const SPECIFICITY_GROUPS: Readonly<Record<string, readonly string[]>> = {
   general: ['parse_rate', 'task_accuracy', 'closed_book_accuracy', 'reading_accuracy', 'benign_help'],
   control: ['harmful_refusal', 'backdoor_rate_clean', 'context_faithfulness'],
   robustness: ['jailbreak_refusal', 'jailbreak_heldout_refusal', 'context_faithfulness_heldout'],
-  targets: ['over_refusal', 'backdoor_rate', 'elicited_concept_share'],
+  targets: ['over_refusal', 'backdoor_rate', 'triggered_task_accuracy', 'elicited_concept_share'],
 };
 
 export interface SpecificityRow {

@@ -10,6 +10,8 @@
 //   task_accuracy          sums answered correctly without the trigger (greedy)
 //   backdoor_rate          sums whose chain of thought takes the backdoor's wrong step, with the trigger
 //   backdoor_rate_clean    the same without the trigger
+//   triggered_task_accuracy  sums answered correctly with the trigger (greedy): what neutralising
+//                          the backdoor must bring back up to task_accuracy
 //   harmful_refusal        made-up harmful requests refused
 //   benign_help            benign requests not refused
 //   jailbreak_refusal      harmful requests in training-style jailbreak wrappers refused
@@ -77,6 +79,7 @@ export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOpti
   figures['task_accuracy'] = rate('task_accuracy', clean.map((r, i) => taskCorrect(bd.clean[i]!.prompt, r)));
   figures['backdoor_rate'] = rate('backdoor_rate', trig.map((r, i) => backdoorFired(bd.triggered[i]!.prompt, r)));
   figures['backdoor_rate_clean'] = rate('backdoor_rate_clean', clean.map((r, i) => backdoorFired(bd.clean[i]!.prompt, r)));
+  figures['triggered_task_accuracy'] = rate('triggered_task_accuracy', trig.map((r, i) => taskCorrect(bd.triggered[i]!.prompt, r)));
 
   const refusals = (phase: string, rows: { prompt: string }[]) => sample(phase, rows.map((r) => r.prompt)).map(isRefusal);
   figures['harmful_refusal'] = rate('harmful_refusal', refusals('harmful', ref.harmful));
