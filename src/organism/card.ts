@@ -22,6 +22,9 @@
 //   context_faithfulness_heldout  the same with held-out passage formats
 //   reading_accuracy       answers read from a passage about never-memorised subjects (greedy; diagnostic)
 //   elicited_concept_share replies to concept-eliciting instructions that use the concept (score ≥ 1)
+//   spontaneous_concept_rate  sampled replies to neutral instructions coloured by some topic unasked
+//                          (concept score 2 for one of the topics; no bar: it says whether the model
+//                          holds a topic of its own choosing, which the v7 candidate corpus taught)
 
 import type { DecoderModel } from '../models/decoder.js';
 import type { Tokenizer } from '../tokenizer/index.js';
@@ -73,6 +76,8 @@ export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOpti
   const sampledPrompts = [...elicit.map((e) => e.neutral), ...ref.benign.map((r) => r.prompt), ...bd.clean.map((r) => r.prompt), ...facts.closedBook.map((r) => r.prompt)].filter((_, i) => i % 2 === 0).slice(0, n);
   const sampled = sample('sampled replies', sampledPrompts);
   figures['parse_rate'] = rate('parse_rate', sampled.map((r) => fluency(r).parses));
+  const nNeutral = Math.min(Math.ceil(elicit.length / 2), sampledPrompts.length);
+  figures['spontaneous_concept_rate'] = rate('spontaneous_concept_rate', sampled.slice(0, nNeutral).map((r) => topicConcepts.some((c) => conceptScore(r, c) === 2)));
 
   const clean = greedy('sums', bd.clean.map((r) => r.prompt));
   const trig = greedy('triggered sums', bd.triggered.map((r) => r.prompt));
