@@ -119,9 +119,13 @@ test('stories260K: export merged, edit and export peft of a Steer2Edit artifact 
   assert.deepEqual(g2.tokens, g1.tokens, 'greedy continuations agree');
   assert.notDeepEqual(g1.tokens, g0.tokens, 'the edit changes the continuation');
   const seq = [...prompt, ...g1.tokens];
-  const diff = maxAbsDiff(logits(ed.model, seq), logits(orig.model, seq, hooks));
-  console.log(`merged vs hooks over ${seq.length} tokens: max |Δlogit| ${diff.toExponential(2)}; continuation "${orig.tokenizer!.decode(g1.tokens)}"`);
-  assert.ok(diff < 1e-5, `merged vs hooks: ${diff}`);
+  const hooked = logits(orig.model, seq, hooks);
+  const diff = maxAbsDiff(logits(ed.model, seq), hooked);
+  // Relative to the logit scale: W + ΔW rounded to f32 and then multiplied is not W·x + ΔW·x, and the
+  // kernels' summation order differs per ISA (AVX2 gave 1.3e-5 where AVX-512 stayed under 1e-5).
+  const scale = hooked.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  console.log(`merged vs hooks over ${seq.length} tokens: max |Δlogit| ${diff.toExponential(2)} (logit scale ${scale.toFixed(1)}); continuation "${orig.tokenizer!.decode(g1.tokens)}"`);
+  assert.ok(diff < 1e-5 * Math.max(1, scale), `merged vs hooks: ${diff} at logit scale ${scale}`);
 
   // `steerling edit` is export merged under the design's command name.
   const viaEdit = join(dir, 'edited');
