@@ -9,7 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '..', '..', '..');
 export const fixtures = join(repoRoot, 'test', 'fixtures', 'io');
 /** The real pretrained tiny Llama beside every checkout (read-only). */
-export const stories260K = resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
+export const stories260K = resolve(repoRoot, 'models', 'stories260K');
 
 /** A fresh temp folder, removed after `fn` (sync or async). */
 export async function withTmp<T>(fn: (dir: string) => T | Promise<T>): Promise<T> {
