@@ -18,11 +18,7 @@ import { steeringInstructions, contrastivePairs } from '../../dist/src/data/orga
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { parseContrastRows, contrastAsConceptData } from '../../dist/src/methods/cdas/index.js';
 import { METHODS } from '../../dist/src/methods/index.js';
-import { m, modelDir, topics, cached, carried, parse } from './sweep-common.mjs';
-import { artifactInterventions } from '../../dist/src/artifact/apply.js';
-import { hooksFor } from '../../dist/src/intervene/index.js';
-import { chatReplies } from '../../dist/src/organism/replies.js';
-import { stopIds } from '../../dist/src/models/load.js';
+import { m, modelDir, topics, cached, replies, carried, parse } from './sweep-common.mjs';
 import { basename } from 'node:path';
 
 const site = process.env.SITE ?? 'layers.1.resid_post';
@@ -43,8 +39,6 @@ function fit(method, concept, t) {
   const data = parseConceptData(pairs.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
   return METHODS[method].fit({ model: m.model, tokenizer: m.tokenizer, data, site, chat: true, name: t });
 }
-
-const replies = (art, prompts, opts) => chatReplies(m.model, m.tokenizer, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: opts ? hooksFor(artifactInterventions(art, m.model, opts), m.model.arch.layers) : undefined });
 
 const rows = [];
 const passes = {};

@@ -26,8 +26,10 @@ export function cached(sweep, name, fit) {
   return art;
 }
 
-export const hooks = (art, strength) => hooksFor(artifactInterventions(art, m.model, { strength }), m.model.arch.layers);
-export const replies = (art, prompts, strength) => chatReplies(m.model, m.tokenizer, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: hooks(art, strength) });
+/** Hooks of an artifact at a strength, or with use options ({ strength, target }); null: none. */
+export const hooks = (art, use) => (use === null ? null : hooksFor(artifactInterventions(art, m.model, typeof use === 'number' ? { strength: use } : use), m.model.arch.layers));
+/** Greedy replies (48 tokens) under hooks(art, use). */
+export const replies = (art, prompts, use) => chatReplies(m.model, m.tokenizer, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: hooks(art, use) });
 export const carried = (rs, concept) => mean(rs.map((r) => (conceptScore(r, concept) === 2 ? 1 : 0)));
 export const parse = (rs) => mean(rs.map((r) => (fluency(r).parses ? 1 : 0)));
 /** "carried/parse" with two decimals. */

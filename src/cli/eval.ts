@@ -14,7 +14,7 @@ import { chatTexts, detectionReport, type DetectionReport } from '../eval/concep
 import { loadConceptFile, type FileConcept } from '../eval/axbench-concepts.js';
 import { runAxBench, AXBENCH_FACTORS, CDAS_FACTORS, type AxBenchResult } from '../eval/axbench.js';
 import { loadContrastRows, parseContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
-import { BASE_POSITIONS, SOURCE_POSITIONS, parseBasePositions, parseSourcePosition } from '../methods/cdas/variants.js';
+import { BASE_POSITIONS, SOURCE_POSITIONS, resolveVariant } from '../methods/cdas/variants.js';
 import type { FitContext } from '../methods/types.js';
 import { intArg, numArg } from './options.js';
 import { runSpecificity, runSpecificityCurve } from '../eval/specificity.js';
@@ -93,14 +93,7 @@ type CdasFitOptions = Pick<FitContext, 'cdas' | 'training'>;
 function cdasFitOptions(f: AxFlags): CdasFitOptions {
   const given = f.sourcePosition !== undefined || f.basePositions !== undefined || f.rank !== undefined || f.steps !== undefined;
   if (given && f.method !== 'cdas') throw new Error('--source-position, --base-positions, --rank and --steps apply to --method cdas');
-  return {
-    cdas: {
-      ...(f.sourcePosition !== undefined ? { sourcePosition: parseSourcePosition(f.sourcePosition) } : {}),
-      ...(f.basePositions !== undefined ? { basePositions: parseBasePositions(f.basePositions) } : {}),
-      ...(f.rank !== undefined ? { rank: f.rank } : {}),
-    },
-    ...(f.steps !== undefined ? { training: { steps: f.steps } } : {}),
-  };
+  return { cdas: resolveVariant(f), ...(f.steps !== undefined ? { training: { steps: f.steps } } : {}) };
 }
 
 /** Per concept, the artifact a method fits on the organism's pairs (as the demo does) and its positive texts. */

@@ -217,7 +217,7 @@ export function registerTrain(program: Command): void {
       for (const [key, { flag, method }] of Object.entries(METHOD_FLAGS)) {
         if (f[key as keyof TrainFlags] !== undefined && m.name !== method) throw new Error(`${flag} applies to ${method} only`);
       }
-      const variant: CdasVariant | null = m.name === 'cdas' ? resolveVariant({ ...(f.sourcePosition !== undefined ? { sourcePosition: f.sourcePosition as CdasVariant['sourcePosition'] } : {}), ...(f.basePositions !== undefined ? { basePositions: f.basePositions as CdasVariant['basePositions'] } : {}), ...(f.rank !== undefined ? { rank: f.rank } : {}) }) : null;
+      const variant: CdasVariant | null = m.name === 'cdas' ? resolveVariant(f) : null;
       // LinEAS maps every block's output unless told otherwise; the others take --site as given.
       const site = f.site ?? (m.name === 'lineas' ? 'all' : undefined);
       if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);

@@ -51,8 +51,15 @@ export function checkRank(r: number): number {
   return r;
 }
 
+/** What a caller may name (command-line flags, unvalidated); what it leaves out is the paper's. */
+export interface VariantChoices {
+  sourcePosition?: string | undefined;
+  basePositions?: string | undefined;
+  rank?: number | undefined;
+}
+
 /** The variant with the paper's choices filled in, validated. */
-export function resolveVariant(v: Partial<CdasVariant> = {}): CdasVariant {
+export function resolveVariant(v: VariantChoices = {}): CdasVariant {
   return {
     sourcePosition: parseSourcePosition(v.sourcePosition ?? PAPER_VARIANT.sourcePosition),
     basePositions: parseBasePositions(v.basePositions ?? PAPER_VARIANT.basePositions),
