@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Side-by-side model throughput: `steerling bench forward` vs the PyTorch CPU reference
-// (/work/shared/references/torch_llama_bench.py, same forward, weights widened to f32 as a CPU
-// PyTorch user runs it), interleaved in one run, best of ROUNDS each, 2 threads.
+// (bench/torch/llama_bench.py, same forward, weights widened to f32 as a CPU PyTorch user runs it),
+// interleaved in one run, best of ROUNDS each, 2 threads.
 // Run by hand after `npm install` (needs Debian's python3-torch):
 //
 //   node bench/compare-forward.mjs [MODEL_DIR] [TOKENS]
 //
-// MODEL_DIR defaults to models/local/smollm2-135m-random, made with the reference script
-// make_random_ckpt.py (a random-weight bf16 checkpoint shaped like SmolLM2-135M) when missing.
+// MODEL_DIR defaults to models/local/smollm2-135m-random, made by bench/make-random-llama.mjs (a
+// random-weight bf16 checkpoint shaped like SmolLM2-135M) when missing.
 // Bars (issue "Real checkpoints"): prefill and forward+backward ≥ 1.0× PyTorch; decode ≥ 0.8× the
 // bandwidth bound (read bandwidth / bytes read per token); peak memory ≤ 1.3× (weights + KV cache).
 // Decode is reported against two bounds: the reference script's (NumPy's one-thread f64 sum, over
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const refs = process.env.REFERENCES ?? path.resolve(root, '../shared/references');
+const torchBench = process.env.TORCH_LLAMA_BENCH ?? path.join(root, 'bench/torch/llama_bench.py');
 const python = process.env.PYTHON ?? '/usr/bin/python3';
 const model = process.argv[2] ?? path.join(root, 'models/local/smollm2-135m-random');
 const tokens = Number(process.argv[3] ?? 256);
@@ -34,7 +34,7 @@ function run(cmd, args, env = {}) {
 
 if (!existsSync(path.join(model, 'model.safetensors'))) {
   process.stderr.write(`making ${model}\n`);
-  spawnSync(python, [path.join(refs, 'make_random_ckpt.py'), model, 'smollm2-135m'], { stdio: 'inherit' });
+  spawnSync(process.execPath, [path.join(root, 'bench/make-random-llama.mjs'), model, 'smollm2-135m'], { stdio: 'inherit' });
 }
 const best = { torch: {}, ours: {} };
 const keep = (o, r, keys, better) => keys.forEach((k) => (o[k] = o[k] === undefined ? r[k] : better(o[k], r[k])));
@@ -43,7 +43,7 @@ for (let i = 0; i < rounds; i++) {
   // Debian's OpenBLAS 0.3.21 may not know this CPU and fall back to generic kernels; its AVX-512
   // kernels (OPENBLAS_CORETYPE=SkylakeX) are the stronger reference, so take the better of both.
   for (const core of [undefined, 'SkylakeX']) {
-    const t = run(python, [path.join(refs, 'torch_llama_bench.py'), model, String(tokens)], { OMP_NUM_THREADS: '2', ...(core ? { OPENBLAS_CORETYPE: core } : {}) });
+    const t = run(python, [torchBench, model, String(tokens)], { OMP_NUM_THREADS: '2', ...(core ? { OPENBLAS_CORETYPE: core } : {}) });
     keep(best.torch, t, ['prefill_tok_s', 'train_tok_s', 'read_gb_s'], Math.max);
     best.torch.weight_bytes = t.weight_bytes;
   }

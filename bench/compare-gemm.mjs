@@ -17,7 +17,7 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const python = process.env.PYTHON ?? '/usr/bin/python3';
-const torchGemm = process.env.TORCH_GEMM ?? '/work/shared/references/torch_gemm.py';
+const torchGemm = process.env.TORCH_GEMM ?? path.join(root, 'bench/torch/gemm.py');
 const rounds = Number(process.env.ROUNDS ?? 3);
 const threads = Number(process.env.THREADS ?? 2);
 const shapes = [[1024, 1024, 1024], [256, 2048, 2048]];

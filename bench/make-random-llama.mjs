@@ -3,7 +3,8 @@
 // tokenizer: the decode benchmarks feed token ids), for finding where the fused decode step should
 // share its work between threads (bench/fused-threads.mjs). Run after `npm install`:
 //
-//   node bench/make-random-llama.mjs OUT_DIR PRESET      presets: s2 (2.3M weights/token), s4 (3.7M), s8 (7.8M), s20 (20M)
+//   node bench/make-random-llama.mjs OUT_DIR PRESET      presets: s2 (2.3M weights/token), s4 (3.7M), s8 (7.8M), s20 (20M),
+//                                                        smollm2-135m (SmolLM2-135M's shape, for bench/compare-forward.mjs)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ const PRESETS = {
   s4: { hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, vocab_size: 2000 },
   s8: { hidden_size: 384, intermediate_size: 1024, num_hidden_layers: 4, num_attention_heads: 6, num_key_value_heads: 2, vocab_size: 4000 },
   s20: { hidden_size: 512, intermediate_size: 1536, num_hidden_layers: 6, num_attention_heads: 8, num_key_value_heads: 2, vocab_size: 4000 },
+  'smollm2-135m': { hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, vocab_size: 49152 },
 };
 const [out, preset] = process.argv.slice(2);
 const c = PRESETS[preset];
