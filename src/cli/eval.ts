@@ -7,16 +7,15 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
-import { contrastivePairs, conceptTopic, detectionSet, topicPairs, CONCEPTS, isConceptId, type ConceptId } from '../data/organism/index.js';
-import { parseConceptData } from '../data/concept-data.js';
+import { detectionSet, CONCEPTS, isConceptId, type ConceptId } from '../data/organism/index.js';
 import { METHODS } from '../methods/index.js';
 import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';
 import { loadConceptFile, type FileConcept } from '../eval/axbench-concepts.js';
 import { runAxBench, AXBENCH_FACTORS, CDAS_FACTORS, type AxBenchResult } from '../eval/axbench.js';
-import { loadContrastRows, parseContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
+import { loadContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
 import { BASE_POSITIONS, SOURCE_POSITIONS, resolveVariant } from '../methods/cdas/variants.js';
-import type { FitContext } from '../methods/types.js';
 import { intArg, numArg } from './options.js';
+import { fitOnOrganism, PREFERENCE_METHODS, type CdasFitOptions } from '../organism/axbench-fit.js';
 import { runSpecificity, runSpecificityCurve } from '../eval/specificity.js';
 import { loadSteering, describeSteering } from './steer-flag.js';
 import { hooksFor } from '../intervene/index.js';
@@ -48,8 +47,6 @@ interface AxFlags extends JudgeFlags {
 const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps', 'bipo'];
 /** Methods eval axbench sweeps: the additive ones, and CDAS's clamp (a multiplier of its derived strength). */
 const SWEPT = [...ADDITIVE, 'cdas'];
-/** Methods trained on preference pairs: the concept reply (winner) against the plain reply. */
-const PREFERENCE = ['reps', 'bipo'];
 
 function parseConcepts(s: string): ConceptId[] {
   if (s === 'topics') return CONCEPTS.filter((c) => c.startsWith('topic:'));
@@ -87,32 +84,11 @@ export function renderAxBench(r: AxBenchResult): string {
   return lines.join('\n');
 }
 
-/** CDAS's variant and training length for eval axbench (the paper's setting when empty). */
-type CdasFitOptions = Pick<FitContext, 'cdas' | 'training'>;
 
 function cdasFitOptions(f: AxFlags): CdasFitOptions {
   const given = f.sourcePosition !== undefined || f.basePositions !== undefined || f.rank !== undefined || f.steps !== undefined;
   if (given && f.method !== 'cdas') throw new Error('--source-position, --base-positions, --rank and --steps apply to --method cdas');
   return { cdas: resolveVariant(f), ...(f.steps !== undefined ? { training: { steps: f.steps } } : {}) };
-}
-
-/** Per concept, the artifact a method fits on the organism's pairs (as the demo does) and its positive texts. */
-function fitOnOrganism(m: LoadedModel, method: string, site: string, cdas: CdasFitOptions = {}) {
-  const tok = m.tokenizer!;
-  return (concept: ConceptId) => {
-    if (method === 'cdas') {
-      // CDAS learns from rows that do and do not ask for the concept (x, y, x_c, y_c); a clamp needs no positives for its scale.
-      const rows = parseContrastRows(contrastivePairs(concept, { n: 64, seed: 11 }), `${concept} contrastive pairs`);
-      const artifact = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: concept.replace(':', '-'), hubId: null, ...cdas });
-      return { artifact, positives: [] };
-    }
-    // RePS and BiPO learn from the concept reply vs the plain reply (winner and loser); the
-    // mean-difference methods from topic pairs (a plain reply vs the same reply drifting into the topic).
-    const rows = conceptTopic(concept) && !PREFERENCE.includes(method) ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
-    const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
-    const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data, site, chat: true, name: concept.replace(':', '-'), hubId: null });
-    return { artifact, positives: chatTexts(tok, rows.map((r) => ({ prompt: r.prompt, text: r.positive }))) };
-  };
 }
 
 /** Fits each concept of a --concept-file on its own data; the scale comes from its positive texts. */
@@ -126,7 +102,7 @@ function fitFromFile(m: LoadedModel, method: string, site: string, concepts: rea
       const artifact = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: id, hubId: m.repoId, ...cdas });
       return { artifact, positives: [] };
     }
-    if (PREFERENCE.includes(method) && c.data.kind !== 'pairs') throw new Error(`${c.dataPath}: ${method} learns from pairs {"prompt", "positive", "negative"}; this file has labelled texts`);
+    if (PREFERENCE_METHODS.includes(method) && c.data.kind !== 'pairs') throw new Error(`${c.dataPath}: ${method} learns from pairs {"prompt", "positive", "negative"}; this file has labelled texts`);
     const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data: c.data, site, chat: true, name: id, hubId: m.repoId });
     return { artifact, positives: chatTexts(tok, c.data.examples.filter((e) => e.label === 1).map((e) => ({ prompt: e.prompt, text: e.completion }))) };
   };
@@ -202,7 +178,7 @@ export function registerEval(program: Command): void {
       };
       const res = own
         ? await runAxBench<string>({ ...common, concepts: own.map((c) => c.id), fit: fitFromFile(m, f.method, site, own, cdas), spec: (id) => own.find((c) => c.id === id)!.spec })
-        : await runAxBench({ ...common, concepts: concepts!, fit: fitOnOrganism(m, f.method, site, cdas) });
+        : await runAxBench({ ...common, concepts: concepts!, fit: fitOnOrganism(m.model, m.tokenizer!, f.method, site, cdas) });
       bar.stop();
       if (f.out) writeFileSync(f.out, JSON.stringify(res, null, 2) + '\n');
       if (f.html) writeFileSync(f.html, await axbenchHtml(res));
@@ -224,7 +200,7 @@ export function registerEval(program: Command): void {
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
       const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
-      const fit = fitOnOrganism(m, f.method, site);
+      const fit = fitOnOrganism(m.model, m.tokenizer, f.method, site);
       const out: Record<string, DetectionReport> = {};
       for (const c of concepts) {
         const rows = detectionSet(c, { nPositive: f.n, nNegative: f.n, nHardNegative: f.n, seed: f.seed });
