@@ -21,6 +21,7 @@ import { loadSteering, describeSteering } from './steer-flag.js';
 import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
 import { addJudgeFlags, makeJudge, type JudgeFlags } from './judge-flags.js';
+import { registerEvalClaims } from './eval-claims.js';
 import { renderReport } from '../eval/report/html.js';
 import { lineChart, renderSvg } from '../eval/report/plot.js';
 
@@ -184,6 +185,8 @@ export function registerEval(program: Command): void {
       if (f.html) writeFileSync(f.html, await axbenchHtml(res));
       console.log(f.json ? JSON.stringify(res) : renderAxBench(res));
     });
+
+  registerEvalClaims(ev, program);
 
   ev.command('detection')
     .description('concept detection: AUROC (max-over-tokens projection) on held-out positive, negative and hard-negative texts, and the best-threshold F1')

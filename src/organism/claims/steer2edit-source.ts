@@ -14,14 +14,21 @@ import type { Steer2EditOptions } from '../../methods/steer2edit/options.js';
 import { AddIntervention, type Intervention } from '../../intervene/index.js';
 import { fromStorage } from '../../tensor/tensor.js';
 
-/** One AddIntervention per edited projection: v (= ‖v‖·v̂) at the projection's output, strength 1. */
-export function steer2editSourceSteering(model: DecoderModel, tok: Tokenizer, data: ConceptData, opts: Steer2EditOptions | undefined, chat: boolean): Intervention[] {
+export interface SourceVector {
+  site: string;
+  /** v = post⁺ − post⁻ at the site. */
+  v: Float32Array;
+}
+
+/** Per layer and edited projection family, v at the projection's output site. */
+export function steer2editSourceVectors(model: DecoderModel, tok: Tokenizer, data: ConceptData, opts: Steer2EditOptions | undefined, chat: boolean): SourceVector[] {
   const o = resolveOptions(opts, model.arch.layers);
   const toks = tokenizeExamples(tok, data.examples, { chat });
   const pre = collectPreMeans(model, toks, data.examples.map((e) => e.label));
-  return computeEdits(model, pre, o).map((e) => {
-    const v = Float32Array.from(e.u, (x) => x * e.gap);
-    const site = `layers.${e.layer}.${e.proj === 'o_proj' ? 'attn' : 'mlp'}.out`;
-    return new AddIntervention(site, fromStorage(v, [v.length], 'f32'), { strength: 1 });
-  });
+  return computeEdits(model, pre, o).map((e) => ({ site: `layers.${e.layer}.${e.proj === 'o_proj' ? 'attn' : 'mlp'}.out`, v: Float32Array.from(e.u, (x) => x * e.gap) }));
+}
+
+/** The source steering at a strength: v added at every site, times s. */
+export function sourceSteering(vs: readonly SourceVector[], s: number): Intervention[] {
+  return vs.map((x) => new AddIntervention(x.site, fromStorage(Float32Array.from(x.v), [x.v.length], 'f32'), { strength: s }));
 }
