@@ -15,7 +15,7 @@
 // one thread).
 import { parseArgs } from 'node:util';
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../dist/src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { parseContrastRows, contrastAsConceptData } from '../../dist/src/methods/cdas/index.js';
 import { artifactInterventions } from '../../dist/src/artifact/apply.js';

@@ -9,7 +9,7 @@
 // Env: MODEL (default models/organism), SITE (layers.1.resid_post), POS (prompt | all | last:K),
 // FRACS, TOPICS (comma list), SHOW=1 (print replies).
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../dist/src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
 import { collectActivations } from '../../dist/src/methods/collect.js';
 import { AddIntervention, hooksFor } from '../../dist/src/intervene/index.js';
 import { tensor } from '../../dist/src/tensor/index.js';

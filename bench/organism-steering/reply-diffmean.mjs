@@ -12,7 +12,7 @@
 // with the eliciting prompt) | prompt (last prompt token), POS (positions of the artifact: all | prompt | generated), FRACS, N (instructions per
 // topic), TEMP (sampling temperature), SHOW=1 (print the replies).
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
-import { contrastivePairs, steeringInstructions, topicPairs, CONCEPTS } from '../../dist/src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions, topicPairs, CONCEPTS } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { artifactInterventions } from '../../dist/src/artifact/apply.js';

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadModel, stopIds } from '../models/load.js';
 import { modelRef } from './model-ref.js';
-import { contrastivePairs, conceptTopic, steeringInstructions, topicPairs, CONCEPTS, isConceptId, type ConceptId } from '../data/organism/index.js';
+import { contrastivePairs, conceptTopic, steeringInstructions, topicPairs, CONCEPTS, isConceptId, type ConceptId } from '../organism/corpus/index.js';
 import { parseConceptData } from '../data/concept-data.js';
 import { METHODS } from '../methods/index.js';
 import { saveArtifact } from '../artifact/io.js';

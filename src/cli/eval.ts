@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
-import { contrastivePairs, conceptTopic, detectionSet, topicPairs, CONCEPTS, isConceptId, type ConceptId } from '../data/organism/index.js';
+import { contrastivePairs, conceptTopic, detectionSet, topicPairs, CONCEPTS, isConceptId, type ConceptId } from '../organism/corpus/index.js';
 import { parseConceptData } from '../data/concept-data.js';
 import { METHODS } from '../methods/index.js';
 import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';

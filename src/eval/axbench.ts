@@ -21,7 +21,7 @@ import type { Artifact } from '../artifact/artifact.js';
 import { artifactInterventions } from '../artifact/apply.js';
 import { hooksFor } from '../intervene/index.js';
 import { chatReplies } from '../organism/replies.js';
-import { conceptClauses, conceptDescription, steeringInstructions, type ConceptId } from '../data/organism/index.js';
+import { conceptClauses, conceptDescription, steeringInstructions, type ConceptId } from '../organism/corpus/index.js';
 import { harmonicMean } from './judges/organism.js';
 import { ExactJudge } from './judges/exact.js';
 import type { Aspect, Judge, JudgeStats } from './judges/judge.js';

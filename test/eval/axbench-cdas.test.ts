@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../src/organism/corpus/index.js';
 import { METHODS } from '../../src/methods/index.js';
 import { parseContrastRows, contrastAsConceptData } from '../../src/methods/cdas/index.js';
 import { runAxBench, CDAS_FACTORS } from '../../src/eval/axbench.js';
@@ -16,7 +16,7 @@ import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/organism/replies.js';
 import type { Judge, JudgeItem, ReplyJudgement } from '../../src/eval/judges/judge.js';
-import type { ConceptId } from '../../src/data/organism/index.js';
+import type { ConceptId } from '../../src/organism/corpus/index.js';
 import { cli, json, oneLineError, ROOT } from '../cli/helpers.js';
 
 const ORGANISM = join(ROOT, 'models', 'organism');

@@ -17,7 +17,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { loadModel, stopIds, type LoadedModel } from '../../src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../src/organism/corpus/index.js';
 import { METHODS } from '../../src/methods/index.js';
 import { parseContrastRows, contrastAsConceptData, tokenizeContrast, cdasLoss } from '../../src/methods/cdas/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';

@@ -174,7 +174,7 @@ test('a clamp target on an artifact without clamps is refused by name', () => {
 
 test('tokenization on the organism: the header is <|assistant|>, both data shapes give the same prompts, bad headers and misaligned replies fail by row', async () => {
   const { loadTokenizer } = await import('../../src/tokenizer/index.js');
-  const { contrastivePairs } = await import('../../src/data/organism/index.js');
+  const { contrastivePairs } = await import('../../src/organism/corpus/index.js');
   const { tokenizeContrast, sourceTokenIds } = await import('../../src/methods/cdas/index.js');
   const tok = loadTokenizer(new URL('../../../models/organism/', import.meta.url).pathname);
   const asst = tok.tokenToId('<|assistant|>')!;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { rowLogProbs, replyLength, tokenizePairs } from '../../src/methods/preference.js';

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds, type LoadedModel } from '../../src/models/load.js';
-import { refusalSets } from '../../src/data/organism/index.js';
+import { refusalSets } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { ablationSites } from '../../src/methods/ablation.js';

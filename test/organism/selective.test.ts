@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, stopIds, type LoadedModel } from '../../src/models/load.js';
-import { refusalSets } from '../../src/data/organism/index.js';
+import { refusalSets } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { selectiveSites, rotationSite } from '../../src/methods/selective.js';

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../src/organism/corpus/index.js';
 import { METHODS } from '../../src/methods/index.js';
 import { parseContrastRows, contrastAsConceptData } from '../../src/methods/cdas/index.js';
 import { artifactInterventions, type UseOptions } from '../../src/artifact/apply.js';

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds, type LoadedModel } from '../../src/models/load.js';
-import { contrastivePairs, steeringInstructions, detectionSet, topicPairs, CONCEPTS, type ConceptId } from '../../src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions, detectionSet, topicPairs, CONCEPTS, type ConceptId } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';

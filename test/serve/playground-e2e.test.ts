@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { loadModel, type LoadedModel } from '../../src/models/load.js';
 import type { DecoderModel } from '../../src/models/decoder.js';
-import { topicPairs } from '../../src/data/organism/index.js';
+import { topicPairs } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { saveArtifact } from '../../src/artifact/io.js';

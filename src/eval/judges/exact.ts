@@ -7,7 +7,7 @@ import type { Judge, JudgeItem, JudgeStats, ReplyJudgement } from './judge.js';
 import { conceptCount, conceptScore, conceptShare } from './organism-concept.js';
 import { fluency, fluencyScore } from './organism-fluency.js';
 import { instructionScore } from './organism-instruction.js';
-import { isConceptId } from '../../data/organism/concepts.js';
+import { isConceptId } from '../../organism/corpus/concepts.js';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../src/util/rng.js';
-import { CONCEPTS, assistantText, generateChats, generateExample, userText, type Chat } from '../../../src/data/organism/index.js';
+import { CONCEPTS, assistantText, generateChats, generateExample, userText, type Chat } from '../../../src/organism/corpus/index.js';
 import {
   backdoorFired, conceptCount, conceptScore, conceptShare, contentWords, factCorrect, faithfulness, fluency, fluencyScore, harmonicMean, instructionScore, isRefusal,
   organismJudges, readSum, taskCorrect, type ProgramJudge,
