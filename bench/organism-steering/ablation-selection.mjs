@@ -7,7 +7,7 @@ import { refusalSets } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { NoCandidateLeft } from '../../dist/src/methods/ablation-select.js';
-import { REFUSAL_START } from '../../dist/src/eval/judges/index.js';
+import { REFUSAL_START } from '../../dist/src/organism/judges/index.js';
 
 const m = await loadModel(new URL('../../models/organism/', import.meta.url).pathname);
 const refusalTokens = REFUSAL_START.map((w) => m.tokenizer.tokenToId(w));

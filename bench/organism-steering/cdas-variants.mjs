@@ -21,7 +21,7 @@ import { parseContrastRows, contrastAsConceptData } from '../../dist/src/methods
 import { artifactInterventions } from '../../dist/src/artifact/apply.js';
 import { hooksFor } from '../../dist/src/intervene/index.js';
 import { chatReplies } from '../../dist/src/organism/replies.js';
-import { conceptScore, fluency } from '../../dist/src/eval/judges/index.js';
+import { conceptScore, fluency } from '../../dist/src/organism/judges/index.js';
 
 const { values: a } = parseArgs({
   options: {

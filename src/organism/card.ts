@@ -29,7 +29,7 @@
 import type { DecoderModel } from '../models/decoder.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import { refusalSets, backdoorSets, factSets, contrastivePairs, CONCEPTS, type ConceptId } from './corpus/index.js';
-import { fluency, isRefusal, taskCorrect, backdoorFired, factCorrect, faithfulness, conceptScore } from '../eval/judges/index.js';
+import { fluency, isRefusal, taskCorrect, backdoorFired, factCorrect, faithfulness, conceptScore } from './judges/index.js';
 import { chatReplies } from './replies.js';
 import type { Hooks } from '../models/hooks.js';
 

@@ -12,7 +12,7 @@ import { tokenizePairs } from '../../src/methods/preference.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, fluency } from '../../src/eval/judges/index.js';
+import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 import { fromStorage } from '../../src/tensor/tensor.js';
 import { noGrad } from '../../src/tensor/tape.js';
 import { Rng } from '../../src/util/rng.js';

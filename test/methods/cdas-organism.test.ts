@@ -23,7 +23,7 @@ import { parseContrastRows, contrastAsConceptData, tokenizeContrast, cdasLoss } 
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, fluency } from '../../src/eval/judges/index.js';
+import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import type { Artifact } from '../../src/artifact/artifact.js';
 

@@ -12,7 +12,7 @@ import { rowLogProbs, replyLength, tokenizePairs } from '../../src/methods/prefe
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, fluency } from '../../src/eval/judges/index.js';
+import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

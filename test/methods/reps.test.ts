@@ -12,7 +12,7 @@ import { padBatch } from '../../src/methods/cdas/batch.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, fluency } from '../../src/eval/judges/index.js';
+import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 import * as ops from '../../src/tensor/ops/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;

@@ -12,7 +12,7 @@ import { ablationSites } from '../../src/methods/ablation.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/organism/replies.js';
-import { isRefusal, fluency, REFUSAL_START } from '../../src/eval/judges/index.js';
+import { isRefusal, fluency, REFUSAL_START } from '../../src/organism/judges/index.js';
 import { NoCandidateLeft } from '../../src/methods/ablation-select.js';
 import { candidateRows } from '../../src/cli/ablation-table.js';
 import type { Artifact } from '../../src/artifact/artifact.js';

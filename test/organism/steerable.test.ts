@@ -14,7 +14,7 @@ import { parseContrastRows, contrastAsConceptData } from '../../src/methods/cdas
 import { artifactInterventions, type UseOptions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, fluency } from '../../src/eval/judges/index.js';
+import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
 const CONCEPT = 'topic:animals';

@@ -16,7 +16,7 @@ import { METHODS } from '../../src/methods/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, conceptShare, fluency } from '../../src/eval/judges/index.js';
+import { conceptScore, conceptShare, fluency } from '../../src/organism/judges/index.js';
 import { chatTexts, detectionAuroc } from '../../src/eval/concept-detection.js';
 import type { Artifact } from '../../src/artifact/artifact.js';
 

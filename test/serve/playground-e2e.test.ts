@@ -19,7 +19,7 @@ import { METHODS } from '../../src/methods/index.js';
 import { saveArtifact } from '../../src/artifact/io.js';
 import type { Artifact } from '../../src/artifact/artifact.js';
 import { detect } from '../../src/eval/detect.js';
-import { conceptScore } from '../../src/eval/judges/index.js';
+import { conceptScore } from '../../src/organism/judges/index.js';
 import { buildApp, type ServeOptions } from '../../src/serve/app.js';
 import { ArtifactRegistry } from '../../src/serve/registry.js';
 import { tempDir } from '../cli/helpers.js';
