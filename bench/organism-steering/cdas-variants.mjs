@@ -20,7 +20,7 @@ import { METHODS } from '../../dist/src/methods/index.js';
 import { parseContrastRows, contrastAsConceptData } from '../../dist/src/methods/cdas/index.js';
 import { artifactInterventions } from '../../dist/src/artifact/apply.js';
 import { hooksFor } from '../../dist/src/intervene/index.js';
-import { chatReplies } from '../../dist/src/organism/replies.js';
+import { chatReplies } from '../../dist/src/generate/replies.js';
 import { conceptScore, fluency } from '../../dist/src/organism/judges/index.js';
 
 const { values: a } = parseArgs({

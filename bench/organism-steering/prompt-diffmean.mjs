@@ -13,7 +13,7 @@ import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/
 import { collectActivations } from '../../dist/src/methods/collect.js';
 import { AddIntervention, hooksFor } from '../../dist/src/intervene/index.js';
 import { tensor } from '../../dist/src/tensor/index.js';
-import { chatReplies } from '../../dist/src/organism/replies.js';
+import { chatReplies } from '../../dist/src/generate/replies.js';
 import { conceptScore, fluency } from '../../dist/src/organism/judges/index.js';
 const m = await loadModel(process.env.MODEL ?? new URL('../../models/organism/', import.meta.url).pathname);
 const site = process.env.SITE ?? 'layers.1.resid_post';

@@ -17,7 +17,7 @@ import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { artifactInterventions } from '../../dist/src/artifact/apply.js';
 import { hooksFor } from '../../dist/src/intervene/index.js';
-import { chatReplies } from '../../dist/src/organism/replies.js';
+import { chatReplies } from '../../dist/src/generate/replies.js';
 import { conceptShare, conceptScore, fluency } from '../../dist/src/organism/judges/index.js';
 
 const model = process.env.MODEL ?? new URL('../../models/organism/', import.meta.url).pathname;

@@ -16,7 +16,7 @@ import { METHODS } from '../methods/index.js';
 import { saveArtifact } from '../artifact/io.js';
 import { artifactInterventions } from '../artifact/apply.js';
 import { hooksFor } from '../intervene/index.js';
-import { chatReplies } from '../organism/replies.js';
+import { chatReplies } from '../generate/replies.js';
 import { conceptScore, conceptShare, fluency, instructionScore } from '../organism/judges/index.js';
 import { renderReport, type ReportSection } from '../eval/report/html.js';
 import { lineChart, renderSvg } from '../eval/report/plot.js';

@@ -20,7 +20,7 @@ import type { Tokenizer } from '../tokenizer/index.js';
 import type { Artifact } from '../artifact/artifact.js';
 import { artifactInterventions } from '../artifact/apply.js';
 import { hooksFor } from '../intervene/index.js';
-import { chatReplies } from '../organism/replies.js';
+import { chatReplies } from '../generate/replies.js';
 import { conceptClauses, conceptDescription, steeringInstructions, type ConceptId } from '../organism/corpus/index.js';
 import { harmonicMean } from './judges/judge.js';
 import { ExactJudge } from '../organism/judges/exact.js';

@@ -14,7 +14,7 @@ import { parseContrastRows, contrastAsConceptData } from '../../src/methods/cdas
 import { runAxBench, CDAS_FACTORS } from '../../src/eval/axbench.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
+import { chatReplies } from '../../src/generate/replies.js';
 import type { Judge, JudgeItem, ReplyJudgement } from '../../src/eval/judges/judge.js';
 import type { ConceptId } from '../../src/organism/corpus/index.js';
 import { cli, json, oneLineError, ROOT } from '../cli/helpers.js';

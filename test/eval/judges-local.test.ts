@@ -9,7 +9,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { chatReplies } from '../../src/organism/replies.js';
+import { chatReplies } from '../../src/generate/replies.js';
 import { JudgementCache, LocalModelJudge, rubricPrompt, type JudgeItem } from '../../src/eval/judges/index.js';
 import { ExactJudge, conceptScore, fluencyScore, instructionScore } from '../../src/organism/judges/index.js';
 

@@ -11,7 +11,7 @@ import { bipoLoss, withReference, type BipoRow } from '../../src/methods/bipo.js
 import { tokenizePairs } from '../../src/methods/preference.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
+import { chatReplies } from '../../src/generate/replies.js';
 import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 import { fromStorage } from '../../src/tensor/tensor.js';
 import { noGrad } from '../../src/tensor/tape.js';

@@ -22,7 +22,7 @@ import { METHODS } from '../../src/methods/index.js';
 import { parseContrastRows, contrastAsConceptData, tokenizeContrast, cdasLoss } from '../../src/methods/cdas/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
+import { chatReplies } from '../../src/generate/replies.js';
 import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import type { Artifact } from '../../src/artifact/artifact.js';

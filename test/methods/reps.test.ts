@@ -11,7 +11,7 @@ import { replyLogProbs } from '../../src/methods/preference.js';
 import { padBatch } from '../../src/methods/cdas/batch.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
+import { chatReplies } from '../../src/generate/replies.js';
 import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 import * as ops from '../../src/tensor/ops/index.js';
 

@@ -16,7 +16,7 @@ import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
+import { chatReplies } from '../../src/generate/replies.js';
 import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;

@@ -11,7 +11,7 @@ import { METHODS } from '../../src/methods/index.js';
 import { ablationSites } from '../../src/methods/ablation.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
+import { chatReplies } from '../../src/generate/replies.js';
 import { isRefusal, fluency, REFUSAL_START } from '../../src/organism/judges/index.js';
 import { NoCandidateLeft } from '../../src/methods/ablation-select.js';
 import { candidateRows } from '../../src/cli/ablation-table.js';

@@ -16,7 +16,7 @@ import { discriminativeLayers } from '../../src/methods/selective-plane.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { saveArtifact, loadArtifact } from '../../src/artifact/io.js';
 import { hooksFor, RotateIntervention } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
+import { chatReplies } from '../../src/generate/replies.js';
 import { isRefusal, fluency } from '../../src/organism/judges/index.js';
 import type { Artifact } from '../../src/artifact/artifact.js';
 import type { Tensor } from '../../src/tensor/tensor.js';

@@ -13,7 +13,7 @@ import { METHODS } from '../../src/methods/index.js';
 import { parseContrastRows, contrastAsConceptData } from '../../src/methods/cdas/index.js';
 import { artifactInterventions, type UseOptions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
+import { chatReplies } from '../../src/generate/replies.js';
 import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;

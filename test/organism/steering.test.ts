@@ -15,7 +15,7 @@ import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
+import { chatReplies } from '../../src/generate/replies.js';
 import { conceptScore, conceptShare, fluency } from '../../src/organism/judges/index.js';
 import { chatTexts, detectionAuroc } from '../../src/eval/concept-detection.js';
 import type { Artifact } from '../../src/artifact/artifact.js';
