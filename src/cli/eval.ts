@@ -19,7 +19,7 @@ import { BASE_POSITIONS, SOURCE_POSITIONS, resolveVariant } from '../methods/cda
 import type { FitContext } from '../methods/types.js';
 import { intArg, numArg } from './options.js';
 import { runOrganismSpecificity, runOrganismSpecificityCurve } from '../organism/specificity.js';
-import { loadSteering, describeSteering } from './steer-flag.js';
+import { loadSteering, describeSteering } from '../artifact/steer-spec.js';
 import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
 import { addJudgeFlags, makeJudge, type JudgeFlags } from './judge-flags.js';

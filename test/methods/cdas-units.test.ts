@@ -8,7 +8,7 @@ import * as ops from '../../src/tensor/ops/index.js';
 import { InterchangeIntervention, ClampIntervention } from '../../src/intervene/interventions.js';
 import type { HookContext } from '../../src/models/hooks.js';
 import { parseContrastRows, checkAligned, lastOccurrenceEnd, responseJsd, responseRows, gatherRows, type DiiExample } from '../../src/methods/cdas/index.js';
-import { parseSteerSpec } from '../../src/cli/steer-flag.js';
+import { parseSteerSpec } from '../../src/artifact/steer-spec.js';
 import { clampTarget, artifactInterventions } from '../../src/artifact/apply.js';
 import type { DecoderModel } from '../../src/models/decoder.js';
 import type { Artifact, InterventionRecord } from '../../src/artifact/artifact.js';
