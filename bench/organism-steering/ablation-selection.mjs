@@ -3,11 +3,11 @@
 // left) under --prune-layers PRUNE (default 0; 0.2 is the paper's rule, which leaves nothing on 4 layers).
 // Run after `npm install`: node bench/organism-steering/ablation-selection.mjs (NS=24,48,96 SEEDS=1,2,3)
 import { loadModel } from '../../dist/src/models/load.js';
-import { refusalSets } from '../../dist/src/data/organism/index.js';
+import { refusalSets } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { NoCandidateLeft } from '../../dist/src/methods/ablation-select.js';
-import { REFUSAL_START } from '../../dist/src/eval/judges/index.js';
+import { REFUSAL_START } from '../../dist/src/organism/judges/index.js';
 
 const m = await loadModel(new URL('../../models/organism/', import.meta.url).pathname);
 const refusalTokens = REFUSAL_START.map((w) => m.tokenizer.tokenToId(w));

@@ -3,7 +3,7 @@
 // multiples of its derived default, and of 16 replies that ask for the topic, unsteered and at
 // −default. Run after `npm install`: node bench/organism-steering/bipo-sweep.mjs
 // (TOPICS=ocean,sports KS=0.75,1 SITE=layers.2.resid_post OUT=dir; artifacts are cached in OUT).
-import { contrastivePairs, steeringInstructions } from '../../dist/src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { m, topics, cached, replies, rates } from './sweep-common.mjs';

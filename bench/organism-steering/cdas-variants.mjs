@@ -15,13 +15,13 @@
 // one thread).
 import { parseArgs } from 'node:util';
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../dist/src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { parseContrastRows, contrastAsConceptData } from '../../dist/src/methods/cdas/index.js';
 import { artifactInterventions } from '../../dist/src/artifact/apply.js';
 import { hooksFor } from '../../dist/src/intervene/index.js';
-import { chatReplies } from '../../dist/src/organism/replies.js';
-import { conceptScore, fluency } from '../../dist/src/eval/judges/index.js';
+import { chatReplies } from '../../dist/src/generate/replies.js';
+import { conceptScore, fluency } from '../../dist/src/organism/judges/index.js';
 
 const { values: a } = parseArgs({
   options: {

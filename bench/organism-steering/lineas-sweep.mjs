@@ -5,7 +5,7 @@
 // pairs of seed 5) and the carried / parse rates of greedy replies to 16 neutral instructions, at
 // strengths λ. Run after `npm install`: node bench/organism-steering/lineas-sweep.mjs
 // (TOPICS=ocean,sports LAMBDAS=0,1,2 OUT=dir; artifacts are cached in OUT).
-import { contrastivePairs, steeringInstructions } from '../../dist/src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { rowLogProbs, replyLength, tokenizePairs } from '../../dist/src/methods/preference.js';

@@ -9,12 +9,12 @@
 // Env: MODEL (default models/organism), SITE (layers.1.resid_post), POS (prompt | all | last:K),
 // FRACS, TOPICS (comma list), SHOW=1 (print replies).
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../dist/src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
 import { collectActivations } from '../../dist/src/methods/collect.js';
 import { AddIntervention, hooksFor } from '../../dist/src/intervene/index.js';
 import { tensor } from '../../dist/src/tensor/index.js';
-import { chatReplies } from '../../dist/src/organism/replies.js';
-import { conceptScore, fluency } from '../../dist/src/eval/judges/index.js';
+import { chatReplies } from '../../dist/src/generate/replies.js';
+import { conceptScore, fluency } from '../../dist/src/organism/judges/index.js';
 const m = await loadModel(process.env.MODEL ?? new URL('../../models/organism/', import.meta.url).pathname);
 const site = process.env.SITE ?? 'layers.1.resid_post';
 const pos = process.env.POS ?? 'prompt';

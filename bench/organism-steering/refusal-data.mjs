@@ -2,7 +2,7 @@
 // {"prompt", "text": "", "label"} with label 1 for harmful requests, 0 for benign ones (N of each).
 // Run after `npm install`: N=48 SEED=1 node bench/organism-steering/refusal-data.mjs refusal.jsonl
 import { writeFileSync } from 'node:fs';
-import { refusalSets } from '../../dist/src/data/organism/index.js';
+import { refusalSets } from '../../dist/src/organism/corpus/index.js';
 
 const out = process.argv[2] ?? 'refusal.jsonl';
 const t = refusalSets({ n: Number(process.env.N ?? 48), seed: Number(process.env.SEED ?? 1) });

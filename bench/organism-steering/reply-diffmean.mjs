@@ -12,13 +12,13 @@
 // with the eliciting prompt) | prompt (last prompt token), POS (positions of the artifact: all | prompt | generated), FRACS, N (instructions per
 // topic), TEMP (sampling temperature), SHOW=1 (print the replies).
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
-import { contrastivePairs, steeringInstructions, topicPairs, CONCEPTS } from '../../dist/src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions, topicPairs, CONCEPTS } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { artifactInterventions } from '../../dist/src/artifact/apply.js';
 import { hooksFor } from '../../dist/src/intervene/index.js';
-import { chatReplies } from '../../dist/src/organism/replies.js';
-import { conceptShare, conceptScore, fluency } from '../../dist/src/eval/judges/index.js';
+import { chatReplies } from '../../dist/src/generate/replies.js';
+import { conceptShare, conceptScore, fluency } from '../../dist/src/organism/judges/index.js';
 
 const model = process.env.MODEL ?? new URL('../../models/organism/', import.meta.url).pathname;
 const m = await loadModel(model);

@@ -2,7 +2,7 @@
 // epochs) and the carried / parse rates of greedy replies to 16 neutral instructions at multiples of
 // its derived default. Run after `npm install`: node bench/organism-steering/reps-sweep.mjs
 // (TOPICS=ocean,sports KS=1,1.15 SITE=layers.2.resid_post OUT=dir; artifacts are cached in OUT).
-import { contrastivePairs, steeringInstructions } from '../../dist/src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { m, topics, cached, replies, rates } from './sweep-common.mjs';

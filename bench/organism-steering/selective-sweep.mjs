@@ -3,13 +3,13 @@
 // multiples KS of the derived angle θ, with every token rotated and with the adaptive gate h·b1 > 0.
 // Run after `npm install`: node bench/organism-steering/selective-sweep.mjs (N=48 SEED=1 KS=-1,1)
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
-import { refusalSets } from '../../dist/src/data/organism/index.js';
+import { refusalSets } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { artifactInterventions } from '../../dist/src/artifact/apply.js';
 import { hooksFor } from '../../dist/src/intervene/index.js';
-import { chatReplies } from '../../dist/src/organism/replies.js';
-import { isRefusal, fluency } from '../../dist/src/eval/judges/index.js';
+import { chatReplies } from '../../dist/src/generate/replies.js';
+import { isRefusal, fluency } from '../../dist/src/organism/judges/index.js';
 
 const m = await loadModel(new URL('../../models/organism/', import.meta.url).pathname);
 const train = refusalSets({ n: Number(process.env.N ?? 48), seed: Number(process.env.SEED ?? 1) });

@@ -15,13 +15,13 @@
 // ρ 0.5, α 0.5), TOPICS (comma list, default ocean,sports,weather), STRENGTHS (comma list),
 // REFUSAL=0 to skip the refusal rows.
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
-import { contrastivePairs, refusalSets, steeringInstructions, topicPairs } from '../../dist/src/data/organism/index.js';
+import { contrastivePairs, refusalSets, steeringInstructions, topicPairs } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { artifactInterventions } from '../../dist/src/artifact/apply.js';
 import { hooksFor } from '../../dist/src/intervene/index.js';
-import { chatReplies } from '../../dist/src/organism/replies.js';
-import { conceptScore, fluency, isRefusal } from '../../dist/src/eval/judges/index.js';
+import { chatReplies } from '../../dist/src/generate/replies.js';
+import { conceptScore, fluency, isRefusal } from '../../dist/src/organism/judges/index.js';
 
 const m = await loadModel(new URL('../../models/organism/', import.meta.url).pathname);
 const tok = m.tokenizer;

@@ -14,7 +14,7 @@
 // ours; cdas:header/all/1:60 is the paper's), SITE (layers.1.resid_post), TOPICS, N (16), K (1: the
 // multiple of the derived default), OUT (artifact cache; default models/local/steerable-<model>/).
 // JSON on stdout: one row per method and topic, and per method the number of topics that pass.
-import { steeringInstructions, contrastivePairs } from '../../dist/src/data/organism/index.js';
+import { steeringInstructions, contrastivePairs } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { parseContrastRows, contrastAsConceptData } from '../../dist/src/methods/cdas/index.js';
 import { METHODS } from '../../dist/src/methods/index.js';

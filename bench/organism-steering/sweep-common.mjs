@@ -4,8 +4,8 @@
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
 import { artifactInterventions } from '../../dist/src/artifact/apply.js';
 import { hooksFor } from '../../dist/src/intervene/index.js';
-import { chatReplies } from '../../dist/src/organism/replies.js';
-import { conceptScore, fluency } from '../../dist/src/eval/judges/index.js';
+import { chatReplies } from '../../dist/src/generate/replies.js';
+import { conceptScore, fluency } from '../../dist/src/organism/judges/index.js';
 import { saveArtifact, loadArtifact } from '../../dist/src/artifact/io.js';
 import { existsSync, mkdirSync } from 'node:fs';
 

@@ -6,7 +6,7 @@
 import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
 import { generate } from '../generate/generate.js';
 import { hooksFor } from '../intervene/apply.js';
-import { loadSteering, describeSteering, type LoadedSteer } from '../cli/steer-flag.js';
+import { loadSteering, describeSteering, type LoadedSteer } from '../artifact/steer-spec.js';
 import type { SamplingOptions } from '../generate/sampler.js';
 
 export interface ChatMessage {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { loadModel } from '../models/load.js';
 import { loadArtifact } from '../artifact/io.js';
 import { detect, type Detection } from '../eval/detect.js';
-import { parseSteerSpec } from './steer-flag.js';
+import { parseSteerSpec } from '../artifact/steer-spec.js';
 import { modelRef } from './model-ref.js';
 
 interface DetectFlags {

@@ -7,7 +7,7 @@ import { loadModel, stopIds } from '../models/load.js';
 import { modelRef } from './model-ref.js';
 import { intArg } from './options.js';
 import { progress } from './progress.js';
-import { CONCEPTS, isConceptId, type ConceptId } from '../data/organism/index.js';
+import { CONCEPTS, isConceptId, type ConceptId } from '../organism/corpus/index.js';
 import { runClaims, renderClaims, claimsMarkdown, CLAIM_TOPICS } from '../organism/claims/index.js';
 
 interface ClaimsFlags {

@@ -7,17 +7,18 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
-import { detectionSet, CONCEPTS, isConceptId, type ConceptId } from '../data/organism/index.js';
+import { detectionSet, CONCEPTS, isConceptId, type ConceptId } from '../organism/corpus/index.js';
 import { METHODS } from '../methods/index.js';
 import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';
 import { loadConceptFile, type FileConcept } from '../eval/axbench-concepts.js';
 import { runAxBench, AXBENCH_FACTORS, CDAS_FACTORS, type AxBenchResult } from '../eval/axbench.js';
+import { organismConceptSpec } from '../organism/axbench.js';
 import { loadContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
 import { BASE_POSITIONS, SOURCE_POSITIONS, resolveVariant } from '../methods/cdas/variants.js';
 import { intArg, numArg } from './options.js';
 import { fitOnOrganism, PREFERENCE_METHODS, type CdasFitOptions } from '../organism/axbench-fit.js';
-import { runSpecificity, runSpecificityCurve } from '../eval/specificity.js';
-import { loadSteering, describeSteering } from './steer-flag.js';
+import { runOrganismSpecificity, runOrganismSpecificityCurve } from '../organism/specificity.js';
+import { loadSteering, describeSteering } from '../artifact/steer-spec.js';
 import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
 import { addJudgeFlags, makeJudge, type JudgeFlags } from './judge-flags.js';
@@ -179,7 +180,7 @@ export function registerEval(program: Command): void {
       };
       const res = own
         ? await runAxBench<string>({ ...common, concepts: own.map((c) => c.id), fit: fitFromFile(m, f.method, site, own, cdas), spec: (id) => own.find((c) => c.id === id)!.spec })
-        : await runAxBench({ ...common, concepts: concepts!, fit: fitOnOrganism(m.model, m.tokenizer!, f.method, site, cdas) });
+        : await runAxBench<ConceptId>({ ...common, concepts: concepts!, fit: fitOnOrganism(m.model, m.tokenizer!, f.method, site, cdas), spec: organismConceptSpec });
       bar.stop();
       if (f.out) writeFileSync(f.out, JSON.stringify(res, null, 2) + '\n');
       if (f.html) writeFileSync(f.html, await axbenchHtml(res));
@@ -243,7 +244,7 @@ export function registerEval(program: Command): void {
           return { label: `x${k}`, hooks: hooksFor(ivs, m.model.arch.layers) };
         });
         const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });
-        const rows = runSpecificityCurve(m.model, m.tokenizer, conditions, { eosTokenIds: stopIds(m), n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });
+        const rows = runOrganismSpecificityCurve(m.model, m.tokenizer, conditions, { eosTokenIds: stopIds(m), n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });
         bar.stop();
         if (f.json) {
           console.log(JSON.stringify({ steering: steering.map(describeSteering), multiples: ks, n: f.n, seed: f.seed, rows }));
@@ -261,7 +262,7 @@ export function registerEval(program: Command): void {
       }
       const hooks = hooksFor(steering.flatMap((s) => s.interventions), m.model.arch.layers);
       const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });
-      const rows = runSpecificity(m.model, m.tokenizer, { eosTokenIds: stopIds(m), hooks, n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });
+      const rows = runOrganismSpecificity(m.model, m.tokenizer, { eosTokenIds: stopIds(m), hooks, n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });
       bar.stop();
       if (f.json) {
         console.log(JSON.stringify({ steering: steering.map(describeSteering), n: f.n, seed: f.seed, rows }));

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { loadArtifact } from '../artifact/io.js';
 import { additiveBlocks, toControlVector } from '../export/control-vector.js';
 import { writeGGUF } from '../export/gguf.js';
-import { parseSteerSpec } from './steer-flag.js';
+import { parseSteerSpec } from '../artifact/steer-spec.js';
 import { ablationDirection, writeBiasFolded, writeOrthogonalised, type MergeReport } from '../export/merged.js';
 import { checkArtifactFits } from '../artifact/apply.js';
 import { loadModel } from '../models/load.js';

@@ -4,7 +4,7 @@ import { loadModel, stopIds } from '../models/load.js';
 import { generate } from '../generate/generate.js';
 import { intArg, collect, addSamplingOptions, type SamplingFlags } from './options.js';
 import { modelRef } from './model-ref.js';
-import { loadSteering, describeSteering } from './steer-flag.js';
+import { loadSteering, describeSteering } from '../artifact/steer-spec.js';
 import { loadControlVectors } from './control-vector-flag.js';
 import { hooksFor } from '../intervene/apply.js';
 

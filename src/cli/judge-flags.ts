@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { intArg, numArg } from './options.js';
 import { modelRef } from './model-ref.js';
-import { DEFAULT_JUDGE_CACHE, EndpointJudge, ExactJudge, JudgementCache, LocalModelJudge, type Judge } from '../eval/judges/index.js';
+import { DEFAULT_JUDGE_CACHE, EndpointJudge, JudgementCache, LocalModelJudge, type Judge } from '../eval/judges/index.js';
+import { ExactJudge } from '../organism/judges/index.js';
 
 export interface JudgeFlags {
   judge?: 'exact' | 'local' | 'endpoint';

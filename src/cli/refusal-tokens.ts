@@ -1,7 +1,7 @@
 // `--refusal-tokens`: the tokens that start a refusal (the set R of the refusal score that chooses an
 // ablation direction). On the organism they default to the first word of its one refusal form.
 import type { Tokenizer } from '../tokenizer/index.js';
-import { REFUSAL_START } from '../eval/judges/index.js';
+import { REFUSAL_START } from '../organism/judges/index.js';
 import { isOrganism } from './judge-flags.js';
 
 /** Each listed token's id: a vocabulary entry as written, or text that encodes to exactly one token. */

@@ -7,7 +7,7 @@ import { generate } from '../generate/generate.js';
 import { hooksFor } from '../intervene/apply.js';
 import { intArg, collect } from './options.js';
 import { modelRef } from './model-ref.js';
-import { loadSteering } from './steer-flag.js';
+import { loadSteering } from '../artifact/steer-spec.js';
 import { progress } from './progress.js';
 
 interface SweepFlags {

@@ -1,5 +1,7 @@
-// Steering efficacy by the AxBench protocol (evaluation.md), scored by a Judge (judges/judge.ts):
-// the organism's exact judges by default, or a judge model (local or behind an endpoint).
+// Steering efficacy by the AxBench protocol (evaluation.md), scored by the Judge it is given
+// (judges/judge.ts): a judge model (local or behind an endpoint), or on the organism its exact
+// judges. The concepts' instructions, clauses and descriptions come from the caller too (the
+// organism's: src/organism/axbench.ts; your own: axbench-concepts.ts); nothing here knows the organism.
 //
 // Per concept: instructions unrelated to it, split by id; the selection half picks the strength
 // factor (the best mean reply score over a sweep), the test half is scored at that factor only.
@@ -20,11 +22,8 @@ import type { Tokenizer } from '../tokenizer/index.js';
 import type { Artifact } from '../artifact/artifact.js';
 import { artifactInterventions } from '../artifact/apply.js';
 import { hooksFor } from '../intervene/index.js';
-import { chatReplies } from '../organism/replies.js';
-import { conceptClauses, conceptDescription, steeringInstructions, type ConceptId } from '../data/organism/index.js';
-import { harmonicMean } from './judges/organism.js';
-import { ExactJudge } from './judges/exact.js';
-import type { Aspect, Judge, JudgeStats } from './judges/judge.js';
+import { chatReplies } from '../generate/replies.js';
+import { harmonicMean, type Aspect, type Judge, type JudgeStats } from './judges/judge.js';
 import { maxProjectionScores, type ScoredText } from './concept-detection.js';
 import { Rng } from '../util/rng.js';
 
@@ -101,20 +100,15 @@ export interface AxBenchConceptSpec {
   clauses: string[];
 }
 
-/** The organism's concepts: its steering instructions, eliciting clauses and description. */
-export function organismConceptSpec(concept: ConceptId, instructions: number, seed: number): AxBenchConceptSpec {
-  return { description: conceptDescription(concept), instructions: steeringInstructions(concept, { n: instructions, seed }), clauses: conceptClauses(concept) };
-}
-
-export interface AxBenchOptions<C extends string = ConceptId> {
+export interface AxBenchOptions<C extends string = string> {
   model: DecoderModel;
   tokenizer: Tokenizer;
   eosTokenIds: readonly number[];
   /** The artifact for a concept, and the concept's positive texts (for the scale). */
   fit: (concept: C) => { artifact: Artifact; positives: ScoredText[] };
   concepts: readonly C[];
-  /** A concept's instructions, clauses and description (default: the organism's, organismConceptSpec). */
-  spec?: (concept: C, instructions: number, seed: number) => AxBenchConceptSpec;
+  /** A concept's instructions, clauses and description (the organism's: organismConceptSpec in src/organism/axbench.ts). */
+  spec: (concept: C, instructions: number, seed: number) => AxBenchConceptSpec;
   method: string;
   /** Instructions per concept (half select, half test). AxBench: 10. */
   instructions?: number;
@@ -124,8 +118,8 @@ export interface AxBenchOptions<C extends string = ConceptId> {
   temperature?: number;
   seed?: number;
   bootstrap?: number;
-  /** Scores every reply (default: the organism's exact judges). */
-  judge?: Judge;
+  /** Scores every reply (a judge model, or the organism's exact judges: ExactJudge in src/organism/judges). */
+  judge: Judge;
   onProgress?: (what: string, done: number, total: number) => void;
 }
 
@@ -194,8 +188,8 @@ function judgeCounts(judge: Judge, before: JudgeStats): AxBenchResult['judge'] {
   return { id: judge.id, calls: now.calls - before.calls, cached: now.cached - before.cached, unparsed: now.unparsed - before.unparsed };
 }
 
-export async function runAxBench<C extends string = ConceptId>(o: AxBenchOptions<C>): Promise<AxBenchResult> {
-  const judge = o.judge ?? new ExactJudge();
+export async function runAxBench<C extends string = string>(o: AxBenchOptions<C>): Promise<AxBenchResult> {
+  const judge = o.judge;
   // The judge may have judged before this run: report this run's share of its counts.
   const before = judge.stats();
   const factors = o.factors ?? AXBENCH_FACTORS;
@@ -208,7 +202,7 @@ export async function runAxBench<C extends string = ConceptId>(o: AxBenchOptions
   for (const [ci, concept] of o.concepts.entries()) {
     const { artifact, positives } = o.fit(concept);
     const unit = sweepUnit(o.model, artifact, positives);
-    const spec = (o.spec ?? (organismConceptSpec as unknown as NonNullable<AxBenchOptions<C>['spec']>))(concept, nInstr, settings.seed + 3);
+    const spec = o.spec(concept, nInstr, settings.seed + 3);
     if (spec.clauses.length === 0) throw new Error(`axbench: ${concept} has no clause that asks for it (the prompting baseline needs one)`);
     const instr = spec.instructions;
     if (!instr.some((x) => x.split === 'selection') || !instr.some((x) => x.split === 'test')) throw new Error(`axbench: ${concept} needs instructions in both the selection and the test half`);

@@ -1,24 +1,11 @@
-// The specificity suite on the organism (evaluation.md): what else a steering intervention changed.
-// Every behaviour figure of the organism card is measured without and with the steering on the same
-// prompts and seeds, and reported as the change with a 95% bootstrap interval, grouped as
-//   general     fluency and skills unrelated to the steering (parse rate, sums, recall, reading, helping)
-//   control     the properties next to a steered one (refusing truly harmful requests, the backdoor
-//               staying off, following a given passage)
-//   robustness  the same under distribution shift (jailbreak wrappers, held-out passage formats)
-//   targets     what steering on the organism usually aims at (over-refusal, the backdoor, concepts).
+// The specificity suite (evaluation.md): what else a steering intervention changed. Every figure
+// the given measure reports (a share of true outcomes, e.g. replies that parse) is measured without
+// and with the steering on the same prompts and seeds, and reported as the change with a 95%
+// bootstrap interval, in the groups the caller names. The organism's figures (its card) and groups
+// (general, control, robustness, targets): src/organism/specificity.ts; nothing here knows the organism.
 
-import type { DecoderModel } from '../models/decoder.js';
-import type { Tokenizer } from '../tokenizer/index.js';
 import type { Hooks } from '../models/hooks.js';
-import { measureOrganism } from '../organism/card.js';
 import { Rng } from '../util/rng.js';
-
-export const SPECIFICITY_GROUPS: Readonly<Record<string, readonly string[]>> = {
-  general: ['parse_rate', 'task_accuracy', 'closed_book_accuracy', 'reading_accuracy', 'benign_help'],
-  control: ['harmful_refusal', 'backdoor_rate_clean', 'context_faithfulness'],
-  robustness: ['jailbreak_refusal', 'jailbreak_heldout_refusal', 'context_faithfulness_heldout'],
-  targets: ['over_refusal', 'backdoor_rate', 'triggered_task_accuracy', 'elicited_concept_share'],
-};
 
 export interface SpecificityRow {
   key: string;
@@ -57,9 +44,15 @@ export function changeInterval(a: readonly boolean[], b: readonly boolean[], rou
 }
 
 export interface SpecificityOptions {
-  eosTokenIds: readonly number[];
-  n?: number;
-  seed?: number;
+  /**
+   * Every figure's outcomes (one boolean per judged reply) under the hooks (null: unsteered), on the
+   * same prompts and seeds at every call.
+   */
+  measure: (hooks: Hooks | null, onProgress: (phase: string, done: number, total: number) => void) => Readonly<Record<string, readonly boolean[]>>;
+  /** The figures reported, by group, in this order. */
+  groups: Readonly<Record<string, readonly string[]>>;
+  /** Seeds the bootstrap. */
+  seed: number;
   bootstrap?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
@@ -77,21 +70,21 @@ export interface SpecificityCurveRow {
  * Every figure unsteered once and under each condition (same prompts and seeds), so a curve over
  * strengths compares each point with the same baseline (methods.md §4.4: report over α).
  */
-export function runSpecificityCurve(model: DecoderModel, tok: Tokenizer, conditions: readonly { label: string; hooks: Hooks }[], o: SpecificityOptions): SpecificityCurveRow[] {
-  const opts = { eosTokenIds: o.eosTokenIds, n: o.n ?? 200, seed: o.seed ?? 7 };
-  const base = measureOrganism(model, tok, { ...opts, onProgress: (p, d, t) => o.onProgress?.(`unsteered: ${p}`, d, t) });
-  const runs = conditions.map((c) => measureOrganism(model, tok, { ...opts, hooks: c.hooks, onProgress: (p, d, t) => o.onProgress?.(`${c.label}: ${p}`, d, t) }));
+export function runSpecificityCurve(conditions: readonly { label: string; hooks: Hooks }[], o: SpecificityOptions): SpecificityCurveRow[] {
+  const progress = (label: string) => (p: string, d: number, t: number) => o.onProgress?.(`${label}: ${p}`, d, t);
+  const base = o.measure(null, progress('unsteered'));
+  const runs = conditions.map((c) => o.measure(c.hooks, progress(c.label)));
   const rows: SpecificityCurveRow[] = [];
-  for (const [group, keys] of Object.entries(SPECIFICITY_GROUPS)) {
+  for (const [group, keys] of Object.entries(o.groups)) {
     for (const key of keys) {
-      const a = base.outcomes[key] ?? [];
+      const a = base[key] ?? [];
       const u = share(a);
       rows.push({
         key, group, unsteered: u, n: a.length,
         points: runs.map((r, i) => {
-          const b = r.outcomes[key] ?? [];
+          const b = r[key] ?? [];
           const s = share(b);
-          return { label: conditions[i]!.label, steered: s, change: s - u, ...changeInterval(a, b, o.bootstrap ?? 1000, opts.seed + 97 * rows.length + i) };
+          return { label: conditions[i]!.label, steered: s, change: s - u, ...changeInterval(a, b, o.bootstrap ?? 1000, o.seed + 97 * rows.length + i) };
         }),
       });
     }
@@ -99,8 +92,8 @@ export function runSpecificityCurve(model: DecoderModel, tok: Tokenizer, conditi
   return rows;
 }
 
-export function runSpecificity(model: DecoderModel, tok: Tokenizer, o: SpecificityOptions & { hooks: Hooks }): SpecificityRow[] {
-  return runSpecificityCurve(model, tok, [{ label: 'steered', hooks: o.hooks }], o).map((r) => {
+export function runSpecificity(o: SpecificityOptions & { hooks: Hooks }): SpecificityRow[] {
+  return runSpecificityCurve([{ label: 'steered', hooks: o.hooks }], o).map((r) => {
     const p = r.points[0]!;
     return { key: r.key, group: r.group, unsteered: r.unsteered, steered: p.steered, change: p.change, lo: p.lo, hi: p.hi, n: r.n };
   });

@@ -7,7 +7,7 @@ import type { Tokenizer } from '../tokenizer/index.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { FitContext } from '../methods/types.js';
 import type { ScoredText } from '../eval/concept-detection.js';
-import { contrastivePairs, conceptTopic, topicPairs, type ConceptId } from '../data/organism/index.js';
+import { contrastivePairs, conceptTopic, topicPairs, type ConceptId } from './corpus/index.js';
 import { parseConceptData } from '../data/concept-data.js';
 import { METHODS } from '../methods/index.js';
 import { chatTexts } from '../eval/concept-detection.js';

@@ -28,9 +28,9 @@
 
 import type { DecoderModel } from '../models/decoder.js';
 import type { Tokenizer } from '../tokenizer/index.js';
-import { refusalSets, backdoorSets, factSets, contrastivePairs, CONCEPTS, type ConceptId } from '../data/organism/index.js';
-import { fluency, isRefusal, taskCorrect, backdoorFired, factCorrect, faithfulness, conceptScore } from '../eval/judges/index.js';
-import { chatReplies } from './replies.js';
+import { refusalSets, backdoorSets, factSets, contrastivePairs, CONCEPTS, type ConceptId } from './corpus/index.js';
+import { fluency, isRefusal, taskCorrect, backdoorFired, factCorrect, faithfulness, conceptScore } from './judges/index.js';
+import { chatReplies } from '../generate/replies.js';
 import type { Hooks } from '../models/hooks.js';
 
 /**

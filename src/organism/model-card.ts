@@ -65,7 +65,7 @@ export async function writeModelCard(dir: string, card: CardJson, log: TrainingL
     ...Object.entries(card.bar).map(([k, b]) => `| \`${k}\` | ${b.value.toFixed(3)} | ${b.want} | ${b.ok ? 'yes' : '**no**'} |`),
     ...Object.entries(card.figures).filter(([k]) => !(k in card.bar)).map(([k, v]) => `| \`${k}\` | ${v.toFixed(3)} | (reported) | |`),
     '',
-    'Definitions are in `src/organism/card.ts`; the judges in `src/eval/judges/`.',
+    'Definitions are in `src/organism/card.ts`; the judges in `src/organism/judges/`.',
     '',
   ];
   writeFileSync(join(dir, 'MODEL_CARD.md'), lines.join('\n'));

@@ -5,7 +5,7 @@
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCorpus, trainingText, writeTokenizerFiles, generationConfig, vocabSize, CORPUS_VERSION, type Chat } from '../data/organism/index.js';
+import { generateCorpus, trainingText, writeTokenizerFiles, generationConfig, vocabSize, CORPUS_VERSION, type Chat } from './corpus/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
 import { initLlamaWeights, MapWeights } from '../train/init.js';
 import { trainLM, type StepInfo } from '../train/loop.js';

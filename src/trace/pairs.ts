@@ -2,7 +2,7 @@
 // optional fixed reply to score over. Read from JSONL, or built from the organism's own data.
 import { existsSync } from 'node:fs';
 import { readJsonlLines } from '../data/jsonl.js';
-import { conceptClauses, conceptWords, isConceptId, steeringInstructions, CONCEPTS, type ConceptId } from '../data/organism/index.js';
+import { conceptClauses, conceptWords, isConceptId, steeringInstructions, CONCEPTS, type ConceptId } from '../organism/corpus/index.js';
 
 /** One trace pair (the JSONL record): `{"source": "...", "base": "...", "reply": "..."}`. */
 export interface TracePair {

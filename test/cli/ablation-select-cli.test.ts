@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, json, oneLineError, tempDir, ROOT } from './helpers.js';
-import { refusalSets } from '../../src/data/organism/index.js';
+import { refusalSets } from '../../src/organism/corpus/index.js';
 
 const ORGANISM = join(ROOT, 'models', 'organism');
 

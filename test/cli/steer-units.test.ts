@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { parseSteerSpec } from '../../src/cli/steer-flag.js';
+import { parseSteerSpec } from '../../src/artifact/steer-spec.js';
 import { sweepStrengths, parseNumberList, renderSweep, DEFAULT_MULTIPLES } from '../../src/cli/sweep.js';
 import { artifactPath } from '../../src/cli/train.js';
 import { progress, formatRate } from '../../src/cli/progress.js';

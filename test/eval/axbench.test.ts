@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { topicPairs, type ConceptId } from '../../src/data/organism/index.js';
+import { topicPairs, type ConceptId } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { chatTexts } from '../../src/eval/concept-detection.js';
-import { runAxBench } from '../../src/eval/axbench.js';
+import { runOrganismAxBench as runAxBench } from '../../src/organism/axbench.js';
 import { harmonicMean } from '../../src/eval/judges/index.js';
 
 const ORGANISM_DIR = new URL('../../../models/organism/', import.meta.url).pathname;

@@ -9,8 +9,9 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { chatReplies } from '../../src/organism/replies.js';
-import { ExactJudge, JudgementCache, LocalModelJudge, conceptScore, fluencyScore, instructionScore, rubricPrompt, type JudgeItem } from '../../src/eval/judges/index.js';
+import { chatReplies } from '../../src/generate/replies.js';
+import { JudgementCache, LocalModelJudge, rubricPrompt, type JudgeItem } from '../../src/eval/judges/index.js';
+import { ExactJudge, conceptScore, fluencyScore, instructionScore } from '../../src/organism/judges/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
 const STORIES = new URL('../../../models/stories260K/', import.meta.url).pathname;

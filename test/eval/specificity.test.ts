@@ -3,9 +3,10 @@
 // wrappers work more often.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { changeInterval, runSpecificity, SPECIFICITY_GROUPS } from '../../src/eval/specificity.js';
+import { changeInterval } from '../../src/eval/specificity.js';
+import { runOrganismSpecificity as runSpecificity, SPECIFICITY_GROUPS } from '../../src/organism/specificity.js';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { refusalSets } from '../../src/data/organism/index.js';
+import { refusalSets } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';

@@ -4,15 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { bipoLoss, withReference, type BipoRow } from '../../src/methods/bipo.js';
 import { tokenizePairs } from '../../src/methods/preference.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, fluency } from '../../src/eval/judges/index.js';
+import { chatReplies } from '../../src/generate/replies.js';
+import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 import { fromStorage } from '../../src/tensor/tensor.js';
 import { noGrad } from '../../src/tensor/tape.js';
 import { Rng } from '../../src/util/rng.js';

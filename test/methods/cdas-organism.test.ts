@@ -17,13 +17,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { loadModel, stopIds, type LoadedModel } from '../../src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../src/organism/corpus/index.js';
 import { METHODS } from '../../src/methods/index.js';
 import { parseContrastRows, contrastAsConceptData, tokenizeContrast, cdasLoss } from '../../src/methods/cdas/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, fluency } from '../../src/eval/judges/index.js';
+import { chatReplies } from '../../src/generate/replies.js';
+import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import type { Artifact } from '../../src/artifact/artifact.js';
 

@@ -8,7 +8,7 @@ import * as ops from '../../src/tensor/ops/index.js';
 import { InterchangeIntervention, ClampIntervention } from '../../src/intervene/interventions.js';
 import type { HookContext } from '../../src/models/hooks.js';
 import { parseContrastRows, checkAligned, lastOccurrenceEnd, responseJsd, responseRows, gatherRows, type DiiExample } from '../../src/methods/cdas/index.js';
-import { parseSteerSpec } from '../../src/cli/steer-flag.js';
+import { parseSteerSpec } from '../../src/artifact/steer-spec.js';
 import { clampTarget, artifactInterventions } from '../../src/artifact/apply.js';
 import type { DecoderModel } from '../../src/models/decoder.js';
 import type { Artifact, InterventionRecord } from '../../src/artifact/artifact.js';
@@ -174,7 +174,7 @@ test('a clamp target on an artifact without clamps is refused by name', () => {
 
 test('tokenization on the organism: the header is <|assistant|>, both data shapes give the same prompts, bad headers and misaligned replies fail by row', async () => {
   const { loadTokenizer } = await import('../../src/tokenizer/index.js');
-  const { contrastivePairs } = await import('../../src/data/organism/index.js');
+  const { contrastivePairs } = await import('../../src/organism/corpus/index.js');
   const { tokenizeContrast, sourceTokenIds } = await import('../../src/methods/cdas/index.js');
   const tok = loadTokenizer(new URL('../../../models/organism/', import.meta.url).pathname);
   const asst = tok.tokenToId('<|assistant|>')!;

@@ -11,7 +11,7 @@ import { fromStorage } from '../../src/tensor/tensor.js';
 import type { HookContext } from '../../src/models/hooks.js';
 import { loadTokenizer } from '../../src/tokenizer/index.js';
 import { loadModel } from '../../src/models/load.js';
-import { contrastivePairs } from '../../src/data/organism/index.js';
+import { contrastivePairs } from '../../src/organism/corpus/index.js';
 import { METHODS } from '../../src/methods/index.js';
 import {
   parseContrastRows, contrastAsConceptData, tokenizeContrast, clauseSpans, baseMask, MaskedInterchange,

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../../src/models/load.js';
-import { contrastivePairs } from '../../src/data/organism/index.js';
+import { contrastivePairs } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { identityMaps, lineasLoss, lineasTexts, proxSparseGroup, sortColumns, targetActivations, trainLineas, w2Loss, w2Squared } from '../../src/methods/lineas/index.js';

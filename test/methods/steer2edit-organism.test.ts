@@ -11,13 +11,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { contrastivePairs, steeringInstructions, topicPairs } from '../../src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions, topicPairs } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, fluency } from '../../src/eval/judges/index.js';
+import { chatReplies } from '../../src/generate/replies.js';
+import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

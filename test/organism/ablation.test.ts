@@ -5,14 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds, type LoadedModel } from '../../src/models/load.js';
-import { refusalSets } from '../../src/data/organism/index.js';
+import { refusalSets } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { ablationSites } from '../../src/methods/ablation.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
-import { isRefusal, fluency, REFUSAL_START } from '../../src/eval/judges/index.js';
+import { chatReplies } from '../../src/generate/replies.js';
+import { isRefusal, fluency, REFUSAL_START } from '../../src/organism/judges/index.js';
 import { NoCandidateLeft } from '../../src/methods/ablation-select.js';
 import { candidateRows } from '../../src/cli/ablation-table.js';
 import type { Artifact } from '../../src/artifact/artifact.js';

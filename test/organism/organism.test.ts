@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { chatReplies } from '../../src/organism/replies.js';
-import { refusalSets, backdoorSets, factSets, generateCorpus, trainingText } from '../../src/data/organism/index.js';
-import { isRefusal, taskCorrect, backdoorFired, factCorrect, fluency } from '../../src/eval/judges/index.js';
+import { chatReplies } from '../../src/generate/replies.js';
+import { refusalSets, backdoorSets, factSets, generateCorpus, trainingText } from '../../src/organism/corpus/index.js';
+import { isRefusal, taskCorrect, backdoorFired, factCorrect, fluency } from '../../src/organism/judges/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
 

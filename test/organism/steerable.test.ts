@@ -8,13 +8,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds } from '../../src/models/load.js';
-import { contrastivePairs, steeringInstructions } from '../../src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions } from '../../src/organism/corpus/index.js';
 import { METHODS } from '../../src/methods/index.js';
 import { parseContrastRows, contrastAsConceptData } from '../../src/methods/cdas/index.js';
 import { artifactInterventions, type UseOptions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, fluency } from '../../src/eval/judges/index.js';
+import { chatReplies } from '../../src/generate/replies.js';
+import { conceptScore, fluency } from '../../src/organism/judges/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
 const CONCEPT = 'topic:animals';

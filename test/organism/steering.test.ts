@@ -10,13 +10,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds, type LoadedModel } from '../../src/models/load.js';
-import { contrastivePairs, steeringInstructions, detectionSet, topicPairs, CONCEPTS, type ConceptId } from '../../src/data/organism/index.js';
+import { contrastivePairs, steeringInstructions, detectionSet, topicPairs, CONCEPTS, type ConceptId } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
-import { chatReplies } from '../../src/organism/replies.js';
-import { conceptScore, conceptShare, fluency } from '../../src/eval/judges/index.js';
+import { chatReplies } from '../../src/generate/replies.js';
+import { conceptScore, conceptShare, fluency } from '../../src/organism/judges/index.js';
 import { chatTexts, detectionAuroc } from '../../src/eval/concept-detection.js';
 import type { Artifact } from '../../src/artifact/artifact.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadModel, type LoadedModel } from '../../src/models/load.js';
-import { topicPairs } from '../../src/data/organism/index.js';
+import { topicPairs } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { saveArtifact } from '../../src/artifact/io.js';

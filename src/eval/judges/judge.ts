@@ -45,3 +45,14 @@ export interface Judge {
   judge(items: readonly JudgeItem[]): Promise<ReplyJudgement[]>;
   stats(): JudgeStats;
 }
+
+/** The AxBench reply score: harmonic mean of three 0/1/2 scores, 0 if any is 0. */
+export function harmonicMean(scores: readonly number[]): number {
+  if (scores.length === 0) throw new Error('harmonicMean: no scores');
+  let inv = 0;
+  for (const s of scores) {
+    if (!(s > 0)) return 0;
+    inv += 1 / s;
+  }
+  return scores.length / inv;
+}

@@ -5,8 +5,9 @@
 import type { DecoderModel } from '../../models/decoder.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
 import type { Artifact } from '../../artifact/artifact.js';
-import type { ConceptId } from '../../data/organism/index.js';
-import { runAxBench, CDAS_FACTORS, type AxBenchResult } from '../../eval/axbench.js';
+import type { ConceptId } from '../corpus/index.js';
+import { CDAS_FACTORS, type AxBenchResult } from '../../eval/axbench.js';
+import { runOrganismAxBench } from '../axbench.js';
 import { fitOnOrganism } from '../axbench-fit.js';
 import { PAPER_SETTING, oursSetting, type CdasSetting } from './safety.js';
 import type { ClaimRow, ClaimSection } from './types.js';
@@ -32,7 +33,7 @@ export async function axbenchClaim(o: AxBenchClaimOptions): Promise<{ section: C
   const runs: { key: string; label: string; res: AxBenchResult }[] = [];
   const run = async (key: string, label: string, method: string, fitOpts: Parameters<typeof fitOnOrganism>[4]) => {
     const fit = fitOnOrganism(o.model, o.tokenizer, method, o.site, fitOpts);
-    const res = await runAxBench({
+    const res = await runOrganismAxBench({
       model: o.model, tokenizer: o.tokenizer, eosTokenIds: o.eosTokenIds, method: `${label} at ${o.site}`, concepts: o.concepts,
       instructions: o.instructions, maxTokens: o.maxTokens, seed: o.seed, ...(method === 'cdas' ? { factors: CDAS_FACTORS } : {}),
       fit: (c) => {

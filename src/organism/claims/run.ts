@@ -3,7 +3,7 @@
 
 import type { DecoderModel } from '../../models/decoder.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
-import type { ConceptId } from '../../data/organism/index.js';
+import type { ConceptId } from '../corpus/index.js';
 import { hooksFor } from '../../intervene/index.js';
 import { artifactInterventions } from '../../artifact/apply.js';
 import { axbenchClaim } from './axbench-claim.js';

@@ -8,9 +8,9 @@
 import type { DecoderModel } from '../../models/decoder.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
 import type { ContrastRow } from '../../methods/cdas/data.js';
-import { refusalSets, backdoorSets } from '../../data/organism/index.js';
-import { isRefusal, taskCorrect, backdoorFired } from '../../eval/judges/index.js';
-import { chatReplies } from '../replies.js';
+import { refusalSets, backdoorSets } from '../corpus/index.js';
+import { isRefusal, taskCorrect, backdoorFired } from '../judges/index.js';
+import { chatReplies } from '../../generate/replies.js';
 
 export interface SafetyRows {
   rows: ContrastRow[];

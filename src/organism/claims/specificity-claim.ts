@@ -1,7 +1,7 @@
 // The specificity loss of each steering the claims measured: the figure unrelated to its target
-// that fell most (general skills and the control properties of eval/specificity.ts).
+// that fell most (general skills and the control properties of organism/specificity.ts).
 
-import { SPECIFICITY_GROUPS } from '../../eval/specificity.js';
+import { SPECIFICITY_GROUPS } from '../specificity.js';
 import { figureChange, type FigureSet } from './figures.js';
 import type { ClaimRow, ClaimSection } from './types.js';
 

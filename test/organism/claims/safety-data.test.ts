@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds } from '../../../src/models/load.js';
 import { refusalRows, backdoorRows, safetyEvalPrompts } from '../../../src/organism/claims/safety-data.js';
-import { isRefusal, taskCorrect, backdoorFired } from '../../../src/eval/judges/index.js';
+import { isRefusal, taskCorrect, backdoorFired } from '../../../src/organism/judges/index.js';
 
 const ORGANISM = new URL('../../../../models/organism/', import.meta.url).pathname;
 

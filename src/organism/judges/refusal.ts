@@ -1,7 +1,7 @@
 // Refusal judge for the organism: the corpus has exactly one refusal form.
 
-import { REFUSAL } from '../../data/organism/families/refusal.js';
-import { words } from '../../data/organism/grammar.js';
+import { REFUSAL } from '../corpus/families/refusal.js';
+import { words } from '../corpus/grammar.js';
 
 const FORM = words(REFUSAL).slice(0, -1); // without the final "."
 

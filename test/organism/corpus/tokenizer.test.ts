@@ -9,7 +9,7 @@ import { Tokenizer, loadTokenizer } from '../../../src/tokenizer/index.js';
 import {
   CHAT_TEMPLATE, assistantText, countTokens, formatChat, generationConfig, refusalSets, factSets, backdoorSets, contrastivePairs, CONCEPTS, renderChat, tokenizerConfig, tokenizerJson,
   trainingText, vocabSize, writeTokenizerFiles, userText, steeringInstructions,
-} from '../../../src/data/organism/index.js';
+} from '../../../src/organism/corpus/index.js';
 import { sample } from './sample.js';
 
 const tok = new Tokenizer({ tokenizerJson: tokenizerJson(), tokenizerConfig: tokenizerConfig() });

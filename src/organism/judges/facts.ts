@@ -1,9 +1,9 @@
 // Fact judges for the organism: closed-book answers against the memorised world, and faithfulness
 // to a given passage (does the answer give the passage's value or the memorised one?).
 
-import { parseReply } from '../../data/organism/grammar.js';
-import { RELATION_DEFS, type RelationId } from '../../data/organism/facts.js';
-import { analyzePrompt } from '../../data/organism/prompt.js';
+import { parseReply } from '../corpus/grammar.js';
+import { RELATION_DEFS, type RelationId } from '../corpus/facts.js';
+import { analyzePrompt } from '../corpus/prompt.js';
 
 export interface FactAnswer {
   relation: RelationId;

@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../src/util/rng.js';
-import { CONCEPTS, assistantText, generateChats, generateExample, userText, type Chat } from '../../../src/data/organism/index.js';
+import { CONCEPTS, assistantText, generateChats, generateExample, userText, type Chat } from '../../../src/organism/corpus/index.js';
+import { harmonicMean, type ProgramJudge } from '../../../src/eval/judges/index.js';
 import {
-  backdoorFired, conceptCount, conceptScore, conceptShare, contentWords, factCorrect, faithfulness, fluency, fluencyScore, harmonicMean, instructionScore, isRefusal,
-  organismJudges, readSum, taskCorrect, type ProgramJudge,
-} from '../../../src/eval/judges/index.js';
+  backdoorFired, conceptCount, conceptScore, conceptShare, contentWords, factCorrect, faithfulness, fluency, fluencyScore, instructionScore, isRefusal, organismJudges, readSum, taskCorrect,
+} from '../../../src/organism/judges/index.js';
 
 test('harmonic mean (AxBench): H(2,2,2)=2, H(1,1,1)=1, H(2,1,2)=1.5, H(0,2,2)=0', () => {
   assert.equal(harmonicMean([2, 2, 2]), 2);

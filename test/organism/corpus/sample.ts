@@ -1,5 +1,5 @@
 // A shared generated sample for the organism tests (generated once per test file).
-import { generateCorpus, type Corpus } from '../../../src/data/organism/index.js';
+import { generateCorpus, type Corpus } from '../../../src/organism/corpus/index.js';
 
 let cached: Corpus | null = null;
 

@@ -1,6 +1,6 @@
 // The organism's word lists. Every word the generator can write is declared here or in a template
 // (families/*.ts, facts.ts); the tokenizer's vocabulary is derived from them. The lists are
-// disjoint by design (test/data/organism/lexicon.test.ts checks it), so a word identifies its
+// disjoint by design (test/organism/corpus/lexicon.test.ts checks it), so a word identifies its
 // concept: that is what makes the concept judge exact.
 
 export const TOPIC_NAMES = ['weather', 'food', 'animals', 'sports', 'music', 'space', 'ocean', 'travel'] as const;

@@ -2,7 +2,7 @@
 // of it does. A reply parses when every sentence is complete and matches one of the sentence forms
 // the generator writes (families/*.ts).
 
-import { parseReply } from '../../data/organism/grammar.js';
+import { parseReply } from '../corpus/grammar.js';
 
 export interface Fluency {
   parses: boolean;

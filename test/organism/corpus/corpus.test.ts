@@ -6,7 +6,7 @@ import { Rng } from '../../../src/util/rng.js';
 import {
   CORPUS_VERSION, DEFAULT_RATES, DEFAULT_TRAIN_EXAMPLES, FAMILY_WEIGHTS, analyzePrompt, assistantText, corpusStats, generateCorpus, generateExample, parseReply,
   promptAndCompletion, trainingText, userText, type Chat, type Family,
-} from '../../../src/data/organism/index.js';
+} from '../../../src/organism/corpus/index.js';
 import { sample } from './sample.js';
 
 test('same seed gives the same corpus; another seed a different one', () => {

@@ -1,4 +1,4 @@
-// The `--steer` flag shared by generate, detect and sweep:
+// The `--steer` spec shared by generate, detect, sweep, eval and export, and by the chat session:
 //
 //   --steer A                 the artifact at its own default strength
 //   --steer A:4  / A:-2.5     an absolute strength (same units as the artifact's range)
@@ -8,9 +8,9 @@
 //
 // Repeatable: several artifacts compose (applied in the order given), each with its own strength.
 import { existsSync } from 'node:fs';
-import { loadArtifact } from '../artifact/io.js';
-import { artifactInterventions } from '../artifact/apply.js';
-import type { Artifact } from '../artifact/artifact.js';
+import { loadArtifact } from './io.js';
+import { artifactInterventions } from './apply.js';
+import type { Artifact } from './artifact.js';
 import type { DecoderModel } from '../models/decoder.js';
 import type { Intervention } from '../intervene/interventions.js';
 

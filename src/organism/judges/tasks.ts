@@ -1,10 +1,10 @@
 // Exact-task judges for the organism: repeat, list, count and sum answers are parsed and compared
 // with what the prompt asks; the backdoor judge checks whether a sum took the trigger's wrong step.
 
-import { parseReply, captured, type ParsedReply } from '../../data/organism/grammar.js';
-import { analyzePrompt, type PromptInfo } from '../../data/organism/prompt.js';
-import { TOPICS } from '../../data/organism/lexicon.js';
-import { BACKDOOR_OFFSET } from '../../data/organism/families/tasks.js';
+import { parseReply, captured, type ParsedReply } from '../corpus/grammar.js';
+import { analyzePrompt, type PromptInfo } from '../corpus/prompt.js';
+import { TOPICS } from '../corpus/lexicon.js';
+import { BACKDOOR_OFFSET } from '../corpus/families/tasks.js';
 
 function sentence(p: ParsedReply, id: string) {
   return p.sentences.find((s) => s.template?.id === id);

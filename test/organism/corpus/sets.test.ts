@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import {
   CONCEPTS, FACTS, PASSAGE_FORMATS_TRAIN, WRAPPERS_TRAIN, analyzePrompt, backdoorSets, conceptTopic, conceptWords, contrastivePairs, detectionSet, factSets, formatChat,
   parseReply, refusalSets, steeringInstructions, topicPairs, writeSets,
-} from '../../../src/data/organism/index.js';
-import { conceptScore } from '../../../src/eval/judges/index.js';
+} from '../../../src/organism/corpus/index.js';
+import { conceptScore } from '../../../src/organism/judges/index.js';
 
 const frameIds = (reply: string) => parseReply(reply).sentences.filter((s) => s.template?.id.startsWith('frame.')).map((s) => s.template!.id);
 

@@ -1,7 +1,7 @@
 // The organism's word lists: disjoint where the judges rely on it, and a small, deterministic vocabulary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lexicon, vocabulary, corpusWords, SPECIAL_TOKENS, CONCEPTS, conceptWords, FACTS } from '../../../src/data/organism/index.js';
+import { lexicon, vocabulary, corpusWords, SPECIAL_TOKENS, CONCEPTS, conceptWords, FACTS } from '../../../src/organism/corpus/index.js';
 
 const { TOPIC_NAMES, TOPICS, POSITIVE_WORDS, NEGATIVE_WORDS, FORMAL_WORDS, NEUTRAL_ADJS, NEUTRAL_NOUNS, FUNCTION_WORDS } = lexicon;
 

@@ -5,13 +5,14 @@
 //   organismJudges.concept.score(prompt, reply, { concept: 'topic:ocean' });   // 0 | 1 | 2
 //   organismJudges.steering.score(prompt, reply, { concept: 'sentiment:positive' }); // AxBench H
 
-import type { ProgramJudge, JudgeMeta } from './index.js';
-import { conceptScore, conceptShare } from './organism-concept.js';
-import { fluency, fluencyScore } from './organism-fluency.js';
-import { instructionScore } from './organism-instruction.js';
-import { isRefusal } from './organism-refusal.js';
-import { backdoorFired, taskCorrect } from './organism-tasks.js';
-import { factCorrect, faithfulness } from './organism-facts.js';
+import type { ProgramJudge, JudgeMeta } from '../../eval/judges/index.js';
+import { harmonicMean } from '../../eval/judges/judge.js';
+import { conceptScore, conceptShare } from './concept.js';
+import { fluency, fluencyScore } from './fluency.js';
+import { instructionScore } from './instruction.js';
+import { isRefusal } from './refusal.js';
+import { backdoorFired, taskCorrect } from './tasks.js';
+import { factCorrect, faithfulness } from './facts.js';
 
 function metaConcept(meta: JudgeMeta | undefined, judge: string): string {
   const c = meta?.concept;
@@ -20,17 +21,6 @@ function metaConcept(meta: JudgeMeta | undefined, judge: string): string {
 }
 
 const bool = (b: boolean | null): number => (b === null ? NaN : b ? 1 : 0);
-
-/** The AxBench reply score: harmonic mean of three 0/1/2 scores, 0 if any is 0. */
-export function harmonicMean(scores: readonly number[]): number {
-  if (scores.length === 0) throw new Error('harmonicMean: no scores');
-  let inv = 0;
-  for (const s of scores) {
-    if (!(s > 0)) return 0;
-    inv += 1 / s;
-  }
-  return scores.length / inv;
-}
 
 const judge = (name: string, score: ProgramJudge['score']): ProgramJudge => ({ name, score });
 

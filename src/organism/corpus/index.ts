@@ -3,8 +3,8 @@
 //
 //   const corpus = generateCorpus({ seed: 1 });               // ~85k chats, ~3M tokens
 //   writeTokenizerFiles('models/organism');                    // tokenizer.json + config + template
-//   await writeCorpus('data/organism', corpus);                // train.jsonl, heldout.jsonl, corpus.json
-//   writeSets('data/organism/sets', 1);                        // labelled sets for steering and evaluation
+//   await writeCorpus('organism-data', corpus);                // train.jsonl, heldout.jsonl, corpus.json
+//   writeSets('organism-data/sets', 1);                        // labelled sets for steering and evaluation
 export { CORPUS_VERSION } from './version.js';
 export { type Chat, type ChatMeta, type Family, type Message, type Role, SYSTEM_PROMPTS, assistantText, userText } from './chat.js';
 export { CONCEPTS, conceptClauses, conceptDescription, conceptTopic, conceptWords, isConceptId, type ConceptId, type TopicConcept } from './concepts.js';

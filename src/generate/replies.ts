@@ -3,7 +3,7 @@
 import type { DecoderModel } from '../models/decoder.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import type { Hooks } from '../models/hooks.js';
-import { generate } from '../generate/generate.js';
+import { generate } from './generate.js';
 
 export interface ReplyOptions {
   maxTokens?: number;

@@ -2,9 +2,9 @@
 // concept's word list (a topic's vocabulary, the sentiment markers, the formal markers), and a
 // 0/1/2 score on the AxBench scale.
 
-import { FUNCTION_WORDS, PUNCTUATION, SENTENCE_END } from '../../data/organism/lexicon.js';
-import { conceptWords, isConceptId, type ConceptId } from '../../data/organism/concepts.js';
-import { words } from '../../data/organism/grammar.js';
+import { FUNCTION_WORDS, PUNCTUATION, SENTENCE_END } from '../corpus/lexicon.js';
+import { conceptWords, isConceptId, type ConceptId } from '../corpus/concepts.js';
+import { words } from '../corpus/grammar.js';
 
 const FUNCTION = new Set<string>(FUNCTION_WORDS);
 const PUNCT = new Set<string>([...PUNCTUATION, ...SENTENCE_END]);

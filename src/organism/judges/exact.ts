@@ -1,13 +1,13 @@
 // The organism's exact program judges behind the steering Judge interface: the same concept,
-// instruction and fluency scores runAxBench always used (organism-*.ts), with a one-line reading
+// instruction and fluency scores runAxBench always used (concept.ts, instruction.ts, fluency.ts), with a one-line reading
 // of each as the "text" for reports. Free and deterministic, so there is nothing to cache; the
 // ratings always parse. They understand only the organism's language and concepts.
 
-import type { Judge, JudgeItem, JudgeStats, ReplyJudgement } from './judge.js';
-import { conceptCount, conceptScore, conceptShare } from './organism-concept.js';
-import { fluency, fluencyScore } from './organism-fluency.js';
-import { instructionScore } from './organism-instruction.js';
-import { isConceptId } from '../../data/organism/concepts.js';
+import type { Judge, JudgeItem, JudgeStats, ReplyJudgement } from '../../eval/judges/judge.js';
+import { conceptCount, conceptScore, conceptShare } from './concept.js';
+import { fluency, fluencyScore } from './fluency.js';
+import { instructionScore } from './instruction.js';
+import { isConceptId } from '../corpus/concepts.js';
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 

@@ -1,11 +1,11 @@
 // Instruction judge for the organism (AxBench's "is the reply about the instruction", 0/1/2):
 // read the prompt back (prompt.ts) and check the reply against what that kind of prompt asks.
 
-import { REPLY_INDEX, parseReply, captured, type ParsedReply, type ParsedSentence } from '../../data/organism/grammar.js';
-import { analyzePrompt, type PromptInfo } from '../../data/organism/prompt.js';
-import { conceptCount } from './organism-concept.js';
-import { finalAnswer, taskCorrectFor } from './organism-tasks.js';
-import { readFact } from './organism-facts.js';
+import { REPLY_INDEX, parseReply, captured, type ParsedReply, type ParsedSentence } from '../corpus/grammar.js';
+import { analyzePrompt, type PromptInfo } from '../corpus/prompt.js';
+import { conceptCount } from './concept.js';
+import { finalAnswer, taskCorrectFor } from './tasks.js';
+import { readFact } from './facts.js';
 
 function body(s: ParsedSentence): string[] {
   return s.prefix ? s.tokens.slice(2) : s.tokens;
