@@ -1,6 +1,7 @@
 // `steerling organism train|card`: build the embedded model organism and measure it.
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { ORGANISM_SHAPE } from '../organism/spec.js';
 import { trainOrganism, DEFAULT_TRAINING, DEFAULT_WINDOWS, type WindowStarts } from '../organism/train.js';
 import { intArg, numArg } from './options.js';
 import { modelRef } from './model-ref.js';
@@ -19,6 +20,11 @@ interface TrainFlags {
   trainExamples?: number;
   resume?: boolean;
   windows: WindowStarts;
+  layers?: number;
+  hidden?: number;
+  heads?: number;
+  kvHeads?: number;
+  intermediate?: number;
 }
 
 function windowsArg(v: string): WindowStarts {
@@ -39,6 +45,11 @@ export function registerOrganism(program: Command): void {
     .option('--lr <lr>', 'peak learning rate', numArg('--lr', 0), DEFAULT_TRAINING.lr)
     .option('--train-examples <n>', 'training chats to generate', intArg('--train-examples', 1))
     .option('--windows <w>', "where training windows start: 'chat' (at a chat's start) or 'any' token", windowsArg, DEFAULT_WINDOWS)
+    .option('--layers <n>', `decoder blocks (default ${ORGANISM_SHAPE.layers})`, intArg('--layers', 1))
+    .option('--hidden <n>', `residual width (default ${ORGANISM_SHAPE.hidden})`, intArg('--hidden', 1))
+    .option('--heads <n>', `attention heads (default ${ORGANISM_SHAPE.heads})`, intArg('--heads', 1))
+    .option('--kv-heads <n>', `key/value heads (default ${ORGANISM_SHAPE.kvHeads})`, intArg('--kv-heads', 1))
+    .option('--intermediate <n>', `MLP width (default ${ORGANISM_SHAPE.intermediate})`, intArg('--intermediate', 1))
     .option('--resume', 'continue from OUT/checkpoint if present')
     .action(async (f: TrainFlags) => {
       const quiet = Boolean(program.opts().quiet) || !process.stderr.isTTY;
@@ -48,6 +59,7 @@ export function registerOrganism(program: Command): void {
       const logLine = (m: string) => process.stderr.write(`steerling: ${m}\n`);
       const res = await trainOrganism({
         seed: f.seed, out: f.out, steps: f.steps, batch: f.batch, context: f.context, lr: f.lr, trainExamples: f.trainExamples, resume: f.resume, windows: f.windows,
+        shape: { ...(f.layers ? { layers: f.layers } : {}), ...(f.hidden ? { hidden: f.hidden } : {}), ...(f.heads ? { heads: f.heads } : {}), ...(f.kvHeads ? { kvHeads: f.kvHeads } : {}), ...(f.intermediate ? { intermediate: f.intermediate } : {}) },
         onLog: logLine,
         onStep: (s, total) => {
           if (s.heldOutLoss !== undefined) held = s.heldOutLoss.toFixed(3);

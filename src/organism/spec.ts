@@ -13,6 +13,17 @@ export interface OrganismShape {
 
 export const ORGANISM_SHAPE: OrganismShape = { hidden: 192, layers: 4, heads: 6, kvHeads: 2, intermediate: 512, maxPositions: 256 };
 
+/** The sizes must make a valid GQA Llama: heads divide the width, KV heads divide the heads. */
+export function checkShape(s: OrganismShape): OrganismShape {
+  for (const k of ['hidden', 'layers', 'heads', 'kvHeads', 'intermediate', 'maxPositions'] as const) {
+    if (!(Number.isInteger(s[k]) && s[k] >= 1)) throw new Error(`organism shape: ${k} must be a whole number ≥ 1, got ${s[k]}`);
+  }
+  if (s.hidden % s.heads !== 0) throw new Error(`organism shape: ${s.heads} heads do not divide the width ${s.hidden}`);
+  if (s.heads % s.kvHeads !== 0) throw new Error(`organism shape: ${s.kvHeads} KV heads do not divide ${s.heads} heads`);
+  if ((s.hidden / s.heads) % 2 !== 0) throw new Error(`organism shape: the head size ${s.hidden / s.heads} must be even (RoPE rotates pairs)`);
+  return s;
+}
+
 export function organismConfig(vocabSize: number, ids: { bos: number; eos: number[]; pad: number }, shape: OrganismShape = ORGANISM_SHAPE): Record<string, unknown> {
   return {
     architectures: ['LlamaForCausalLM'],

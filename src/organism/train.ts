@@ -14,7 +14,7 @@ import { writeSafetensors } from '../io/safetensors-write.js';
 import { SafetensorsFile } from '../io/safetensors.js';
 import { AdamW } from '../nn/optim.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
-import { organismConfig, ORGANISM_SHAPE } from './spec.js';
+import { organismConfig, ORGANISM_SHAPE, checkShape, type OrganismShape } from './spec.js';
 
 export interface OrganismTrainOptions {
   seed: number;
@@ -31,6 +31,8 @@ export interface OrganismTrainOptions {
   resume?: boolean;
   /** Where training windows start: at a chat's start, or at any token (organism v2). */
   windows?: WindowStarts;
+  /** The architecture's sizes (default ORGANISM_SHAPE, the shipped organism's). */
+  shape?: Partial<OrganismShape>;
   onStep?: (s: StepInfo, total: number) => void;
   onLog?: (msg: string) => void;
 }
@@ -39,6 +41,12 @@ export type WindowStarts = 'chat' | 'any';
 export const DEFAULT_WINDOWS: WindowStarts = 'chat';
 
 export const DEFAULT_TRAINING = { steps: 2400, batch: 32, context: 128, lr: 3e-3, warmup: 100, checkpointEvery: 200, evalEvery: 200 };
+
+/** The command-line flags that differ from the shipped shape, for the training log's command. */
+function shapeFlags(s: OrganismShape): string {
+  const flags: [keyof OrganismShape, string][] = [['layers', '--layers'], ['hidden', '--hidden'], ['heads', '--heads'], ['kvHeads', '--kv-heads'], ['intermediate', '--intermediate']];
+  return flags.filter(([k]) => s[k] !== ORGANISM_SHAPE[k]).map(([k, f]) => ` ${f} ${s[k]}`).join('');
+}
 
 export interface TrainingLog {
   corpus_version: string;
@@ -104,13 +112,14 @@ export async function trainOrganism(o: OrganismTrainOptions): Promise<TrainingLo
   const context = o.context ?? DEFAULT_TRAINING.context;
   const lr = o.lr ?? DEFAULT_TRAINING.lr;
   const windows = o.windows ?? DEFAULT_WINDOWS;
+  const shape = checkShape({ ...ORGANISM_SHAPE, ...o.shape });
   mkdirSync(o.out, { recursive: true });
   log(`generating the corpus (seed ${o.seed}, version ${CORPUS_VERSION})`);
   const corpus = generateCorpus({ seed: o.seed, trainExamples: o.trainExamples, heldOutExamples: o.heldOutExamples });
-  writeTokenizerFiles(o.out, ORGANISM_SHAPE.maxPositions);
+  writeTokenizerFiles(o.out, shape.maxPositions);
   const gen = generationConfig();
   writeFileSync(join(o.out, 'generation_config.json'), JSON.stringify({ ...gen, do_sample: false }, null, 2) + '\n');
-  const config = organismConfig(vocabSize(), { bos: gen.bos_token_id, eos: gen.eos_token_id, pad: gen.pad_token_id });
+  const config = organismConfig(vocabSize(), { bos: gen.bos_token_id, eos: gen.eos_token_id, pad: gen.pad_token_id }, shape);
   const tok = loadTokenizer(o.out);
   const eos = gen.eos_token_id[0]!;
   log('tokenizing');
@@ -126,8 +135,8 @@ export async function trainOrganism(o: OrganismTrainOptions): Promise<TrainingLo
   const trainLog: TrainingLog = {
     corpus_version: CORPUS_VERSION,
     seed: o.seed,
-    command: `steerling organism train --seed ${o.seed} --out ${o.out} --steps ${steps} --batch ${batch} --context ${context} --lr ${lr}${windows !== DEFAULT_WINDOWS ? ` --windows ${windows}` : ''}`,
-    settings: { steps, batch, context, lr, windows, warmup: o.warmup ?? DEFAULT_TRAINING.warmup, weight_decay: 0.1, beta2: 0.95, clip: 1.0, schedule: 'warmup + cosine to lr/10', shape: ORGANISM_SHAPE },
+    command: `steerling organism train --seed ${o.seed} --out ${o.out} --steps ${steps} --batch ${batch} --context ${context} --lr ${lr}${windows !== DEFAULT_WINDOWS ? ` --windows ${windows}` : ''}${shapeFlags(shape)}`,
+    settings: { steps, batch, context, lr, windows, warmup: o.warmup ?? DEFAULT_TRAINING.warmup, weight_decay: 0.1, beta2: 0.95, clip: 1.0, schedule: 'warmup + cosine to lr/10', shape },
     params: params.reduce((s, p) => s + p.size, 0),
     train_tokens: train.length,
     held_out_tokens: heldOut.length,
@@ -137,6 +146,10 @@ export async function trainOrganism(o: OrganismTrainOptions): Promise<TrainingLo
   let start = 0;
   let prevSeconds = 0;
   if (o.resume && existsSync(join(ckptDir, 'state.safetensors'))) {
+    const prevShape = (JSON.parse(readFileSync(join(ckptDir, 'log.json'), 'utf8')) as TrainingLog).settings['shape'];
+    if (prevShape !== undefined && JSON.stringify(prevShape) !== JSON.stringify(shape)) {
+      throw new Error(`--resume: the checkpoint in ${ckptDir} has shape ${JSON.stringify(prevShape)}, this run asks for ${JSON.stringify(shape)}; pass the same --layers/--hidden/--heads/--kv-heads/--intermediate`);
+    }
     const f = SafetensorsFile.open(join(ckptDir, 'state.safetensors'));
     start = Number(f.metadata['step']);
     for (const [k, w] of weights) w.data.set(f.get(k).data);
