@@ -71,17 +71,17 @@ export async function runClaims(o: ClaimsOptions): Promise<ClaimsResult> {
   for (const s of cdas) {
     const r = refusalSection(c, refusal, s);
     sections.push(r.section);
-    measured.push({ label: `refusal override, CDAS ${s.id} (μ−)`, figures: r.steered, targets: ['harmful_refusal'] });
+    measured.push({ label: `refusal override, CDAS ${s.id} (μ− at ×1)`, figures: r.steered, targets: ['harmful_refusal'] });
   }
   for (const s of cdas) {
     const b = backdoorSection(c, backdoor, s);
     sections.push(b.section);
-    measured.push({ label: `backdoor neutralisation, CDAS ${s.id} (μ−)`, figures: b.steered, targets: ['backdoor_rate_clean'] });
+    measured.push({ label: `backdoor neutralisation, CDAS ${s.id} (μ− at ×1)`, figures: b.steered, targets: ['backdoor_rate_clean'] });
   }
   const s2e = steer2editSection(c, refusal);
   sections.push(s2e.section);
-  measured.push({ label: 'Steer2Edit refusal edit', figures: s2e.edit, targets: ['harmful_refusal'] });
-  measured.push({ label: 'its source steering', figures: s2e.source, targets: ['harmful_refusal'] });
+  measured.push({ label: `Steer2Edit refusal edit ×${s2e.editStrength}`, figures: s2e.edit, targets: ['harmful_refusal'] });
+  measured.push({ label: `its source steering ×${s2e.sourceStrength}`, figures: s2e.source, targets: ['harmful_refusal'] });
   const topic = ax.artifacts.get(`cdas-ours:${concepts[0]}`);
   if (topic) {
     const hooks = hooksFor(artifactInterventions(topic, o.model, { strength: 1 }), layers);

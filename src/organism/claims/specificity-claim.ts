@@ -29,7 +29,7 @@ export function specificitySection(base: FigureSet, steerings: readonly Measured
     id: 'specificity',
     title: 'Specificity loss',
     claim: 'steering changes what it targets and leaves the rest (the specificity suite: general skills and the properties next to the steered one)',
-    setting: `every card figure of the general and control groups (${KEYS.join(', ')}) without and with each steering at ×1, card sets of ${n}`,
+    setting: `every card figure of the general and control groups (${KEYS.join(', ')}) without and with each steering at the strength its section measured, card sets of ${n}`,
     rows,
     bar: `no steering lowers a figure it does not target by more than ${SPECIFICITY_TOLERANCE}`,
     verdict: worst.key ? `largest loss: ${worst.label}, ${worst.key} ${worst.value.toFixed(2)}` : 'no figure fell',
