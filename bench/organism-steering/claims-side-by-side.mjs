@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Issue 19's scale study: the rows of two or more `eval claims --out` results side by side (e.g.
+// the shipped 4 × 192 organism and a 6 × 256 one trained on the same corpus), as a Markdown table.
+//
+//   node bin/steerling.js eval claims --out models/local/claims-v6.json
+//   node bin/steerling.js organism train --seed 1 --out models/local/organism-6x256 --steps 1600 \
+//     --layers 6 --hidden 256 --heads 8 --kv-heads 2 --intermediate 704
+//   node bin/steerling.js eval claims --model models/local/organism-6x256 --out models/local/claims-6x256.json
+//   node bench/organism-steering/claims-side-by-side.mjs 4x192=models/local/claims-v6.json 6x256=models/local/claims-6x256.json
+import { readFileSync } from 'node:fs';
+
+const runs = process.argv.slice(2).map((a) => {
+  const [name, path] = a.includes('=') ? a.split('=') : [a, a];
+  return { name, res: JSON.parse(readFileSync(path, 'utf8')) };
+});
+if (runs.length < 2) {
+  console.error('usage: claims-side-by-side.mjs NAME=claims.json NAME=claims.json ...');
+  process.exit(2);
+}
+const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const sg = (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(2)}` : '–');
+const cell = (r) => (r ? `${(r.unit === 'change' ? sg : f2)(r.value)} [${(r.unit === 'change' ? sg : f2)(r.lo)}, ${(r.unit === 'change' ? sg : f2)(r.hi)}]` : '–');
+const out = [`| claim · measured | ${runs.map((r) => r.name).join(' | ')} |`, `|---|${runs.map(() => '---').join('|')}|`];
+for (const s of runs[0].res.sections) {
+  const others = runs.map((r) => r.res.sections.find((x) => x.id === s.id));
+  out.push(`| **${s.title}** | ${others.map((x) => (x ? (x.met === null ? '·' : x.met ? 'met' : 'not met') : '–')).join(' | ')} |`);
+  for (const row of s.rows) {
+    // Rows whose labels carry a chosen strength (Steer2Edit) match by their text before "×".
+    const key = (l) => l.replace(/×[0-9.]+/g, '×');
+    out.push(`| ${row.label.replace(/\|/g, '\\|')} | ${others.map((x) => cell(x?.rows.find((y) => key(y.label) === key(row.label)))).join(' | ')} |`);
+  }
+}
+console.log(out.join('\n'));
