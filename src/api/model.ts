@@ -3,7 +3,7 @@
 import { loadModel as loadResolved, stopIds, type LoadedModel } from '../models/load.js';
 import type { ResolveOptions } from '../io/resolve.js';
 import type { Tokenizer } from '../tokenizer/index.js';
-import { modelRef, ORGANISM_DIR } from '../cli/model-ref.js';
+import { modelRef, ORGANISM_DIR } from './model-ref.js';
 
 export type { LoadedModel };
 export { stopIds, ORGANISM_DIR };

@@ -8,7 +8,7 @@ import type { Intervention } from '../intervene/interventions.js';
 import type { Hooks } from '../models/hooks.js';
 import { DecoderModel } from '../models/decoder.js';
 import type { LoadedModel } from '../models/load.js';
-import { loadControlVectors } from '../cli/control-vector-flag.js';
+import { loadControlVectors } from './control-vectors.js';
 
 /**
  * One steering source: an artifact file or CLI-style spec (`'dog.steer.safetensors'`,
