@@ -75,7 +75,15 @@ export function trainingData(method: string | SteeringMethod, data: TrainData): 
   return { data: contrast ? contrastAsConceptData(contrast) : parseConceptData(records, 'data'), contrast, source: 'data' };
 }
 
-/** Fails when a method needs contrastive pairs and the data has labelled texts. */
+/**
+ * Fails when a method needs contrastive pairs and the data has labelled texts (`train` checks
+ * this itself; call it to fail before loading a model).
+ *
+ * @example
+ * ```ts
+ * checkTrainingData(METHODS.actadd!, trainingData('actadd', 'labelled.jsonl')); // throws: actadd needs contrastive pairs
+ * ```
+ */
 export function checkTrainingData(method: SteeringMethod, d: TrainingData): void {
   if (method.needs === 'pairs' && d.data.kind !== 'pairs') throw new Error(`${d.source}: ${method.name} needs contrastive pairs {"positive", "negative"}, ${d.source === 'data' ? 'these records are' : 'this file has'} labelled texts`);
 }
