@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { loadModel } from '../models/load.js';
 import { loadArtifact } from '../artifact/io.js';
-import { detect, type Detection } from '../eval/detect.js';
+import type { Detection } from '../eval/detect.js';
+import { detect } from '../api/detect.js';
 import { parseSteerSpec } from '../artifact/steer-spec.js';
 import { modelRef } from './model-ref.js';
 
@@ -87,7 +88,7 @@ export function registerDetect(program: Command): void {
       const art = loadArtifact(path);
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer.json; steerling detect needs one`);
-      const d = detect(m.model, m.tokenizer, art, f.text, { force: f.force ?? false });
+      const d = detect(m, art, f.text, { force: f.force ?? false });
       if (f.json) {
         console.log(JSON.stringify({ artifact: path, name: art.meta.name, ...d }));
         return;

@@ -2,18 +2,9 @@
 // engines load — a llama.cpp control vector (`llama-cli -m MODEL.gguf --control-vector FILE.gguf`),
 // a checkpoint with the steering folded into its weights, or a PEFT LoRA adapter.
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { loadArtifact } from '../artifact/io.js';
-import { additiveBlocks, toControlVector } from '../export/control-vector.js';
-import { writeGGUF } from '../export/gguf.js';
-import { parseSteerSpec } from '../artifact/steer-spec.js';
-import { ablationDirection, writeBiasFolded, writeOrthogonalised, type MergeReport } from '../export/merged.js';
-import { checkArtifactFits } from '../artifact/apply.js';
 import { loadModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
-import { weightEditTerms, writeWeightEdited } from '../export/weight-edits.js';
-import { peftAdapter, writePeftAdapter } from '../export/peft.js';
-import { resolve } from 'node:path';
+import { exportGguf, exportMerged, exportPeft, exportSources } from '../api/export.js';
 
 interface MergedFlags {
   model?: string;
@@ -38,14 +29,7 @@ export function registerExport(program: Command): void {
     .requiredOption('--out <file>', 'the .gguf file to write')
     .option('--json', 'print what was written as one JSON object')
     .action((f: GgufFlags) => {
-      const sources = f.steer.map((raw) => {
-        const spec = parseSteerSpec(raw);
-        if (spec.target) throw new Error(`--steer ${raw}: a clamp target does not apply to control vectors (they only add)`);
-        if (!existsSync(spec.path)) throw new Error(`--steer: artifact file ${spec.path} does not exist`);
-        return { artifact: loadArtifact(spec.path), ...(spec.strength !== undefined ? { strength: spec.strength } : {}), ...(spec.multiple !== undefined ? { multiple: spec.multiple } : {}) };
-      });
-      const cv = toControlVector(sources);
-      writeGGUF(f.out, cv.file);
+      const cv = exportGguf(f.steer, f.out);
       for (const n of cv.notes) process.stderr.write(`steerling: note: ${n}\n`);
       const hint = cv.file.metadata.get('controlvector.model_hint')?.value;
       if (f.json) {
@@ -71,10 +55,8 @@ export function registerExport(program: Command): void {
     .option('--force', 'skip the check that the artifacts were fitted on this model')
     .option('--json', 'print what was written as one JSON object')
     .action(async (f: MergedFlags) => {
-      const { m, specs, provenance } = await loadForFold(f);
-      const edits = weightEditTerms(specs.map((s) => ({ artifact: s.artifact, ...(s.spec.strength !== undefined ? { strength: s.spec.strength } : {}), ...(s.spec.multiple !== undefined ? { multiple: s.spec.multiple } : {}) })));
-      const adapter = peftAdapter(m.dir, m.config.modelType, edits, m.repoId ?? resolve(m.dir));
-      const rep = writePeftAdapter(f.out, adapter, { ...provenance, edit: 'steer2edit weight edits as LoRA (scale lora_alpha/r = 1)' });
+      const { m, sources } = await loadForFold(f);
+      const rep = exportPeft(m, sources, f.out, { force: f.force ?? false });
       if (f.json) {
         console.log(JSON.stringify(rep));
         return;
@@ -101,41 +83,20 @@ function mergedOptions(c: Command): Command {
     .option('--json', 'print what was written as one JSON object');
 }
 
+/** The artifacts (checked before the model loads), then the model. */
 async function loadForFold(f: MergedFlags) {
-  const specs = f.steer.map((raw) => {
-    const spec = parseSteerSpec(raw);
-    if (spec.target) throw new Error(`--steer ${raw}: a clamp target does not fold into weights`);
-    if (!existsSync(spec.path)) throw new Error(`--steer: artifact file ${spec.path} does not exist`);
-    return { raw, spec, artifact: loadArtifact(spec.path) };
-  });
+  const sources = exportSources(f.steer);
   const m = await loadModel(modelRef(f.model));
-  if (!f.force) for (const s of specs) checkArtifactFits(s.artifact, m.model);
-  const provenance = { artifacts: specs.map((s) => s.raw), methods: specs.map((s) => s.artifact.meta.method), created: new Date().toISOString() };
-  return { m, specs, provenance };
+  return { m, sources };
 }
 
 async function mergedAction(f: MergedFlags): Promise<void> {
-  const { m, specs, provenance } = await loadForFold(f);
-  const kinds = new Set(specs.flatMap((s) => s.artifact.meta.interventions.map((r) => r.kind)));
-  let rep: MergeReport;
-  let what: string;
-  if (kinds.has('weight-edit')) {
-    const edits = weightEditTerms(specs.map((s) => ({ artifact: s.artifact, ...(s.spec.strength !== undefined ? { strength: s.spec.strength } : {}), ...(s.spec.multiple !== undefined ? { multiple: s.spec.multiple } : {}) })));
-    rep = writeWeightEdited(m.dir, m.config.modelType, edits, f.out, { ...provenance, edit: 'steer2edit rank-1 weight edits' });
-    what = `weight edits folded into ${rep.edited.length} matrices`;
-  } else if (kinds.has('ablate')) {
-    if (specs.length !== 1) throw new Error('export merged: fold one ablation at a time (several ablations are not one orthogonalisation)');
-    const s = specs[0]!;
-    if (s.spec.multiple !== undefined) throw new Error(`--steer ${s.raw}: an ablation folds into the weights at strength 1 only`);
-    const u = ablationDirection(s.artifact, m.model.arch.layers, s.spec.strength);
-    rep = writeOrthogonalised(m.dir, m.config.modelType, m.model.arch.hidden, u, f.out, { ...provenance, edit: 'orthogonalised residual writers' });
-    what = `${rep.edited.length} tensors orthogonalised to ${s.artifact.meta.name}'s direction${rep.untied ? ' (LM head untied: it keeps the original embedding)' : ''}`;
-  } else {
-    const b = additiveBlocks(specs.map((s) => ({ artifact: s.artifact, ...(s.spec.strength !== undefined ? { strength: s.spec.strength } : {}), ...(s.spec.multiple !== undefined ? { multiple: s.spec.multiple } : {}) })), 0);
-    for (const n of b.notes) process.stderr.write(`steerling: note: ${n}\n`);
-    rep = writeBiasFolded(m.dir, m.config.modelType, m.model.arch.hidden, m.config.intermediateSize, m.model.arch.layers, b.vectors, f.out, { ...provenance, edit: 'additive directions as MLP down_proj biases', layers: b.layers });
-    what = `steering folded into ${rep.edited.join(', ')} (mlp_bias switched on)`;
-  }
+  const { m, sources } = await loadForFold(f);
+  const { kind, report: rep } = exportMerged(m, sources, f.out, { force: f.force ?? false, onNote: (n) => process.stderr.write(`steerling: note: ${n}\n`) });
+  const what =
+    kind === 'weight-edit' ? `weight edits folded into ${rep.edited.length} matrices`
+    : kind === 'ablation' ? `${rep.edited.length} tensors orthogonalised to ${sources[0]!.artifact.meta.name}'s direction${rep.untied ? ' (LM head untied: it keeps the original embedding)' : ''}`
+    : `steering folded into ${rep.edited.join(', ')} (mlp_bias switched on)`;
   if (f.json) {
     console.log(JSON.stringify(rep));
     return;

@@ -1,12 +1,10 @@
 // `steerling generate`: text from a prompt (or a chat turn), streamed to stdout or as one JSON object.
 import type { Command } from 'commander';
-import { loadModel, stopIds } from '../models/load.js';
-import { generate } from '../generate/generate.js';
+import { loadModel } from '../models/load.js';
+import { generateDetailed } from '../api/generate.js';
+import { steer, steeringSummary } from '../api/steer.js';
 import { intArg, collect, addSamplingOptions, type SamplingFlags } from './options.js';
 import { modelRef } from './model-ref.js';
-import { loadSteering, describeSteering } from '../artifact/steer-spec.js';
-import { loadControlVectors } from './control-vector-flag.js';
-import { hooksFor } from '../intervene/apply.js';
 
 interface GenerateFlags extends SamplingFlags {
   model?: string;
@@ -41,63 +39,47 @@ export function registerGenerate(program: Command): void {
       const t0 = performance.now();
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer.json; steerling generate needs one`);
-      const tok = m.tokenizer;
-      const steering = loadSteering(f.steer ?? [], m.model, f.force ?? false);
-      const cvs = loadControlVectors(f.controlVector ?? [], m.model, f.force ?? false);
-      const all = [...steering.flatMap((s) => s.interventions), ...cvs];
-      const hooks = all.length ? hooksFor(all, m.model.arch.layers) : null;
+      const steering = steer(m, f.steer ?? [], { force: f.force ?? false, controlVectors: f.controlVector ?? [] });
       const tLoad = performance.now();
-      let promptIds: number[];
-      if (f.chat) {
-        const messages = [...(f.system ? [{ role: 'system', content: f.system }] : []), { role: 'user', content: f.prompt }];
-        promptIds = tok.applyChatTemplate(messages, { addGenerationPrompt: true }).ids;
-      } else {
-        promptIds = tok.encode(f.prompt, { addSpecialTokens: true });
-      }
-      if (promptIds.length === 0) {
-        const bos = m.config.bosTokenId ?? m.generationConfig?.bosTokenId;
-        if (bos === null || bos === undefined) throw new Error('empty prompt and the model has no BOS token to start from');
-        promptIds = [bos];
-      }
-      const dt = tok.detokenizer({ skipSpecialTokens: true });
       let firstTokenAt = 0;
-      const [res] = generate(m.model, [promptIds], {
+      const [r] = generateDetailed(m, f.prompt, {
+        chat: f.chat ?? false,
+        ...(f.system !== undefined ? { system: f.system } : {}),
         maxTokens: f.maxTokens,
         temperature: f.temperature,
-        topK: f.topK,
-        topP: f.topP,
-        repetitionPenalty: f.repetitionPenalty,
+        ...(f.topK !== undefined ? { topK: f.topK } : {}),
+        ...(f.topP !== undefined ? { topP: f.topP } : {}),
+        ...(f.repetitionPenalty !== undefined ? { repetitionPenalty: f.repetitionPenalty } : {}),
         seed: f.seed,
-        eosTokenIds: stopIds(m),
-        stop: f.stop,
-        hooks,
-        decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }),
-        onToken: (_row, id) => {
+        ...(f.stop ? { stop: f.stop } : {}),
+        steer: steering,
+        onToken: () => {
           if (!firstTokenAt) firstTokenAt = performance.now();
-          if (!f.json) process.stdout.write(dt.push(id));
         },
+        ...(f.json ? {} : { onText: (piece: string) => process.stdout.write(piece) }),
       });
+      const g = r!;
+      const promptIds = g.promptIds;
       const tEnd = performance.now();
-      const r = res!;
       if (f.json) {
         const decodeMs = firstTokenAt ? tEnd - firstTokenAt : 0;
         console.log(
           JSON.stringify({
-            text: r.text,
-            token_ids: [...promptIds, ...r.tokens],
+            text: g.text,
+            token_ids: [...promptIds, ...g.tokens],
             prompt_tokens: promptIds.length,
-            generated_tokens: r.tokens.length,
-            finish_reason: r.finishReason,
+            generated_tokens: g.tokens.length,
+            finish_reason: g.finishReason,
             load_ms: tLoad - t0,
             prefill_ms: firstTokenAt ? firstTokenAt - tLoad : null,
             decode_ms: decodeMs,
-            decode_tok_s: r.tokens.length > 1 && decodeMs > 0 ? (r.tokens.length - 1) / (decodeMs / 1000) : null,
+            decode_tok_s: g.tokens.length > 1 && decodeMs > 0 ? (g.tokens.length - 1) / (decodeMs / 1000) : null,
             total_ms: tEnd - t0,
-            ...(steering.length ? { steering: steering.map(describeSteering) } : {}),
+            ...(steering.artifacts.length ? { steering: steeringSummary(steering) } : {}),
           }),
         );
       } else {
-        process.stdout.write(dt.flush() + '\n');
+        process.stdout.write('\n');
       }
     });
 }

@@ -6,17 +6,12 @@
 //   steerling train steer2edit --model M --data refusal.jsonl --chat --out refusal-edit --rho-attn 0.18 --rho-mlp 0.55 --alpha 0.8
 //   steerling train lineas --model M --data ocean-texts.jsonl --chat --out ocean        (every block's output)
 import type { Command } from 'commander';
-import { basename } from 'node:path';
 import { loadModel } from '../models/load.js';
-import { parseSite } from '../models/hooks.js';
-import { loadConceptData } from '../data/concept-data.js';
-import { loadContrastRows, contrastAsConceptData, type ContrastRow } from '../methods/cdas/data.js';
 import { METHODS, method as methodByName } from '../methods/index.js';
-import { lineasSites } from '../methods/lineas/index.js';
 import type { Reduce } from '../methods/collect.js';
 import { parsePositions } from '../intervene/positions.js';
-import { saveArtifact } from '../artifact/io.js';
 import type { Artifact } from '../artifact/artifact.js';
+import { train, trainingData, checkTrainingData, artifactPath, ARTIFACT_SUFFIX } from '../api/train.js';
 import type { PositionSpec } from '../intervene/positions.js';
 import { intArg, numArg } from './options.js';
 import type { SteeringMethod, AblationSelectionOptions } from '../methods/types.js';
@@ -28,7 +23,7 @@ import { progress } from './progress.js';
 import { STEER2EDIT_DEFAULTS } from '../methods/steer2edit/options.js';
 import { SOURCE_POSITIONS, BASE_POSITIONS, resolveVariant, type CdasVariant } from '../methods/cdas/variants.js';
 
-export const ARTIFACT_SUFFIX = '.steer.safetensors';
+export { artifactPath, ARTIFACT_SUFFIX };
 
 interface TrainFlags {
   model?: string;
@@ -77,13 +72,6 @@ const METHOD_FLAGS: Record<string, { flag: string; method: string }> = {
   basePositions: { flag: '--base-positions', method: 'cdas' },
   rank: { flag: '--rank', method: 'cdas' },
 };
-
-/** The output path with the artifact suffix (added when missing; other extensions are refused). */
-export function artifactPath(out: string): string {
-  if (out.endsWith(ARTIFACT_SUFFIX)) return out;
-  if (out.endsWith('.safetensors')) throw new Error(`--out ${out}: steering artifacts are named NAME${ARTIFACT_SUFFIX}`);
-  return out + ARTIFACT_SUFFIX;
-}
 
 /** Positions in the spelling --positions accepts. */
 export function positionsText(p: PositionSpec): string {
@@ -209,8 +197,7 @@ export function registerTrain(program: Command): void {
       const positions = parsePositions(f.positions);
       const out = artifactPath(f.out);
       // Cheap checks first: a bad data file fails before the model loads.
-      const contrast: ContrastRow[] | null = m.needs === 'contrast' ? loadContrastRows(f.data) : null;
-      const data = contrast ? contrastAsConceptData(contrast) : loadConceptData(f.data);
+      const data = trainingData(m, f.data);
       const training = { ...(f.steps !== undefined ? { steps: f.steps } : {}), ...(f.epochs !== undefined ? { epochs: f.epochs } : {}), ...(f.lr !== undefined ? { lr: f.lr } : {}), ...(f.batch !== undefined ? { batchSize: f.batch } : {}) };
       const trained = TRAINED.includes(m.name);
       if (!trained && Object.keys(training).length > 0) throw new Error(`--steps, --epochs, --lr and --batch apply to trained methods (${TRAINED.join(', ')}); ${m.name} is fitted in one pass`);
@@ -218,13 +205,9 @@ export function registerTrain(program: Command): void {
         if (f[key as keyof TrainFlags] !== undefined && m.name !== method) throw new Error(`${flag} applies to ${method} only`);
       }
       const variant: CdasVariant | null = m.name === 'cdas' ? resolveVariant(f) : null;
-      // LinEAS maps every block's output unless told otherwise; the others take --site as given.
-      const site = f.site ?? (m.name === 'lineas' ? 'all' : undefined);
-      if (m.needs === 'pairs' && data.kind !== 'pairs') throw new Error(`${f.data}: ${m.name} needs contrastive pairs {"positive", "negative"}, this file has labelled texts`);
+      checkTrainingData(m, data);
       const loaded = await loadModel(modelRef(f.model));
       if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling train needs one`);
-      if (m.name === 'lineas') lineasSites(site ?? 'all', loaded.model.arch.layers);
-      else if (f.site !== undefined) parseSite(f.site, loaded.model.arch.layers);
       let selection: AblationSelectionOptions | undefined;
       if (selecting) {
         const ids = refusalTokenIds(loaded.tokenizer, f.refusalTokens, loaded.dir);
@@ -234,11 +217,12 @@ export function registerTrain(program: Command): void {
       const bar = progress({ quiet, unit: (phase) => (phase === 'activations' ? 'ex' : 'step') });
       let art: Artifact;
       try {
-        art = m.fit({
-          model: loaded.model,
-          tokenizer: loaded.tokenizer,
+        // train() checks the site, fits and saves the artifact.
+        art = train(m, {
+          model: loaded,
           data,
-          ...(site !== undefined ? { site } : {}),
+          out,
+          ...(f.site !== undefined ? { site: f.site } : {}),
           ...(selection ? { selection } : {}),
           ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
           // CDAS's clamp acts where training wrote unless --positions says otherwise.
@@ -248,12 +232,10 @@ export function registerTrain(program: Command): void {
           chat: f.chat ?? false,
           ...(f.strengthRule === 'rho' ? { calibrate: false } : {}),
           ...(f.seed !== undefined ? { seed: f.seed } : {}),
-          ...(contrast ? { contrast } : {}),
           ...(trained ? { training: { ...training, ...(f.beta !== undefined ? { beta: f.beta } : {}), ...(f.l1 !== undefined ? { l1: f.l1 } : {}), ...(f.group !== undefined ? { group: f.group } : {}) } } : {}),
           ...(f.sourceTokens !== undefined ? { sourceTokens: f.sourceTokens } : {}),
           ...(s2e ? { steer2edit: { ...(f.rhoAttn !== undefined ? { rhoAttn: f.rhoAttn } : {}), ...(f.rhoMlp !== undefined ? { rhoMlp: f.rhoMlp } : {}), ...(f.alpha !== undefined ? { alpha: f.alpha } : {}), ...(layers ? { layers } : {}) } } : {}),
-          name: f.name ?? basename(out).slice(0, -ARTIFACT_SUFFIX.length),
-          hubId: loaded.repoId,
+          ...(f.name !== undefined ? { name: f.name } : {}),
           onProgress: (done, total, phase, info) => bar.update(done, total, phase, info),
         });
       } catch (e) {
@@ -264,7 +246,6 @@ export function registerTrain(program: Command): void {
       } finally {
         bar.stop();
       }
-      saveArtifact(out, art);
       const rows = candidateRows(art.meta);
       if (f.json) console.log(JSON.stringify({ path: out, ...art.meta, ...(rows ? { candidates: rows } : {}) }));
       else console.log(trainSummary(art, out));

@@ -1,0 +1,96 @@
+// Steering for the library API: artifacts (files, `A:strength` specs or in-memory) and llama.cpp
+// control vectors turned into interventions and the hooks a forward pass runs.
+import { loadSteering, describeSteering, type LoadedSteer, type SteerSpec } from '../artifact/steer-spec.js';
+import { artifactInterventions } from '../artifact/apply.js';
+import type { Artifact } from '../artifact/artifact.js';
+import { hooksFor } from '../intervene/apply.js';
+import type { Intervention } from '../intervene/interventions.js';
+import type { Hooks } from '../models/hooks.js';
+import { DecoderModel } from '../models/decoder.js';
+import type { LoadedModel } from '../models/load.js';
+import { loadControlVectors } from './control-vectors.js';
+
+/**
+ * One steering source: an artifact file or CLI-style spec (`'dog.steer.safetensors'`,
+ * `'dog.steer.safetensors:4'`, `':x2'`, `':neg'`), an artifact in memory, or an artifact with
+ * its strength: `strength` absolute, `multiple` × its default, `target` the clamp mean (CDAS).
+ */
+export type SteerInput = string | Artifact | { artifact: string | Artifact; strength?: number; multiple?: number; target?: 'pos' | 'neg' };
+
+export interface SteerOptions {
+  /** Use artifacts (and control vectors) even when they were made for another model. */
+  force?: boolean;
+  /** llama.cpp control vectors (GGUF), `FILE` or `FILE:SCALE`, added after the artifacts. */
+  controlVectors?: readonly string[];
+}
+
+/** Steering resolved against one model: what was loaded, its interventions, and the hooks to run. */
+export interface Steering {
+  /** Each artifact with the strengths in use (in the order given). */
+  artifacts: LoadedSteer[];
+  /** Every intervention, artifacts first, then control vectors. */
+  interventions: Intervention[];
+  /** The hooks for a forward pass, or null when there is nothing to apply. */
+  hooks: Hooks | null;
+}
+
+function isArtifact(x: unknown): x is Artifact {
+  return typeof x === 'object' && x !== null && 'meta' in x && 'tensors' in x;
+}
+
+function decoder(m: LoadedModel | DecoderModel): DecoderModel {
+  return m instanceof DecoderModel ? m : m.model;
+}
+
+function loadOne(input: SteerInput, model: DecoderModel, force: boolean): LoadedSteer {
+  if (typeof input === 'string') return loadSteering([input], model, force)[0]!;
+  const o = isArtifact(input) ? { artifact: input } : input;
+  if (typeof o.artifact === 'string') {
+    const [s] = loadSteering([o.artifact], model, force);
+    const spec: SteerSpec = { ...s!.spec, ...(o.strength !== undefined ? { strength: o.strength } : {}), ...(o.multiple !== undefined ? { multiple: o.multiple } : {}), ...(o.target ? { target: o.target } : {}) };
+    return fromArtifact(s!.artifact, spec, model, force);
+  }
+  return fromArtifact(o.artifact, { path: o.artifact.meta.name, ...(o.strength !== undefined ? { strength: o.strength } : {}), ...(o.multiple !== undefined ? { multiple: o.multiple } : {}), ...(o.target ? { target: o.target } : {}) }, model, force);
+}
+
+function fromArtifact(artifact: Artifact, spec: SteerSpec, model: DecoderModel, force: boolean): LoadedSteer {
+  const interventions = artifactInterventions(artifact, model, { force, ...(spec.strength !== undefined ? { strength: spec.strength } : {}), ...(spec.target ? { target: spec.target } : {}) });
+  if (spec.multiple !== undefined) for (const iv of interventions) iv.strength *= spec.multiple;
+  return { spec, artifact, interventions };
+}
+
+/**
+ * Resolves steering against a model: loads each artifact, checks it was fitted on this model
+ * (unless `force`), sets its strength, and builds the hooks. Several sources compose, applied in
+ * the order given.
+ *
+ * @example
+ * ```ts
+ * import { loadModel, steer, generate } from 'steerling';
+ * const model = await loadModel('models/stories260K');
+ * const s = steer(model, ['dog.steer.safetensors:x2']);   // twice the default strength
+ * console.log(s.artifacts[0]!.interventions[0]!.strength);
+ * generate(model, 'Once upon a time', { steer: s });
+ * ```
+ */
+export function steer(model: LoadedModel | DecoderModel, inputs: readonly SteerInput[], opts: SteerOptions = {}): Steering {
+  const m = decoder(model);
+  const force = opts.force ?? false;
+  const artifacts = inputs.map((x) => loadOne(x, m, force));
+  const cvs = loadControlVectors(opts.controlVectors ?? [], m, force);
+  const interventions = [...artifacts.flatMap((s) => s.interventions), ...cvs];
+  return { artifacts, interventions, hooks: interventions.length ? hooksFor(interventions, m.arch.layers) : null };
+}
+
+/**
+ * One summary per artifact of a steering: name, method, sites and the strengths in use (what
+ * `steerling generate --json` prints under `steering`).
+ *
+ * @example
+ * ```ts
+ * steeringSummary(steer(model, ['dog.steer.safetensors']));  // [{ name: 'dog', method: 'diffmean', strengths: [2.1], ... }]
+ * ```
+ */
+export function steeringSummary(s: Steering): ReturnType<typeof describeSteering>[] {
+  return s.artifacts.map(describeSteering);
+}
