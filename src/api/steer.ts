@@ -1,9 +1,10 @@
 // Steering for the library API: artifacts (files, `A:strength` specs or in-memory) and llama.cpp
 // control vectors turned into interventions and the hooks a forward pass runs.
-import { loadSteering, describeSteering, type LoadedSteer, type SteerSpec } from '../artifact/steer-spec.js';
-import { artifactInterventions } from '../artifact/apply.js';
+import { loadSteering, describeSteering, specUse, type LoadedSteer, type SteerSpec } from '../artifact/steer-spec.js';
+
 import type { Artifact } from '../artifact/artifact.js';
 import { hooksFor } from '../intervene/apply.js';
+import { artifactInterventions } from '../artifact/apply.js';
 import type { Intervention } from '../intervene/interventions.js';
 import type { Hooks } from '../models/hooks.js';
 import { DecoderModel } from '../models/decoder.js';
@@ -54,9 +55,7 @@ function loadOne(input: SteerInput, model: DecoderModel, force: boolean): Loaded
 }
 
 function fromArtifact(artifact: Artifact, spec: SteerSpec, model: DecoderModel, force: boolean): LoadedSteer {
-  const interventions = artifactInterventions(artifact, model, { force, ...(spec.strength !== undefined ? { strength: spec.strength } : {}), ...(spec.target ? { target: spec.target } : {}) });
-  if (spec.multiple !== undefined) for (const iv of interventions) iv.strength *= spec.multiple;
-  return { spec, artifact, interventions };
+  return { spec, artifact, interventions: artifactInterventions(artifact, model, specUse(spec, force)) };
 }
 
 /**

@@ -12,6 +12,8 @@ import { mismatch } from './fingerprint.js';
 export interface UseOptions {
   /** Overrides every intervention's default strength. */
   strength?: number;
+  /** Multiplies the strength (the one given, or each intervention's default): `A:xK`. */
+  multiple?: number;
   /** Skip the model check (the user insists the artifact fits). */
   force?: boolean;
   /**
@@ -60,7 +62,7 @@ export function artifactInterventions(art: Artifact, model: DecoderModel, opts: 
   }
   return art.meta.interventions.map((rec) => {
     parseSite(rec.site, model.arch.layers);
-    const o = { positions: rec.positions, strength: opts.strength ?? rec.default_strength, excludeBos: rec.excludeBos ?? false };
+    const o = { positions: rec.positions, strength: (opts.strength ?? rec.default_strength) * (opts.multiple ?? 1), excludeBos: rec.excludeBos ?? false };
     switch (rec.kind) {
       case 'add': return new AddIntervention(rec.site, tensorOf(art, rec, 'direction'), o);
       case 'ablate': return new AblateIntervention(rec.site, tensorOf(art, rec, 'direction'), o);

@@ -9,7 +9,7 @@
 // Repeatable: several artifacts compose (applied in the order given), each with its own strength.
 import { existsSync } from 'node:fs';
 import { loadArtifact } from './io.js';
-import { artifactInterventions } from './apply.js';
+import { artifactInterventions, type UseOptions } from './apply.js';
 import type { Artifact } from './artifact.js';
 import type { DecoderModel } from '../models/decoder.js';
 import type { Intervention } from '../intervene/interventions.js';
@@ -57,15 +57,18 @@ export interface LoadedSteer {
   interventions: Intervention[];
 }
 
+/** How a spec asks artifactInterventions for its strength, multiple and clamp target. */
+export function specUse(spec: SteerSpec, force = false): UseOptions {
+  return { force, ...(spec.strength !== undefined ? { strength: spec.strength } : {}), ...(spec.multiple !== undefined ? { multiple: spec.multiple } : {}), ...(spec.target ? { target: spec.target } : {}) };
+}
+
 /** Loads each artifact, checks it fits the model (unless force), and sets its strengths. */
 export function loadSteering(specs: readonly string[], model: DecoderModel, force = false): LoadedSteer[] {
   return specs.map((raw) => {
     const spec = parseSteerSpec(raw);
     if (!existsSync(spec.path)) throw new Error(`--steer: artifact file ${spec.path} does not exist`);
     const artifact = loadArtifact(spec.path);
-    const interventions = artifactInterventions(artifact, model, { force, ...(spec.strength !== undefined ? { strength: spec.strength } : {}), ...(spec.target ? { target: spec.target } : {}) });
-    if (spec.multiple !== undefined) for (const iv of interventions) iv.strength *= spec.multiple;
-    return { spec, artifact, interventions };
+    return { spec, artifact, interventions: artifactInterventions(artifact, model, specUse(spec, force)) };
   });
 }
 

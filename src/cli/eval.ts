@@ -18,7 +18,8 @@ import { BASE_POSITIONS, SOURCE_POSITIONS, resolveVariant } from '../methods/cda
 import { intArg, numArg } from './options.js';
 import { fitOnOrganism, PREFERENCE_METHODS, type CdasFitOptions } from '../organism/axbench-fit.js';
 import { runOrganismSpecificity, runOrganismSpecificityCurve } from '../organism/specificity.js';
-import { loadSteering, describeSteering } from '../artifact/steer-spec.js';
+import { loadSteering, describeSteering, specUse } from '../artifact/steer-spec.js';
+import { artifactInterventions } from '../artifact/apply.js';
 import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
 import { addJudgeFlags, makeJudge, type JudgeFlags } from './judge-flags.js';
@@ -239,8 +240,7 @@ export function registerEval(program: Command): void {
         const ks = parseFactors(f.multiples);
         // One set of interventions per multiple (each scaled), all measured against one baseline.
         const conditions = ks.map((k) => {
-          const ivs = loadSteering(f.steer, m.model, f.force ?? false).flatMap((s) => s.interventions);
-          for (const iv of ivs) iv.strength *= k;
+          const ivs = steering.flatMap((s) => artifactInterventions(s.artifact, m.model, { ...specUse(s.spec, f.force ?? false), multiple: (s.spec.multiple ?? 1) * k }));
           return { label: `x${k}`, hooks: hooksFor(ivs, m.model.arch.layers) };
         });
         const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });

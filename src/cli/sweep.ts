@@ -7,7 +7,8 @@ import { generate } from '../generate/generate.js';
 import { hooksFor } from '../intervene/apply.js';
 import { intArg, collect } from './options.js';
 import { modelRef } from './model-ref.js';
-import { loadSteering } from '../artifact/steer-spec.js';
+import { loadSteering, specUse } from '../artifact/steer-spec.js';
+import { artifactInterventions } from '../artifact/apply.js';
 import { progress } from './progress.js';
 
 interface SweepFlags {
@@ -101,8 +102,8 @@ export function registerSweep(program: Command): void {
       try {
         let done = 0;
         for (const s of strengths) {
-          for (const iv of steer!.interventions) iv.strength = s;
-          const hooks = s === 0 ? null : hooksFor(steer!.interventions, m.model.arch.layers);
+          const ivs = artifactInterventions(steer!.artifact, m.model, { ...specUse(steer!.spec, f.force ?? false), strength: s, multiple: 1 });
+          const hooks = s === 0 ? null : hooksFor(ivs, m.model.arch.layers);
           // One prompt at a time, so each cell is exactly what `generate --steer A:s` prints.
           const outputs = promptIds.map((ids) => {
             const [r] = generate(m.model, [ids], { maxTokens: f.maxTokens, eosTokenIds: stopIds(m), hooks, decode: (x) => tok.decode(x, { skipSpecialTokens: true }) });

@@ -31,8 +31,9 @@ export interface InterventionOptions {
 
 export abstract class Intervention {
   abstract readonly kind: InterventionKind;
-  positions: PositionSpec;
-  strength: number;
+  readonly positions: PositionSpec;
+  /** Fixed at construction: a different strength is a new intervention (issue 15: nothing rescales one after it is built). */
+  readonly strength: number;
   excludeBos: boolean;
 
   constructor(readonly site: string, opts: InterventionOptions = {}) {

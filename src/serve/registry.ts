@@ -127,11 +127,10 @@ export class ArtifactRegistry {
       if (r.strength !== undefined && r.multiple !== undefined) throw new RequestError(`steering[${i}]: give "strength" or "multiple", not both`, `steering[${i}]`);
       let ivs: Intervention[];
       try {
-        ivs = artifactInterventions(reg.artifact, this.model, { force: true, ...(r.strength !== undefined ? { strength: r.strength } : {}), ...(r.target ? { target: r.target } : {}) });
+        ivs = artifactInterventions(reg.artifact, this.model, { force: true, ...(r.strength !== undefined ? { strength: r.strength } : {}), ...(r.multiple !== undefined ? { multiple: r.multiple } : {}), ...(r.target ? { target: r.target } : {}) });
       } catch (e) {
         throw new RequestError(`steering[${i}]: ${(e as Error).message}`, `steering[${i}]`);
       }
-      if (r.multiple !== undefined) for (const iv of ivs) iv.strength *= r.multiple;
       interventions.push(...ivs);
       applied.push({ artifact: r.artifact, method: reg.artifact.meta.method, sites: [...new Set(ivs.map((iv) => iv.site))], strengths: ivs.map((iv) => iv.strength) });
     });
