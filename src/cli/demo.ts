@@ -2,9 +2,11 @@
 // direction with DiffMean from paired replies and a RePS vector from concept/plain reply pairs,
 // steer neutral instructions at multiples of each one's derived default, take the topic out of
 // replies that ask for it with the negated artifact, judge every reply exactly (carried, concept
-// share, fluency, instruction), and write an HTML report. Showing both methods side by side is the
+// share, fluency, instruction), and write an HTML report. Showing the methods side by side is the
 // point: on this organism DiffMean's direction brings a topic in only together with broken
-// sentences, RePS's does so while replies still parse.
+// sentences, RePS's does so while replies still parse, and CDAS (read at the instruction's concept
+// clause, rank 8, at layer 1 where `steerling trace` finds the topic's path) steers both ways at its
+// data-derived strength: the μ+ clamp brings the topic in, the μ− clamp takes it out.
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +14,7 @@ import { loadModel, stopIds } from '../models/load.js';
 import { modelRef } from './model-ref.js';
 import { contrastivePairs, conceptTopic, steeringInstructions, topicPairs, CONCEPTS, isConceptId, type ConceptId } from '../organism/corpus/index.js';
 import { parseConceptData } from '../data/concept-data.js';
+import { parseContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
 import { METHODS } from '../methods/index.js';
 import { saveArtifact } from '../artifact/io.js';
 import { artifactInterventions } from '../artifact/apply.js';
@@ -35,9 +38,13 @@ interface DemoFlags {
   quiet?: boolean;
 }
 
-const DEMO_METHODS = ['diffmean', 'reps'] as const;
+const DEMO_METHODS = ['diffmean', 'reps', 'cdas'] as const;
 type DemoMethod = (typeof DEMO_METHODS)[number];
-const LABEL: Record<DemoMethod, string> = { diffmean: 'DiffMean', reps: 'RePS' };
+const LABEL: Record<DemoMethod, string> = { diffmean: 'DiffMean', reps: 'RePS', cdas: 'CDAS' };
+/** CDAS's block when --layer is not given: where the trace shows the reply reading the topic word. */
+const CDAS_LAYER = 1;
+/** Method sets --method names besides the single methods. */
+const METHOD_SETS: Record<string, DemoMethod[]> = { all: [...DEMO_METHODS], both: ['diffmean', 'reps'] };
 /** Multiples of the derived default strength every method is steered at. */
 const MULTIPLES = [0, 0.5, 1, 2];
 
@@ -49,50 +56,54 @@ export function registerDemo(program: Command): void {
     .description('end-to-end demo on the embedded model organism: learn, steer, judge, report')
     .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
     .option('--concept <id>', `concept to steer (${CONCEPTS.join(', ')})`, 'topic:ocean')
-    .option('--layer <i>', 'block whose output is steered (default: the middle one)', intArg('--layer'))
+    .option('--layer <i>', `block whose output is steered (default: the middle one; CDAS: ${CDAS_LAYER})`, intArg('--layer'))
     .option('--n <n>', 'instructions to steer', intArg('--n', 1), 10)
     .option('--out <dir>', 'where the artifacts and report go', 'steerling-demo')
-    .option('--method <name>', `diffmean, reps or both`, 'both')
+    .option('--method <name>', 'diffmean, reps, cdas, both (diffmean and reps) or all', 'all')
     .option('-q, --quiet', 'no progress bar')
     .action(async (f: DemoFlags) => {
       const t0 = performance.now();
-      if (f.method !== 'both' && !(DEMO_METHODS as readonly string[]).includes(f.method)) throw new Error(`unknown --method "${f.method}" (choose diffmean, reps or both)`);
+      if (!(f.method in METHOD_SETS) && !(DEMO_METHODS as readonly string[]).includes(f.method)) throw new Error(`unknown --method "${f.method}" (choose diffmean, reps, cdas, both or all)`);
       if (!isConceptId(f.concept)) throw new Error(`unknown concept "${f.concept}" (choose one of ${CONCEPTS.join(', ')})`);
       const concept: ConceptId = f.concept;
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
       const tok = m.tokenizer;
-      const layer = f.layer ?? Math.floor(m.model.arch.layers / 2);
-      const site = `layers.${layer}.resid_post`;
+      const siteOf = (method: DemoMethod) => `layers.${f.layer ?? (method === 'cdas' ? CDAS_LAYER : Math.floor(m.model.arch.layers / 2))}.resid_post`;
       const say = (s: string) => console.log(s);
-      say(`steerling demo — ${m.config.modelType} organism (${m.model.arch.layers} layers, hidden ${m.model.arch.hidden}); concept ${concept}; site ${site}`);
+      const methods: DemoMethod[] = METHOD_SETS[f.method] ?? [f.method as DemoMethod];
+      say(`steerling demo — ${m.config.modelType} organism (${m.model.arch.layers} layers, hidden ${m.model.arch.hidden}); concept ${concept}; ${[...new Set(methods.map(siteOf))].join(', ')}`);
 
-      const methods: DemoMethod[] = f.method === 'both' ? [...DEMO_METHODS] : [f.method as DemoMethod];
       mkdirSync(f.out, { recursive: true });
       const prompts = steeringInstructions(concept, { n: f.n, seed: 5 }).map((s) => s.prompt);
       const asking = contrastivePairs(concept, { n: f.n, seed: 4 }).map((r) => r.concept_prompt);
       const sections: ReportSection[] = [];
       const files: Record<string, string> = {};
       for (const method of methods) {
+        const site = siteOf(method);
         const { art, pairs } = learn(m, concept, site, method, f.quiet === true);
         const iv = art.meta.interventions[0]!;
+        const clamp = iv.kind === 'clamp';
         const artPath = join(f.out, `${art.meta.name}.steer.safetensors`);
         saveArtifact(artPath, art);
         files[`${LABEL[method]} artifact`] = resolve(artPath);
-        say(`\nlearned a ${LABEL[method]} ${method === 'reps' ? 'vector' : 'direction'} from ${pairs} pairs: default strength ${iv.default_strength.toFixed(2)}, range [${iv.strength_range.map((x) => x.toFixed(1)).join(', ')}] → ${artPath}`);
+        say(clamp
+          ? `\nlearned a ${LABEL[method]} clamp (rank ${art.meta.interventions.length}) at ${site} from ${pairs} rows: strength 1 clamps to the concept's class mean μ+, 0 to the plain one μ− → ${artPath}`
+          : `\nlearned a ${LABEL[method]} ${method === 'reps' ? 'vector' : 'direction'} at ${site} from ${pairs} pairs: default strength ${iv.default_strength.toFixed(2)}, range [${iv.strength_range.map((x) => x.toFixed(1)).join(', ')}] → ${artPath}`);
         // Steer neutral instructions at multiples of the default and judge every reply.
         const results = MULTIPLES.map((k) => judged(m, art, concept, prompts, k * iv.default_strength));
         say('strength  carried  concept share  parse rate  instruction');
         for (const r of results) say(`${r.strength.toFixed(2).padStart(8)}  ${r.carried.toFixed(2).padStart(7)}  ${r.concept.toFixed(2).padStart(13)}  ${r.parse.toFixed(2).padStart(10)}  ${r.instruction.toFixed(2).padStart(11)}`);
         say(`"${prompts[0]}"`);
         for (const r of results) say(`  [${r.strength.toFixed(2)}] ${r.replies[0]}`);
-        // Negated, on instructions that ask for the concept.
-        const [asked, negated] = [0, -iv.default_strength].map((s) => judged(m, art, concept, asking, s)) as [Judged, Judged];
-        say(`asked for the concept: carried ${asked.carried.toFixed(2)} unsteered → ${negated.carried.toFixed(2)} at ${negated.strength.toFixed(2)} (parse ${negated.parse.toFixed(2)})`);
+        // Negated (a clamp: to μ− at ×1), on instructions that ask for the concept.
+        const asked = judged(m, art, concept, asking, 0);
+        const negated = clamp ? judged(m, art, concept, asking, iv.default_strength, 'neg') : judged(m, art, concept, asking, -iv.default_strength);
+        say(`asked for the concept: carried ${asked.carried.toFixed(2)} unsteered → ${negated.carried.toFixed(2)} at ${clamp ? 'μ− (×1)' : negated.strength.toFixed(2)} (parse ${negated.parse.toFixed(2)})`);
         sections.push(...await methodSections(method, concept, site, art, pairs, prompts, results, asked, negated));
       }
       const html = renderReport(`steerling demo: ${concept}`, [
-        { heading: 'What happened', text: [`For ${concept} at ${site}: ${methods.map((x) => LABEL[x]).join(' and ')} learned an artifact each; neutral instructions were steered with multiples of each artifact's derived default strength, and instructions that ask for the concept with the negated default. Every reply is judged by exact programs: carried (the share of replies that clearly carry the concept: score 2 of the 0/1/2 scale), concept share (content words from the concept), parse rate under the organism's grammar, and instruction following (0/1/2, shown /2).`] },
+        { heading: 'What happened', text: [`For ${concept}: ${methods.map((x) => `${LABEL[x]} at ${siteOf(x)}`).join(', ')} learned an artifact each; neutral instructions were steered with multiples of each artifact's derived default strength (strength 0: unsteered), and instructions that ask for the concept with the negated default (CDAS: its clamp to the plain class mean μ−). Every reply is judged by exact programs: carried (the share of replies that clearly carry the concept: score 2 of the 0/1/2 scale), concept share (content words from the concept), parse rate under the organism's grammar, and instruction following (0/1/2, shown /2).`] },
         ...sections,
       ], { model: m.dir, ...files, 'wall time': `${((performance.now() - t0) / 1000).toFixed(1)} s` });
       const reportPath = join(f.out, 'report.html');
@@ -108,6 +119,16 @@ export function registerDemo(program: Command): void {
  * the plain instruction, as AxBench trains it.
  */
 function learn(m: LoadedModel, concept: ConceptId, site: string, method: DemoMethod, quiet: boolean): { art: Artifact; pairs: number } {
+  if (method === 'cdas') {
+    // The steerability bar's setting (README, "At the derived strength, every topic").
+    const rows = parseContrastRows(contrastivePairs(concept, { n: 32, seed: 21 }), `${concept} rows`);
+    const bar = progress({ quiet, unit: 'step', label: LABEL[method] });
+    try {
+      return { pairs: rows.length, art: METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: `${concept.replace(':', '-')}-cdas`, hubId: null, seed: 1, training: { steps: 200 }, cdas: { sourcePosition: 'clause', basePositions: 'all', rank: 8 }, onProgress: (d, t, phase, info) => bar.update(d, t, phase, info) }) };
+    } finally {
+      bar.stop();
+    }
+  }
   const rows = method === 'diffmean' && conceptTopic(concept) ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: method === 'reps' ? 48 : 64, seed: 11 });
   const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
   const bar = progress({ quiet, unit: (phase) => (phase === 'train' ? 'step' : 'ex'), label: LABEL[method] });
@@ -120,8 +141,8 @@ function learn(m: LoadedModel, concept: ConceptId, site: string, method: DemoMet
 
 interface Judged { strength: number; replies: string[]; carried: number; concept: number; parse: number; instruction: number }
 
-function judged(m: LoadedModel, art: Artifact, concept: ConceptId, prompts: string[], strength: number): Judged {
-  const hooks = strength === 0 ? null : hooksFor(artifactInterventions(art, m.model, { strength }), m.model.arch.layers);
+function judged(m: LoadedModel, art: Artifact, concept: ConceptId, prompts: string[], strength: number, target?: 'neg'): Judged {
+  const hooks = strength === 0 ? null : hooksFor(artifactInterventions(art, m.model, { strength, ...(target ? { target } : {}) }), m.model.arch.layers);
   const replies = chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), hooks, maxTokens: 64 });
   return {
     strength,
@@ -144,7 +165,9 @@ async function methodSections(method: DemoMethod, concept: ConceptId, site: stri
   ]);
   const svg = await renderSvg(lineChart(plotRows, 'strength', 'value', 'metric', `${label}, ${concept}: steering strength vs judged behaviour`));
   return [
-    { heading: `${label}: scores`, text: [`Learned at ${site} from ${pairs} pairs; default strength ${iv.default_strength.toFixed(3)} (derived from the data), range ±${iv.strength_range[1].toFixed(3)}. Negated on ${asked.replies.length} instructions that ask for the concept: carried ${asked.carried.toFixed(2)} unsteered, ${negated.carried.toFixed(2)} at ${negated.strength.toFixed(2)} (parse ${negated.parse.toFixed(2)}).`], svg, table: { columns: ['strength', 'carried', 'concept share', 'parse rate', 'instruction'], rows: results.map((r) => [r.strength, r.carried, r.concept, r.parse, r.instruction]) } },
+    { heading: `${label}: scores`, text: [iv.kind === 'clamp'
+      ? `Learned at ${site} from ${pairs} rows; strength s clamps to μ− + s·(μ+ − μ−) (1: the concept's class mean, derived from the data; 0 in the table: unsteered). On ${asked.replies.length} instructions that ask for the concept: carried ${asked.carried.toFixed(2)} unsteered, ${negated.carried.toFixed(2)} clamped to μ− (parse ${negated.parse.toFixed(2)}).`
+      : `Learned at ${site} from ${pairs} pairs; default strength ${iv.default_strength.toFixed(3)} (derived from the data), range ±${iv.strength_range[1].toFixed(3)}. Negated on ${asked.replies.length} instructions that ask for the concept: carried ${asked.carried.toFixed(2)} unsteered, ${negated.carried.toFixed(2)} at ${negated.strength.toFixed(2)} (parse ${negated.parse.toFixed(2)}).`], svg, table: { columns: ['strength', 'carried', 'concept share', 'parse rate', 'instruction'], rows: results.map((r) => [r.strength, r.carried, r.concept, r.parse, r.instruction]) } },
     { heading: `${label}: replies`, table: { columns: ['instruction', ...results.map((r) => `strength ${r.strength.toFixed(2)}`)], rows: prompts.map((p, i) => [p, ...results.map((r) => r.replies[i]!)]) } },
   ];
 }
