@@ -24,10 +24,21 @@ const out = [`| claim · measured | ${runs.map((r) => r.name).join(' | ')} |`, `
 for (const s of runs[0].res.sections) {
   const others = runs.map((r) => r.res.sections.find((x) => x.id === s.id));
   out.push(`| **${s.title}** | ${others.map((x) => (x ? (x.met === null ? '·' : x.met ? 'met' : 'not met') : '–')).join(' | ')} |`);
+  // Labels that carry a chosen strength (×K) or the figure that fell most ("(key)") match without
+  // them; the cell then names its own.
+  const key = (l) => l.replace(/×[0-9.]+/g, '×').replace(/ \([a-z_]+\)$/, '');
+  const named = (y, row) => {
+    const own = y.label.match(/ \(([a-z_]+)\)$/)?.[1];
+    const strength = y.label.match(/×[0-9.]+/)?.[0];
+    const tag = [strength !== row.label.match(/×[0-9.]+/)?.[0] ? strength : null, own && own !== row.label.match(/ \(([a-z_]+)\)$/)?.[1] ? own : null].filter(Boolean).join(', ');
+    return `${tag ? `(${tag}) ` : ''}${cell(y)}`;
+  };
   for (const row of s.rows) {
-    // Rows whose labels carry a chosen strength (Steer2Edit) match by their text before "×".
-    const key = (l) => l.replace(/×[0-9.]+/g, '×');
-    out.push(`| ${row.label.replace(/\|/g, '\\|')} | ${others.map((x) => cell(x?.rows.find((y) => key(y.label) === key(row.label)))).join(' | ')} |`);
+    const label = row.label.replace(/\|/g, '\\|');
+    out.push(`| ${label} | ${others.map((x) => {
+      const y = x?.rows.find((z) => key(z.label) === key(row.label));
+      return y ? named(y, row) : '–';
+    }).join(' | ')} |`);
   }
 }
 console.log(out.join('\n'));
