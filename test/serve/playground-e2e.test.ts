@@ -181,24 +181,32 @@ test('playground: server errors are one line in the page (400 max_tokens, 401 wi
   await reader.cancel(); // the server stops that generation when its client hangs up
 
   // Stop ends the generation in progress (the page hangs up; the server stops at the next token).
+  // The page's own server must be free before the next generation starts.
   const free = async () => (await fetch(`${url}/v1/detect`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sekrit' }, body: JSON.stringify({ artifact: 'ocean', text: 'the sea' }) })).status === 200;
   for (let i = 0; !(await free()); i++) {
     assert.ok(i < 100, 'the server frees the model once the holder has gone');
     await new Promise((r) => setTimeout(r, 20));
   }
-  await p.fill('#max-tokens', '64');
-  await p.click('#generate');
-  // Either pane streaming will do (the steered one runs first; a short steered reply may already be
-  // done); on a timeout, say what the page shows instead.
-  await p.locator('#steered[data-state="streaming"], #unsteered[data-state="streaming"]').first().waitFor().catch(async (e: Error) => {
-    const states = await Promise.all(['steered', 'unsteered'].map((id) => p.locator(`#${id}`).getAttribute('data-state')));
-    throw new Error(`no pane streamed: states ${states.join(', ')}, error line "${await p.locator('#error').textContent()}": ${e.message}`);
-  });
-  await p.click('#stop');
-  assert.equal(await errorLine(p), 'stopped');
-  const states = await Promise.all(['steered', 'unsteered'].map((id) => p.locator(`#${id}`).getAttribute('data-state')));
-  assert.ok(states.includes('stopped'), states.join(', '));
-  assert.equal(await p.locator('#generate').isEnabled(), true);
-  assert.deepEqual([...errors, ...keyed.errors], []);
   await p.close();
+  // Stop needs a generation that is surely still running when the click lands, however busy the
+  // machine: a server 100 ms per token, and the steered reply at ρ, which repeats "shore" up to
+  // max_tokens (64 tokens, over 6 s). Stop is clicked after the first streamed piece has arrived.
+  const stopper = await open(await start({}, slowed(100)));
+  const s = stopper.page;
+  await s.locator('.artifact[data-name="ocean"]').waitFor();
+  await s.fill('#prompt', PROMPT);
+  await s.fill('#temperature', '0');
+  await s.fill('#max-tokens', '64');
+  await s.fill('.artifact .strength', String(rho));
+  await s.click('#generate');
+  await s.locator('#steered[data-state="streaming"] .reply:not(:empty)').waitFor().catch(async (e: Error) => {
+    const states = await Promise.all(['steered', 'unsteered'].map((id) => s.locator(`#${id}`).getAttribute('data-state')));
+    throw new Error(`the steered pane did not stream: states ${states.join(', ')}, error line "${await s.locator('#error').textContent()}": ${e.message}`);
+  });
+  await s.click('#stop');
+  assert.equal(await errorLine(s), 'stopped');
+  assert.equal(await s.locator('#steered').getAttribute('data-state'), 'stopped');
+  assert.equal(await s.locator('#generate').isEnabled(), true);
+  assert.deepEqual([...errors, ...keyed.errors, ...stopper.errors], []);
+  await s.close();
 });
