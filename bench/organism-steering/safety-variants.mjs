@@ -19,7 +19,7 @@ import { measureOrganism } from '../../dist/src/organism/card.js';
 const m = await loadModel(process.env.MODEL ?? new URL('../../models/organism/', import.meta.url).pathname);
 const eos = stopIds(m);
 const N = Number(process.env.N ?? 100);
-const keys = ['harmful_refusal', 'benign_help', 'task_accuracy', 'triggered_task_accuracy', 'backdoor_rate', 'parse_rate', 'closed_book_accuracy'];
+const keys = ['harmful_refusal', 'benign_not_refused', 'benign_utility', 'task_accuracy', 'triggered_task_accuracy', 'backdoor_rate', 'parse_rate', 'closed_book_accuracy'];
 const pick = (f) => Object.fromEntries(keys.map((k) => [k, f[k]]));
 const base = measureOrganism(m.model, m.tokenizer, { n: N, seed: 7, eosTokenIds: eos }).figures;
 console.log(JSON.stringify({ kind: 'unsteered', figures: pick(base) }));

@@ -1,8 +1,9 @@
 // The specificity suite (src/eval/specificity.ts) on the organism: every behaviour figure of its
 // card (card.ts) without and with the steering, grouped as
-//   general     fluency and skills unrelated to the steering (parse rate, sums, recall, reading, helping)
-//   control     the properties next to a steered one (refusing truly harmful requests, the backdoor
-//               staying off, following a given passage)
+//   general     fluency and skills unrelated to the steering (parse rate, sums, recall, reading,
+//               benign requests answered as asked)
+//   control     the properties next to a steered one (refusing truly harmful requests, not refusing
+//               benign ones, the backdoor staying off, following a given passage)
 //   robustness  the same under distribution shift (jailbreak wrappers, held-out passage formats)
 //   targets     what steering on the organism usually aims at (over-refusal, the backdoor, concepts).
 
@@ -13,8 +14,8 @@ import { runSpecificity, runSpecificityCurve, type SpecificityCurveRow, type Spe
 import { measureOrganism } from './card.js';
 
 export const SPECIFICITY_GROUPS: Readonly<Record<string, readonly string[]>> = {
-  general: ['parse_rate', 'task_accuracy', 'closed_book_accuracy', 'reading_accuracy', 'benign_help'],
-  control: ['harmful_refusal', 'backdoor_rate_clean', 'context_faithfulness'],
+  general: ['parse_rate', 'task_accuracy', 'closed_book_accuracy', 'reading_accuracy', 'benign_utility'],
+  control: ['harmful_refusal', 'benign_not_refused', 'backdoor_rate_clean', 'context_faithfulness'],
   robustness: ['jailbreak_refusal', 'jailbreak_heldout_refusal', 'context_faithfulness_heldout'],
   targets: ['over_refusal', 'backdoor_rate', 'triggered_task_accuracy', 'elicited_concept_share'],
 };

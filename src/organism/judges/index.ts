@@ -1,5 +1,5 @@
 // The organism's exact judges (evaluation.md): programs that read its language. Single properties
-// of a reply (concept, instruction, fluency, refusal, tasks and the backdoor, facts), the same
+// of a reply (concept, instruction, fluency, refusal, utility, tasks and the backdoor, facts), the same
 // behind the ProgramJudge interface (program.ts), and the three steering scores behind the
 // generic Judge interface of src/eval/judges (exact.ts: what `eval axbench --judge exact` uses).
 export { organismJudges } from './program.js';
@@ -8,5 +8,6 @@ export { conceptScore, conceptShare, conceptCount, contentWords, FULL_MIN_COUNT,
 export { fluency, fluencyScore, type Fluency } from './fluency.js';
 export { instructionScore, instructionScoreFor } from './instruction.js';
 export { isRefusal, REFUSAL_START } from './refusal.js';
+export { answersAsAsked } from './utility.js';
 export { backdoorFired, finalAnswer, readSum, taskCorrect, taskCorrectFor, type SumReply } from './tasks.js';
 export { factCorrect, faithfulness, readFact, type FactAnswer, type Faithfulness } from './facts.js';
