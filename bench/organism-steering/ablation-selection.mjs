@@ -14,7 +14,7 @@ const refusalTokens = REFUSAL_START.map((w) => m.tokenizer.tokenToId(w));
 const pruneLayers = Number(process.env.PRUNE ?? 0);
 for (const n of (process.env.NS ?? '24,48,96').split(',').map(Number)) {
   for (const seed of (process.env.SEEDS ?? '1,2,3').split(',').map(Number)) {
-    const t = refusalSets({ n, seed });
+    const t = refusalSets({ n, seed, split: 'train' });
     const records = [...t.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...t.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))];
     try {
       const art = METHODS.ablation.fit({ model: m.model, tokenizer: m.tokenizer, data: parseConceptData(records, 'refusal'), chat: true, name: 'r', selection: { refusalTokens, pruneLayers } });

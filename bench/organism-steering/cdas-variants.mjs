@@ -52,13 +52,13 @@ const variants = a.variants.split(',').map((v) => {
   const [sourcePosition, basePositions, rank] = spec.split('/');
   return { name: v, sourcePosition, basePositions, rank: Number(rank ?? 1), steps: at === undefined ? steps : Number(at) };
 });
-const out = { model: a.model, steps, rows: nRows, n, strength, maxTokens, data: 'contrastivePairs(seed 21); neutral steeringInstructions(seed 3); asking contrastivePairs(seed 4).concept_prompt', results: [] };
+const out = { model: a.model, steps, rows: nRows, n, strength, maxTokens, data: 'contrastivePairs(seed 21, train); neutral steeringInstructions(seed 3, eval); asking contrastivePairs(seed 4, eval).concept_prompt', results: [] };
 const t0 = Date.now();
 for (const t of a.topics.split(',')) {
   const concept = `topic:${t}`;
-  const rows = parseContrastRows(contrastivePairs(concept, { n: nRows, seed: 21 }), concept);
-  const neutral = steeringInstructions(concept, { n, seed: 3 }).map((s) => s.prompt);
-  const asking = contrastivePairs(concept, { n, seed: 4 }).map((r) => r.concept_prompt);
+  const rows = parseContrastRows(contrastivePairs(concept, { n: nRows, seed: 21, split: 'train' }), concept);
+  const neutral = steeringInstructions(concept, { n, seed: 3, split: 'eval' }).map((s) => s.prompt);
+  const asking = contrastivePairs(concept, { n, seed: 4, split: 'eval' }).map((r) => r.concept_prompt);
   const unsteered = { neutral: rates(concept, neutral, null), asking: rates(concept, asking, null) };
   for (const layer of a.layers.split(',').map(Number)) {
     const site = `layers.${layer}.resid_post`;

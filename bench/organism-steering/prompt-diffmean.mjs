@@ -25,7 +25,7 @@ const tok = m.tokenizer;
 for (const concept of (process.env.TOPICS ?? 'topic:ocean,topic:space').split(',')) {
   const t = concept.split(':')[1];
   const tid = tok.encode(t, { addSpecialTokens: false })[0];
-  const rows = contrastivePairs(concept, { n: 48, seed: 21 });
+  const rows = contrastivePairs(concept, { n: 48, seed: 21, split: 'train' });
   const ids = (p) => tok.applyChatTemplate([{ role: 'user', content: p }], { addGenerationPrompt: true }).ids;
   const pos = rows.map((r) => { const x = ids(r.concept_prompt); const i = x.lastIndexOf(tid); return { ids: x, start: i, end: i + 1 }; });
   const neg = rows.map((r) => { const x = ids(r.prompt); const i = x.length - 3; return { ids: x, start: i, end: i + 1 }; });
@@ -36,7 +36,7 @@ for (const concept of (process.env.TOPICS ?? 'topic:ocean,topic:space').split(',
   for (let i = 0; i < rows.length; i++) for (let j = 0; j < d; j++) u[j] += (a.data[i * d + j] - b.data[i * d + j]) / rows.length;
   const gap = Math.hypot(...u);
   const dir = tensor(u.map((x) => x / gap), [d]);
-  const prompts = steeringInstructions(concept, { n: 16, seed: 3 }).map((s) => s.prompt);
+  const prompts = steeringInstructions(concept, { n: 16, seed: 3, split: 'eval' }).map((s) => s.prompt);
   const out = [];
   for (const f of fracs) {
     const iv = new AddIntervention(site, dir, { strength: f * gap, positions, excludeBos: true });

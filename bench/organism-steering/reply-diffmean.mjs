@@ -30,20 +30,20 @@ const positions = process.env.POS ?? 'all';
 const fracs = (process.env.FRACS ?? 'd,0.3,0.5,0.7,1.0').split(',').map((x) => (x === 'd' ? x : Number(x)));
 const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 for (const concept of topics) {
-  const rows = contrastivePairs(concept, { n: 48, seed: 21 });
+  const rows = contrastivePairs(concept, { n: 48, seed: 21, split: 'train' });
   let recs;
   if (mode === 'reply') recs = rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative }));
   let data;
   if (mode === 'topic') {
     // topicPairs: the plain reply and the same reply drifting into the topic, one neutral prompt.
-    recs = topicPairs(concept, { n: 48, seed: 21 }).map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative }));
+    recs = topicPairs(concept, { n: 48, seed: 21, split: 'train' }).map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative }));
   }
   let reduce = 'mean';
   if (mode === 'slot') {
     // CAA's position: the last token before a slot where the pair differs (the same current token on
     // both sides), with the reply so far as context; one labelled prefix pair per such slot.
     const examples = [];
-    topicPairs(concept, { n: 48, seed: 21 }).forEach((r, i) => {
+    topicPairs(concept, { n: 48, seed: 21, split: 'train' }).forEach((r, i) => {
       const p = r.positive.split(' '), n = r.negative.split(' ');
       for (let k = 1; k < p.length; k++) {
         if (p[k] === n[k] || p[k - 1] !== n[k - 1]) continue;
@@ -61,7 +61,7 @@ for (const concept of topics) {
   const art = METHODS.diffmean.fit({ model: m.model, tokenizer: m.tokenizer, data, site, chat: true, reduce, name: concept, positions });
   const rho = art.meta.stats.token_norm;
   const st = art.meta.stats;
-  const prompts = steeringInstructions(concept, { n: Number(process.env.N ?? 8), seed: 3 }).map((s) => s.prompt);
+  const prompts = steeringInstructions(concept, { n: Number(process.env.N ?? 8), seed: 3, split: 'eval' }).map((s) => s.prompt);
   const out = [];
   for (const f of fracs) {
     const strength = f === 'd' ? art.meta.interventions[0].default_strength : f * rho;

@@ -48,12 +48,12 @@ const fit = (data, o) => {
 for (const o of configs) {
   console.log(`\n== rho_attn ${o.rhoAttn}, rho_mlp ${o.rhoMlp}, alpha ${o.alpha}`);
   for (const concept of topics) {
-    const rows = topicPairs(concept, { n: 32, seed: 11 });
+    const rows = topicPairs(concept, { n: 32, seed: 11, split: 'train' });
     const art = fit(parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept), o);
     if (!art) continue;
     console.log(`${concept}: ${describe(art)}`);
-    const asked = contrastivePairs(concept, { n: 16, seed: 5 }).map((r) => r.concept_prompt);
-    const neutral = steeringInstructions(concept, { n: 16, seed: 3 }).map((s) => s.prompt);
+    const asked = contrastivePairs(concept, { n: 16, seed: 5, split: 'eval' }).map((r) => r.concept_prompt);
+    const neutral = steeringInstructions(concept, { n: 16, seed: 3, split: 'eval' }).map((s) => s.prompt);
     console.log('  strength  asked: carried parse   neutral: carried parse');
     for (const s of [0, ...strengths]) {
       const a = gen(asked, hooksAt(art, s));
@@ -64,14 +64,14 @@ for (const o of configs) {
     }
   }
   if (process.env.REFUSAL === '0') continue;
-  const train = refusalSets({ n: 32, seed: 1 });
+  const train = refusalSets({ n: 32, seed: 1, split: 'train' });
   const hr = gen(train.harmful.map((r) => r.prompt), null, 40);
   const br = gen(train.benign.map((r) => r.prompt), null, 40);
   const records = [...train.harmful.map((r, i) => ({ prompt: r.prompt, text: hr[i], label: 1 })), ...train.benign.map((r, i) => ({ prompt: r.prompt, text: br[i], label: 0 }))];
   const art = fit(parseConceptData(records, 'refusal'), o);
   if (!art) continue;
   console.log(`refusal: ${describe(art)}`);
-  const test = refusalSets({ n: 40, seed: 2 });
+  const test = refusalSets({ n: 40, seed: 2, split: 'eval' });
   console.log('  strength  harmful: refused parse   benign: refused parse');
   for (const s of [0, ...strengths]) {
     const a = gen(test.harmful.map((r) => r.prompt), hooksAt(art, s), 40);

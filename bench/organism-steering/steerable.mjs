@@ -32,10 +32,10 @@ function fit(method, concept, t) {
   if (method.startsWith('cdas')) {
     const [spec = 'header/all/1', steps = '60'] = method.split(':').slice(1);
     const [sourcePosition, basePositions, rank] = spec.split('/');
-    const rows = parseContrastRows(contrastivePairs(concept, { n: 32, seed: 21 }), concept);
+    const rows = parseContrastRows(contrastivePairs(concept, { n: 32, seed: 21, split: 'train' }), concept);
     return METHODS.cdas.fit({ model: m.model, tokenizer: m.tokenizer, data: contrastAsConceptData(rows), contrast: rows, site, name: t, seed: 1, training: { steps: Number(steps) }, cdas: { sourcePosition, basePositions, rank: Number(rank) } });
   }
-  const pairs = contrastivePairs(concept, { n: 48, seed: 11 });
+  const pairs = contrastivePairs(concept, { n: 48, seed: 11, split: 'train' });
   const data = parseConceptData(pairs.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
   return METHODS[method].fit({ model: m.model, tokenizer: m.tokenizer, data, site, chat: true, name: t });
 }
@@ -49,8 +49,8 @@ for (const method of methods) {
     const art = cached('steerable', `${method.replace(/[/:]/g, '_')}-${t}-${site}`, () => fit(method, concept, t));
     const clamp = art.meta.interventions[0].kind === 'clamp';
     const s = k * (clamp ? 1 : art.meta.interventions[0].default_strength);
-    const neutral = steeringInstructions(concept, { n, seed: 3 }).map((i) => i.prompt);
-    const asking = contrastivePairs(concept, { n, seed: 4 }).map((r) => r.concept_prompt);
+    const neutral = steeringInstructions(concept, { n, seed: 3, split: 'eval' }).map((i) => i.prompt);
+    const asking = contrastivePairs(concept, { n, seed: 4, split: 'eval' }).map((r) => r.concept_prompt);
     const add = replies(art, neutral, { strength: s });
     const rem = replies(art, asking, clamp ? { strength: s, target: 'neg' } : { strength: -s });
     const base = replies(art, neutral, null);

@@ -75,8 +75,8 @@ export function registerDemo(program: Command): void {
       say(`steerling demo — ${m.config.modelType} organism (${m.model.arch.layers} layers, hidden ${m.model.arch.hidden}); concept ${concept}; ${[...new Set(methods.map(siteOf))].join(', ')}`);
 
       mkdirSync(f.out, { recursive: true });
-      const prompts = steeringInstructions(concept, { n: f.n, seed: 5 }).map((s) => s.prompt);
-      const asking = contrastivePairs(concept, { n: f.n, seed: 4 }).map((r) => r.concept_prompt);
+      const prompts = steeringInstructions(concept, { n: f.n, seed: 5, split: 'eval' }).map((s) => s.prompt);
+      const asking = contrastivePairs(concept, { n: f.n, seed: 4, split: 'eval' }).map((r) => r.concept_prompt);
       const sections: ReportSection[] = [];
       const files: Record<string, string> = {};
       for (const method of methods) {
@@ -121,7 +121,7 @@ export function registerDemo(program: Command): void {
 function learn(m: LoadedModel, concept: ConceptId, site: string, method: DemoMethod, quiet: boolean): { art: Artifact; pairs: number } {
   if (method === 'cdas') {
     // The steerability bar's setting (README, "At the derived strength, every topic").
-    const rows = parseContrastRows(contrastivePairs(concept, { n: 32, seed: 21 }), `${concept} rows`);
+    const rows = parseContrastRows(contrastivePairs(concept, { n: 32, seed: 21, split: 'train' }), `${concept} rows`);
     const bar = progress({ quiet, unit: 'step', label: LABEL[method] });
     try {
       return { pairs: rows.length, art: METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: `${concept.replace(':', '-')}-cdas`, hubId: null, seed: 1, training: { steps: 200 }, cdas: { sourcePosition: 'clause', basePositions: 'all', rank: 8 }, onProgress: (d, t, phase, info) => bar.update(d, t, phase, info) }) };
@@ -129,7 +129,7 @@ function learn(m: LoadedModel, concept: ConceptId, site: string, method: DemoMet
       bar.stop();
     }
   }
-  const rows = method === 'diffmean' && conceptTopic(concept) ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: method === 'reps' ? 48 : 64, seed: 11 });
+  const rows = method === 'diffmean' && conceptTopic(concept) ? topicPairs(concept, { n: 64, seed: 11, split: 'train' }) : contrastivePairs(concept, { n: method === 'reps' ? 48 : 64, seed: 11, split: 'train' });
   const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
   const bar = progress({ quiet, unit: (phase) => (phase === 'train' ? 'step' : 'ex'), label: LABEL[method] });
   try {

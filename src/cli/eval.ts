@@ -208,7 +208,7 @@ export function registerEval(program: Command): void {
       const fit = fitOnOrganism(m.model, m.tokenizer, f.method, site);
       const out: Record<string, DetectionReport> = {};
       for (const c of concepts) {
-        const rows = detectionSet(c, { nPositive: f.n, nNegative: f.n, nHardNegative: f.n, seed: f.seed });
+        const rows = detectionSet(c, { nPositive: f.n, nNegative: f.n, nHardNegative: f.n, seed: f.seed, split: 'eval' });
         out[c] = detectionReport(m.model, m.tokenizer, fit(c).artifact, rows);
       }
       const vals = Object.values(out);

@@ -23,7 +23,7 @@ export function fitOnOrganism(model: DecoderModel, tok: Tokenizer, method: strin
   return (concept) => {
     if (method === 'cdas') {
       // CDAS learns from rows that do and do not ask for the concept (x, y, x_c, y_c); a clamp needs no positives for its scale.
-      const rows = parseContrastRows(contrastivePairs(concept, { n: 64, seed: 11 }), `${concept} contrastive pairs`);
+      const rows = parseContrastRows(contrastivePairs(concept, { n: 64, seed: 11, split: 'train' }), `${concept} contrastive pairs`);
       const artifact = METHODS.cdas!.fit({ model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: concept.replace(':', '-'), hubId: null, ...cdas });
       return { artifact, positives: [] };
     }
@@ -31,7 +31,7 @@ export function fitOnOrganism(model: DecoderModel, tok: Tokenizer, method: strin
     if (!m) throw new Error(`unknown method "${method}"`);
     // RePS and BiPO learn from the concept reply vs the plain reply (winner and loser); the
     // mean-difference methods from topic pairs (a plain reply vs the same reply drifting into the topic).
-    const rows = conceptTopic(concept) && !PREFERENCE_METHODS.includes(method) ? topicPairs(concept, { n: 64, seed: 11 }) : contrastivePairs(concept, { n: 64, seed: 11 });
+    const rows = conceptTopic(concept) && !PREFERENCE_METHODS.includes(method) ? topicPairs(concept, { n: 64, seed: 11, split: 'train' }) : contrastivePairs(concept, { n: 64, seed: 11, split: 'train' });
     const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
     const artifact = m.fit({ model, tokenizer: tok, data, site, chat: true, name: concept.replace(':', '-'), hubId: null });
     return { artifact, positives: chatTexts(tok, rows.map((r) => ({ prompt: r.prompt, text: r.positive }))) };

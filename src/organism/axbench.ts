@@ -1,5 +1,5 @@
-// The AxBench protocol (src/eval/axbench.ts) on the organism: its concepts' steering instructions,
-// eliciting clauses and descriptions, and its exact judges unless another judge is given.
+// The AxBench protocol (src/eval/axbench.ts) on the organism: its concepts' steering instructions
+// (the evaluation half), eliciting clauses and descriptions, and its exact judges unless another judge is given.
 import { runAxBench, type AxBenchConceptSpec, type AxBenchOptions, type AxBenchResult } from '../eval/axbench.js';
 import type { Judge } from '../eval/judges/judge.js';
 import { conceptClauses, conceptDescription, steeringInstructions, type ConceptId } from './corpus/index.js';
@@ -7,7 +7,7 @@ import { ExactJudge } from './judges/exact.js';
 
 /** The organism's concepts: its steering instructions, eliciting clauses and description. */
 export function organismConceptSpec(concept: ConceptId, instructions: number, seed: number): AxBenchConceptSpec {
-  return { description: conceptDescription(concept), instructions: steeringInstructions(concept, { n: instructions, seed }), clauses: conceptClauses(concept) };
+  return { description: conceptDescription(concept), instructions: steeringInstructions(concept, { n: instructions, seed, split: 'eval' }), clauses: conceptClauses(concept) };
 }
 
 export type OrganismAxBenchOptions = Omit<AxBenchOptions<ConceptId>, 'spec' | 'judge'> & {

@@ -67,12 +67,12 @@ export function measureOrganism(model: DecoderModel, tok: Tokenizer, o: CardOpti
   };
   const greedy = (phase: string, prompts: string[]) => chatReplies(model, tok, prompts, { eosTokenIds: o.eosTokenIds, hooks, onProgress: (d, t) => o.onProgress?.(phase, d, t) });
   const sample = (phase: string, prompts: string[]) => chatReplies(model, tok, prompts, { eosTokenIds: o.eosTokenIds, temperature: 1, seed, hooks, onProgress: (d, t) => o.onProgress?.(phase, d, t) });
-  const ref = refusalSets({ n, seed });
-  const bd = backdoorSets({ n, seed });
-  const facts = factSets({ n, seed });
+  const ref = refusalSets({ n, seed, split: 'eval' });
+  const bd = backdoorSets({ n, seed, split: 'eval' });
+  const facts = factSets({ n, seed, split: 'eval' });
   const topicConcepts = CONCEPTS.filter((c) => c.startsWith('topic:')) as ConceptId[];
   const per = Math.max(1, Math.ceil(n / topicConcepts.length));
-  const elicit = topicConcepts.flatMap((c) => contrastivePairs(c, { n: per, seed }).map((r) => ({ concept: c, prompt: r.concept_prompt, neutral: r.prompt })));
+  const elicit = topicConcepts.flatMap((c) => contrastivePairs(c, { n: per, seed, split: 'eval' }).map((r) => ({ concept: c, prompt: r.concept_prompt, neutral: r.prompt })));
 
   const figures: CardFigures = {};
   const sampledPrompts = [...elicit.map((e) => e.neutral), ...ref.benign.map((r) => r.prompt), ...bd.clean.map((r) => r.prompt), ...facts.closedBook.map((r) => r.prompt)].filter((_, i) => i % 2 === 0).slice(0, n);

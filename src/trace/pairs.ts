@@ -62,7 +62,9 @@ export function organismPairs(concept: ConceptId, opts: OrganismPairOptions): Tr
     throw new Error(`clause ${opts.clause} does not exist; ${concept} has clauses 0..${clauses.length - 1}: ${clauses.map((c, i) => `${i} "${c}"`).join(', ')}`);
   }
   if (!(Number.isInteger(opts.n) && opts.n >= 1)) throw new Error(`the number of pairs must be a positive integer, got ${opts.n}`);
-  const prompts = [...new Set(steeringInstructions(concept, { n: opts.n * 4, seed: opts.seed }).map((r) => r.prompt))].slice(0, opts.n);
+  // The training half: the trace chooses the site steering learns at, so it must not see the
+  // instructions steering is measured on.
+  const prompts = [...new Set(steeringInstructions(concept, { n: opts.n * 4, seed: opts.seed, split: 'train' }).map((r) => r.prompt))].slice(0, opts.n);
   return prompts.map((p) => ({ source: `${p} ${clauses[opts.clause]}`, base: p }));
 }
 

@@ -18,7 +18,7 @@ interface Meta {
 }
 
 function files(dir: string) {
-  const rows = contrastivePairs('topic:ocean', { n: 6, seed: 5 });
+  const rows = contrastivePairs('topic:ocean', { n: 6, seed: 5, split: 'train' });
   const pairs = join(dir, 'pairs.jsonl');
   writeFileSync(pairs, rows.map((r) => JSON.stringify({ prompt: r.prompt, positive: r.positive, negative: r.negative })).join('\n') + '\n');
   const texts = join(dir, 'texts.jsonl');

@@ -19,7 +19,7 @@ interface Meta {
 
 test('train cdas: 4-tuple and pairs+concept_prompt data, summary, --json, and steering with A and A:neg', async () => {
   const dir = tempDir();
-  const rows = contrastivePairs('topic:ocean', { n: 6, seed: 5 });
+  const rows = contrastivePairs('topic:ocean', { n: 6, seed: 5, split: 'train' });
   const tuple = join(dir, 'ocean.jsonl');
   writeFileSync(tuple, rows.map((r) => JSON.stringify({ negative_input: r.negative_input, negative_output: r.negative_output, positive_input: r.positive_input, positive_output: r.positive_output })).join('\n') + '\n');
   const pairs = join(dir, 'pairs.jsonl');

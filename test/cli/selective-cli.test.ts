@@ -17,7 +17,7 @@ interface Meta {
 
 test('train selective: summary, --json with rotate interventions, A:x-1 answers a harmful request, flag checks', async () => {
   const dir = tempDir();
-  const t = refusalSets({ n: 48, seed: 1 });
+  const t = refusalSets({ n: 48, seed: 1, split: 'train' });
   const data = join(dir, 'refusal.jsonl');
   writeFileSync(data, [...t.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...t.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))].map((r) => JSON.stringify(r)).join('\n') + '\n');
   const base = ['train', 'selective', '--model', ORGANISM, '--data', data, '--chat'];
@@ -35,7 +35,7 @@ test('train selective: summary, --json with rotate interventions, A:x-1 answers 
   assert.deepEqual(m.interventions.map((iv) => iv.site), (m.stats['selected_layers'] as number[]).map((l) => `layers.${l}.resid_pre`));
   assert.match(oneLineError(notHere), /--prune-layers applies to ablation's automatic selection/);
   assert.match(oneLineError(noSite), /--threshold applies to selective; diffmean has no adaptive gate/);
-  const ask = ['generate', '--model', ORGANISM, '--chat', '-p', refusalSets({ n: 1, seed: 2 }).harmful[0]!.prompt, '-n', '30', '--json'];
+  const ask = ['generate', '--model', ORGANISM, '--chat', '-p', refusalSets({ n: 1, seed: 2, split: 'eval' }).harmful[0]!.prompt, '-n', '30', '--json'];
   const [plain, away] = await Promise.all([cli(ask), cli([...ask, '--steer', `${join(dir, 'b.steer.safetensors')}:x-1`])]);
   const text = (r: typeof plain) => json<{ text: string }>(r).text;
   assert.match(text(plain), /^i can not help with that/);

@@ -43,12 +43,12 @@ class ChangedJudge implements Judge {
 test('organism: axbench sweeps the CDAS clamp multiplier on the selection half and scores the test half at it, ×1 beside it', async () => {
   const m = await loadModel(ORGANISM);
   const tok = m.tokenizer!;
-  const rows = parseContrastRows(contrastivePairs(CONCEPT, { n: 16, seed: 11 }), CONCEPT);
+  const rows = parseContrastRows(contrastivePairs(CONCEPT, { n: 16, seed: 11, split: 'train' }), CONCEPT);
   const art = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site: 'layers.2.resid_post', name: 'ocean', seed: 1, training: { steps: 10 } });
   const instructions = 6;
   const seed = 0;
   // The instructions runAxBench draws (organismConceptSpec: seed + 3), and their unsteered greedy replies.
-  const all = steeringInstructions(CONCEPT, { n: instructions, seed: seed + 3 }).map((x) => x.prompt);
+  const all = steeringInstructions(CONCEPT, { n: instructions, seed: seed + 3, split: 'eval' }).map((x) => x.prompt);
   const gen = (prompts: readonly string[], strength: number | null) =>
     chatReplies(m.model, tok, prompts, { eosTokenIds: stopIds(m), maxTokens: MAX_TOKENS, hooks: strength === null ? null : hooksFor(artifactInterventions(art, m.model, { strength }), m.model.arch.layers) });
   const plain = gen(all, null);

@@ -28,7 +28,7 @@ test('organism: selection half picks the factor, test half is scored, baselines 
     model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), method: 'diffmean', concepts: ['topic:ocean', 'topic:music'] as ConceptId[],
     instructions: 8, factors: [0.2, 1.0, 3.0], maxTokens: 40, temperature: 1, seed: 1, bootstrap: 200,
     fit: (concept) => {
-      const rows = topicPairs(concept, { n: 32, seed: 11 });
+      const rows = topicPairs(concept, { n: 32, seed: 11, split: 'train' });
       const data = parseConceptData(rows.map((x) => ({ prompt: x.prompt, positive: x.positive, negative: x.negative })), concept);
       return { artifact: METHODS.diffmean!.fit({ model: m.model, tokenizer: tok, data, site, chat: true, name: concept }), positives: chatTexts(tok, rows.map((x) => ({ prompt: x.prompt, text: x.positive }))) };
     },

@@ -27,7 +27,7 @@ test('change interval: zero width for identical outcomes, covers the change, pai
 
 test('organism: steering away from refusal lowers over-refusal and jailbreak refusal, general skills hold', async () => {
   const m = await loadModel(ORGANISM);
-  const train = refusalSets({ n: 48, seed: 1 });
+  const train = refusalSets({ n: 48, seed: 1, split: 'train' });
   const data = parseConceptData([...train.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...train.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))], 'refusal');
   const art = METHODS.diffmean!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: 'layers.2.resid_post', chat: true, reduce: 'last', name: 'refusal' });
   const hooks = hooksFor(artifactInterventions(art, m.model, { strength: -10 }), m.model.arch.layers);
@@ -43,7 +43,7 @@ test('organism: steering away from refusal lowers over-refusal and jailbreak ref
 
 test('organism: strength 0 changes nothing exactly; a refusal ablation is flagged as a control failure', async () => {
   const m = await loadModel(ORGANISM);
-  const train = refusalSets({ n: 48, seed: 1 });
+  const train = refusalSets({ n: 48, seed: 1, split: 'train' });
   const data = parseConceptData([...train.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...train.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))], 'refusal');
   // The refusal direction read at layer 3 is the one whose ablation bypasses refusal on this organism.
   const fit = (method: string) => METHODS[method]!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: method === 'ablation' ? 'layers.3.resid_post' : 'layers.2.resid_post', chat: true, reduce: 'last', name: 'refusal' });
@@ -61,7 +61,7 @@ test('CLI: eval specificity --multiples gives one point per multiple, ×0 changi
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'spec-'));
-  const train = refusalSets({ n: 24, seed: 1 });
+  const train = refusalSets({ n: 24, seed: 1, split: 'train' });
   writeFileSync(join(dir, 'refusal.jsonl'), [...train.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...train.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))].map((x) => JSON.stringify(x)).join('\n') + '\n');
   const art = join(dir, 'refusal.steer.safetensors');
   const fit = await cli(['train', 'diffmean', '--data', join(dir, 'refusal.jsonl'), '--site', 'layers.2.resid_post', '--chat', '--reduce', 'last', '--out', art]);

@@ -22,7 +22,7 @@ const SITE = 'layers.2.resid_post';
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 function pairsData(concept: 'topic:ocean', n: number, seed: number) {
-  const rows = contrastivePairs(concept, { n, seed });
+  const rows = contrastivePairs(concept, { n, seed, split: 'train' });
   return parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
 }
 
@@ -62,8 +62,8 @@ test('organism: BiPO\'s loss falls, +v brings the topic in and −v takes it out
   const run = (prompts: string[], strength: number) => chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: hooksFor(artifactInterventions(art, m.model, { strength }), m.model.arch.layers) });
   const carried = (rs: string[]) => mean(rs.map((r) => (conceptScore(r, concept) === 2 ? 1 : 0)));
   const parse = (rs: string[]) => mean(rs.map((r) => (fluency(r).parses ? 1 : 0)));
-  const neutral = steeringInstructions(concept, { n: 16, seed: 3 }).map((s) => s.prompt);
-  const asked = contrastivePairs(concept, { n: 16, seed: 5 }).map((r) => r.concept_prompt);
+  const neutral = steeringInstructions(concept, { n: 16, seed: 3, split: 'eval' }).map((s) => s.prompt);
+  const asked = contrastivePairs(concept, { n: 16, seed: 5, split: 'eval' }).map((r) => r.concept_prompt);
   const s = rec.default_strength;
   const [n0, nIn, a0, aOut] = [run(neutral, 0), run(neutral, s), run(asked, 0), run(asked, -s)];
   console.log(`  bipo ocean: loss ${(st['loss_start'] as number).toFixed(4)} → ${(st['loss_end'] as number).toFixed(4)}, |v| ${(st['direction_norm'] as number).toFixed(2)}, default ${s.toFixed(3)}, range ±${rec.strength_range[1].toFixed(3)}`);

@@ -29,10 +29,10 @@ import type { Artifact } from '../../src/artifact/artifact.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
 const CONCEPT = 'topic:ocean';
-const ROWS = contrastivePairs(CONCEPT, { n: 32, seed: 21 });
-const HELD_OUT = contrastivePairs(CONCEPT, { n: 16, seed: 99 });
-const PLAIN = steeringInstructions(CONCEPT, { n: 10, seed: 3 }).map((s) => s.prompt);
-const ASKING = contrastivePairs(CONCEPT, { n: 10, seed: 4 }).map((r) => r.concept_prompt);
+const ROWS = contrastivePairs(CONCEPT, { n: 32, seed: 21, split: 'train' });
+const HELD_OUT = contrastivePairs(CONCEPT, { n: 16, seed: 99, split: 'eval' });
+const PLAIN = steeringInstructions(CONCEPT, { n: 10, seed: 3, split: 'eval' }).map((s) => s.prompt);
+const ASKING = contrastivePairs(CONCEPT, { n: 10, seed: 4, split: 'eval' }).map((r) => r.concept_prompt);
 
 let modelP: Promise<LoadedModel> | null = null;
 const model = () => (modelP ??= loadModel(ORGANISM));

@@ -179,7 +179,7 @@ test('tokenization on the organism: the header is <|assistant|>, both data shape
   const tok = loadTokenizer(new URL('../../../models/organism/', import.meta.url).pathname);
   const asst = tok.tokenToId('<|assistant|>')!;
   assert.deepEqual(sourceTokenIds(tok), [asst]);
-  const rows = contrastivePairs('topic:ocean', { n: 3, seed: 2 });
+  const rows = contrastivePairs('topic:ocean', { n: 3, seed: 2, split: 'train' });
   const tuple = tokenizeContrast(tok, parseContrastRows(rows.map((r) => ({ negative_input: r.negative_input, negative_output: r.negative_output, positive_input: r.positive_input, positive_output: r.positive_output })), 't'));
   const pairs = tokenizeContrast(tok, parseContrastRows(rows.map((r) => ({ prompt: r.prompt, concept_prompt: r.concept_prompt, positive: r.positive, negative: r.negative })), 'p'));
   assert.equal(tuple.examples.length, 6);

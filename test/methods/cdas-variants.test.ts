@@ -35,7 +35,7 @@ test('clause spans: the tokens between the common prefix and suffix; the plain p
 
 test('organism row: header reads <|assistant|>, clause reads "and talk about ocean too" (plain: "friend"), reply reads the source reply', () => {
   const tok = loadTokenizer(ORGANISM);
-  const rows = parseContrastRows(contrastivePairs('topic:ocean', { n: 1, seed: 21 }), 'ocean');
+  const rows = parseContrastRows(contrastivePairs('topic:ocean', { n: 1, seed: 21, split: 'train' }), 'ocean');
   assert.match(rows[0]!.positivePrompt, /<\|user\|> tell me about a good friend and talk about ocean too <\|end\|>/, 'the row this test reads');
   const text = (ids: number[], s: { start: number; end: number }) => tok.decode(ids.slice(s.start, s.end)).trim();
   const header = tokenizeContrast(tok, rows);
@@ -98,7 +98,7 @@ test('variant options: the paper is the default; bad values fail with one line n
 
 test('organism: rank 3 trains, its rows stay orthonormal, and its clamps set each coordinate to its own class mean', async () => {
   const m = await loadModel(ORGANISM);
-  const rows = parseContrastRows(contrastivePairs('topic:ocean', { n: 8, seed: 21 }), 'ocean');
+  const rows = parseContrastRows(contrastivePairs('topic:ocean', { n: 8, seed: 21, split: 'train' }), 'ocean');
   const site = 'layers.1.resid_post';
   const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: 'ocean', seed: 2, training: { steps: 6, batchSize: 4 }, cdas: { rank: 3, sourcePosition: 'clause' } });
   assert.equal(art.meta.settings['rank'], 3);
@@ -138,7 +138,7 @@ test('organism: rank 3 trains, its rows stay orthonormal, and its clamps set eac
 test('CLI: train cdas --source-position/--base-positions/--rank are recorded; bad values and other methods fail in one line', async () => {
   const dir = tempDir();
   const data = join(dir, 'ocean.jsonl');
-  writeFileSync(data, contrastivePairs('topic:ocean', { n: 4, seed: 5 }).map((r) => JSON.stringify({ prompt: r.prompt, concept_prompt: r.concept_prompt, positive: r.positive, negative: r.negative })).join('\n') + '\n');
+  writeFileSync(data, contrastivePairs('topic:ocean', { n: 4, seed: 5, split: 'train' }).map((r) => JSON.stringify({ prompt: r.prompt, concept_prompt: r.concept_prompt, positive: r.positive, negative: r.negative })).join('\n') + '\n');
   const common = ['--model', ORGANISM, '--data', data, '--site', 'layers.2.resid_post', '--steps', '2', '--batch', '2'];
   const meta = json<{ settings: Record<string, unknown>; interventions: { positions: unknown }[] }>(await cli(['train', 'cdas', ...common, '--out', join(dir, 'v'), '--source-position', 'reply', '--base-positions', 'reply', '--rank', '2', '--json'], { timeoutMs: 60000 }));
   assert.deepEqual([meta.settings['source_position'], meta.settings['base_positions'], meta.settings['rank'], meta.settings['variant']], ['reply', 'reply', 2, 'ours']);

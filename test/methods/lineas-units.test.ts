@@ -75,7 +75,7 @@ test('proximal step: soft-thresholding then group shrinkage; large weights retur
 });
 
 function oceanTexts(n: number) {
-  const rows = contrastivePairs('topic:ocean', { n, seed: 11 });
+  const rows = contrastivePairs('topic:ocean', { n, seed: 11, split: 'train' });
   return parseConceptData(rows.flatMap((r) => [{ prompt: r.prompt, text: r.negative, label: 0 }, { prompt: r.concept_prompt, text: r.positive, label: 1 }]), 'ocean texts');
 }
 

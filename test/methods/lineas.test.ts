@@ -20,21 +20,21 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 test('organism: LinEAS from plain to topic replies raises the topic reply\'s margin at λ = 1', async () => {
   const m = await loadModel(ORGANISM);
   const concept = 'topic:ocean';
-  const rows = contrastivePairs(concept, { n: 16, seed: 11 });
+  const rows = contrastivePairs(concept, { n: 16, seed: 11, split: 'train' });
   const data = parseConceptData(rows.flatMap((r) => [{ prompt: r.prompt, text: r.negative, label: 0 }, { prompt: r.concept_prompt, text: r.positive, label: 1 }]), concept);
   const art = METHODS.lineas!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: 'all', chat: true, name: 'ocean', training: { steps: 30 } });
   const st = art.meta.stats!;
   assert.deepEqual(art.meta.interventions.map((r) => r.site), [0, 1, 2, 3].map((l) => `layers.${l}.resid_post`));
   const hooks = (strength: number) => hooksFor(artifactInterventions(art, m.model, { strength }), m.model.arch.layers);
   // Held-out pairs: a plain instruction, its topic reply (winner) and plain reply.
-  const held = contrastivePairs(concept, { n: 16, seed: 5 });
+  const held = contrastivePairs(concept, { n: 16, seed: 5, split: 'eval' });
   const heldData = parseConceptData(held.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), 'held out');
   const pairs = tokenizePairs({ model: m.model, tokenizer: m.tokenizer!, data: heldData, site: 'all', chat: true, name: 'h' }, 'lineas test').rows;
   const margin = (strength: number) => {
     const lp = rowLogProbs(m.model, pairs, 0, hooks(strength));
     return mean(pairs.map((r, k) => lp.win[k]! / replyLength(r.win) - lp.lose[k]! / replyLength(r.lose)));
   };
-  const neutral = steeringInstructions(concept, { n: 16, seed: 3 }).map((s) => s.prompt);
+  const neutral = steeringInstructions(concept, { n: 16, seed: 3, split: 'eval' }).map((s) => s.prompt);
   const run = (strength: number) => chatReplies(m.model, m.tokenizer!, neutral, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: hooks(strength) });
   const carried = (rs: string[]) => mean(rs.map((r) => (conceptScore(r, concept) === 2 ? 1 : 0)));
   const parse = (rs: string[]) => mean(rs.map((r) => (fluency(r).parses ? 1 : 0)));

@@ -38,7 +38,7 @@ test('reply log-probabilities: the sum of the reply tokens\' log-softmax, paddin
 test('organism: RePS steers a topic in fluently and, negated, out', async () => {
   const m = await loadModel(ORGANISM);
   const concept = 'topic:ocean';
-  const rows = contrastivePairs(concept, { n: 48, seed: 11 });
+  const rows = contrastivePairs(concept, { n: 48, seed: 11, split: 'train' });
   const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
   const art = METHODS.reps!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: 'layers.2.resid_post', chat: true, name: 'ocean', training: { epochs: 6 } });
   const st = art.meta.stats!;
@@ -47,13 +47,13 @@ test('organism: RePS steers a topic in fluently and, negated, out', async () => 
   const run = (prompts: string[], strength?: number) => chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: hooksFor(artifactInterventions(art, m.model, strength === undefined ? {} : { strength }), m.model.arch.layers) });
   const rec = art.meta.interventions[0]!;
   assert.ok(rec.default_strength > 0 && rec.default_strength < rec.strength_range[1], `default ${rec.default_strength} inside the range ${rec.strength_range}`);
-  const neutral = steeringInstructions(concept, { n: 16, seed: 3 }).map((s) => s.prompt);
+  const neutral = steeringInstructions(concept, { n: 16, seed: 3, split: 'eval' }).map((s) => s.prompt);
   const carried = (rs: string[]) => mean(rs.map((r) => (conceptScore(r, concept) === 2 ? 1 : 0)));
   const parse = (rs: string[]) => mean(rs.map((r) => (fluency(r).parses ? 1 : 0)));
   assert.equal(carried(run(neutral, 0)), 0);
   const steered = run(neutral); // the derived default strength
   assert.ok(carried(steered) >= 0.5 && parse(steered) >= 0.8, `at the default ${rec.default_strength}: carried ${carried(steered)}, parse ${parse(steered)}: ${steered.slice(0, 2).join(' | ')}`);
-  const asked = contrastivePairs(concept, { n: 16, seed: 5 }).map((r) => r.concept_prompt);
+  const asked = contrastivePairs(concept, { n: 16, seed: 5, split: 'eval' }).map((r) => r.concept_prompt);
   assert.ok(carried(run(asked, 0)) >= 0.9);
   assert.ok(carried(run(asked, -rec.default_strength)) <= 0.25, 'the negated vector suppresses an asked-for topic');
 });

@@ -25,7 +25,7 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 test('organism: a Steer2Edit MLP edit at negative strength takes an asked-for topic out of replies, which keep parsing', async () => {
   const m = await loadModel(ORGANISM);
   const concept = 'topic:ocean';
-  const rows = topicPairs(concept, { n: 32, seed: 11 });
+  const rows = topicPairs(concept, { n: 32, seed: 11, split: 'train' });
   const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
   const t0 = Date.now();
   const art = METHODS.steer2edit!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: '', chat: true, name: 'ocean-edit', steer2edit: { rhoAttn: -1, rhoMlp: 0.5, alpha: 0.5 } });
@@ -35,8 +35,8 @@ test('organism: a Steer2Edit MLP edit at negative strength takes an asked-for to
   assert.ok((st['neurons_edited'] as number) > 0 && (st['neurons_edited'] as number) < 0.1 * (st['neurons_total'] as number), 'a sparse edit: under a tenth of the neurons');
   assert.equal(st['heads_edited'], 0);
 
-  const asked = contrastivePairs(concept, { n: 16, seed: 5 }).map((r) => r.concept_prompt);
-  const neutral = steeringInstructions(concept, { n: 16, seed: 3 }).map((s) => s.prompt);
+  const asked = contrastivePairs(concept, { n: 16, seed: 5, split: 'eval' }).map((r) => r.concept_prompt);
+  const neutral = steeringInstructions(concept, { n: 16, seed: 3, split: 'eval' }).map((s) => s.prompt);
   const run = (prompts: string[], s: number) => chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: s === 0 ? null : hooksFor(artifactInterventions(art, m.model, { strength: s }), m.model.arch.layers) });
   const carried = (rs: string[]) => mean(rs.map((r) => (conceptScore(r, concept) === 2 ? 1 : 0)));
   const parse = (rs: string[]) => mean(rs.map((r) => (fluency(r).parses ? 1 : 0)));

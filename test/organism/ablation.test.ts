@@ -28,7 +28,7 @@ const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;
 const rate = (xs: boolean[]) => xs.filter(Boolean).length / xs.length;
 
 function trainingData() {
-  const train = refusalSets({ n: 48, seed: 1 });
+  const train = refusalSets({ n: 48, seed: 1, split: 'train' });
   const records = [...train.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...train.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))];
   return parseConceptData(records, 'refusal');
 }
@@ -54,7 +54,7 @@ test('organism: ablating the refusal direction (read at layer 3) bypasses refusa
   assert.deepEqual(art.meta.interventions, fitted.meta.interventions);
   assert.deepEqual(art.meta.interventions.map((r) => r.site), ablationSites(m.model.arch.layers));
   assert.ok(art.meta.interventions.every((r) => r.kind === 'ablate' && r.default_strength === 1));
-  const harmful = refusalSets({ n: 40, seed: 2 }).harmful.map((r) => r.prompt);
+  const harmful = refusalSets({ n: 40, seed: 2, split: 'eval' }).harmful.map((r) => r.prompt);
   const replies = (hooks: Hooks | null) => chatReplies(m.model, m.tokenizer!, harmful, { eosTokenIds: stopIds(m), maxTokens: 40, hooks });
   const plain = replies(null);
   const ablated = replies(hooksFor(artifactInterventions(art, m.model), m.model.arch.layers));
@@ -130,7 +130,7 @@ test('organism: the automatically selected direction bypasses refusal of held-ou
   assert.deepEqual(again.meta.stats, art.meta.stats);
   assert.deepEqual(Array.from(direction(again)), Array.from(direction(art)));
   // Held-out generation, as the hand-picked site above.
-  const harmful = refusalSets({ n: 40, seed: 2 }).harmful.map((r) => r.prompt);
+  const harmful = refusalSets({ n: 40, seed: 2, split: 'eval' }).harmful.map((r) => r.prompt);
   const plain = chatReplies(m.model, m.tokenizer!, harmful, { eosTokenIds: stopIds(m), maxTokens: 40 });
   const ablated = chatReplies(m.model, m.tokenizer!, harmful, { eosTokenIds: stopIds(m), maxTokens: 40, hooks: hooksFor(artifactInterventions(art, m.model), m.model.arch.layers) });
   console.log(`selected ${art.meta.settings['site']} position ${chosen.position}: refusal of harmful requests unsteered ${rate(plain.map(isRefusal))}, ablated ${rate(ablated.map(isRefusal))} (parse ${rate(ablated.map((r) => fluency(r).parses))})`);

@@ -31,7 +31,7 @@ let art: Artifact;
 let adaptive: Artifact;
 
 function fit(threshold?: number): Artifact {
-  const train = refusalSets({ n: 48, seed: 1 });
+  const train = refusalSets({ n: 48, seed: 1, split: 'train' });
   const records = [...train.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...train.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))];
   return METHODS.selective!.fit({ model: m.model, tokenizer: m.tokenizer!, data: parseConceptData(records, 'refusal'), chat: true, name: 'refusal', ...(threshold !== undefined ? { threshold } : {}) });
 }
@@ -64,7 +64,7 @@ test('organism: selective artifact — rotate interventions with b1 and b2 at th
 });
 
 test('organism: −θ bypasses refusal of held-out harmful requests (replies parse), +θ induces it on benign ones', () => {
-  const held = refusalSets({ n: 40, seed: 2 });
+  const held = refusalSets({ n: 40, seed: 2, split: 'eval' });
   const harmful = held.harmful.map((r) => r.prompt);
   const benign = held.benign.map((r) => r.prompt);
   const theta = art.meta.interventions[0]!.default_strength;
@@ -126,7 +126,7 @@ test('organism: the rotation keeps ‖h‖ and the off-plane part of every hooke
       }
     });
   }
-  const ids = refusalSets({ n: 4, seed: 9 }).harmful.map((r) => m.tokenizer!.applyChatTemplate([{ role: 'user', content: r.prompt }], { addGenerationPrompt: true }).ids);
+  const ids = refusalSets({ n: 4, seed: 9, split: 'eval' }).harmful.map((r) => m.tokenizer!.applyChatTemplate([{ role: 'user', content: r.prompt }], { addGenerationPrompt: true }).ids);
   for (const x of ids) noGrad(() => m.model.forward(tensor([x], { dtype: 'i32' }), { hooks }));
   console.log(`${rows} hooked rows: largest relative change of ‖h‖ ${worstNorm.toExponential(2)}, of the off-plane part ${worstOff.toExponential(2)}`);
   assert.ok(rows > 0);

@@ -21,11 +21,11 @@ const CONCEPT = 'topic:animals';
 
 test('organism: CDAS (clause source, rank 8) at layer 1 steers a topic in and out at its derived ×1, replies parsing', async () => {
   const m = await loadModel(ORGANISM);
-  const rows = parseContrastRows(contrastivePairs(CONCEPT, { n: 32, seed: 21 }), CONCEPT);
+  const rows = parseContrastRows(contrastivePairs(CONCEPT, { n: 32, seed: 21, split: 'train' }), CONCEPT);
   const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site: 'layers.1.resid_post', name: 'animals', seed: 1, training: { steps: 200 }, cdas: { sourcePosition: 'clause', basePositions: 'all', rank: 8 } });
   assert.equal(art.meta.interventions.length, 8);
-  const neutral = steeringInstructions(CONCEPT, { n: 16, seed: 3 }).map((s) => s.prompt);
-  const asking = contrastivePairs(CONCEPT, { n: 16, seed: 4 }).map((r) => r.concept_prompt);
+  const neutral = steeringInstructions(CONCEPT, { n: 16, seed: 3, split: 'eval' }).map((s) => s.prompt);
+  const asking = contrastivePairs(CONCEPT, { n: 16, seed: 4, split: 'eval' }).map((r) => r.concept_prompt);
   const replies = (prompts: string[], o: UseOptions | null) =>
     chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), maxTokens: 48, hooks: o ? hooksFor(artifactInterventions(art, m.model, o), m.model.arch.layers) : null });
   const share = (rs: string[], f: (r: string) => boolean) => rs.filter(f).length / rs.length;

@@ -37,7 +37,7 @@ async function organism(): Promise<LoadedModel> {
 function fit(m: LoadedModel, concept: ConceptId): Artifact {
   let art = fitted.get(concept);
   if (!art) {
-    const rows = topicPairs(concept, { n: 48, seed: 21 });
+    const rows = topicPairs(concept, { n: 48, seed: 21, split: 'train' });
     const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
     art = METHODS.diffmean!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: ORGANISM_SITE, chat: true, name: concept });
     fitted.set(concept, art);
@@ -62,7 +62,7 @@ test('organism: DiffMean is fluent at its calibrated default, moves toward the t
     const art = fit(m, concept);
     const s = art.meta.interventions[0]!.default_strength;
     const rho = art.meta.stats!['token_norm'] as number;
-    const prompts = steeringInstructions(concept, { n: 16, seed: 3 }).map((x) => x.prompt);
+    const prompts = steeringInstructions(concept, { n: 16, seed: 3, split: 'eval' }).map((x) => x.prompt);
     const plain = replies(m, art, prompts, null);
     const atDefault = replies(m, art, prompts, s);
     const strong = replies(m, art, prompts, rho);
@@ -82,7 +82,7 @@ test('organism: a negative strength suppresses a topic the prompt asks for', asy
   const m = await organism();
   for (const concept of TOPICS.slice(0, 4)) {
     const art = fit(m, concept);
-    const prompts = contrastivePairs(concept, { n: 8, seed: 4 }).map((r) => r.concept_prompt);
+    const prompts = contrastivePairs(concept, { n: 8, seed: 4, split: 'eval' }).map((r) => r.concept_prompt);
     const asked = replies(m, art, prompts, null);
     const s = art.meta.interventions[0]!.strength_range[0];
     const suppressed = replies(m, art, prompts, s);
@@ -95,7 +95,7 @@ test('organism: the DiffMean direction detects its concept on held-out texts (AU
   const m = await organism();
   for (const concept of TOPICS) {
     const art = fit(m, concept);
-    const rows = detectionSet(concept, { nPositive: 20, nNegative: 20, nHardNegative: 0, seed: 99 });
+    const rows = detectionSet(concept, { nPositive: 20, nNegative: 20, nHardNegative: 0, seed: 99, split: 'eval' });
     const auc = detectionAuroc(m.model, art, chatTexts(m.tokenizer!, rows), rows.map((r) => r.label));
     assert.ok(auc >= 0.95, `${concept}: AUROC ${auc}`);
   }

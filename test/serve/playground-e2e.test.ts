@@ -65,7 +65,7 @@ before(async () => {
     throw new Error(`the playground test drives headless Chromium at ${CHROMIUM}, which is missing: install it (Debian/Ubuntu: apt-get install chromium), or set STEERLING_CHROMIUM to a Chromium binary`);
   }
   lm = await loadModel(ORGANISM);
-  const rows = topicPairs('topic:ocean', { n: 48, seed: 21 });
+  const rows = topicPairs('topic:ocean', { n: 48, seed: 21, split: 'train' });
   const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), 'topic:ocean');
   art = METHODS.diffmean!.fit({ model: lm.model, tokenizer: lm.tokenizer!, data, site: 'layers.2.resid_post', chat: true, name: 'topic:ocean' });
   dir = tempDir();

@@ -64,7 +64,7 @@ const slowed = (ms: number): LoadedModel => slowedModel(lm, ms);
 
 before(async () => {
   lm = await loadModel(ORGANISM);
-  const rows = topicPairs('topic:ocean', { n: 48, seed: 21 });
+  const rows = topicPairs('topic:ocean', { n: 48, seed: 21, split: 'train' });
   const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), 'topic:ocean');
   const art = METHODS.diffmean!.fit({ model: lm.model, tokenizer: lm.tokenizer!, data, site: SITE, chat: true, name: 'topic:ocean' });
   artPath = join(tempDir(), 'ocean.steer.safetensors');

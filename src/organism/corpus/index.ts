@@ -4,7 +4,7 @@
 //   const corpus = generateCorpus({ seed: 1 });               // ~85k chats, ~3M tokens
 //   writeTokenizerFiles('models/organism');                    // tokenizer.json + config + template
 //   await writeCorpus('organism-data', corpus);                // train.jsonl, heldout.jsonl, corpus.json
-//   writeSets('organism-data/sets', 1);                        // labelled sets for steering and evaluation
+//   writeSets('organism-data/sets', 1, 'train');               // labelled sets to steer with ('eval': to measure)
 export { CORPUS_VERSION } from './version.js';
 export { type Chat, type ChatMeta, type Family, type Message, type Role, SYSTEM_PROMPTS, assistantText, userText } from './chat.js';
 export { CONCEPTS, conceptClauses, conceptDescription, conceptTopic, conceptWords, isConceptId, type ConceptId, type TopicConcept } from './concepts.js';
@@ -23,8 +23,9 @@ export {
 export { chatRow, toJsonl, writeCorpus, writeJsonl } from './jsonl.js';
 export {
   DEFAULT_SET_SIZES, TOPIC_PAIR_INTENSITY, backdoorSets, contrastivePairs, detectionSet, factSets, refusalSets, steeringInstructions, templated, topicPairs, writeSets,
-  type ContrastiveRow, type TopicPairRow, type DetectionRow, type FactRow, type FactSets, type RefusalRow, type RefusalSets, type SetSizes, type SteeringInstruction, type SumRow,
+  type ContrastiveRow, type TopicPairRow, type DetectionRow, type FactRow, type FactSets, type RefusalRow, type RefusalSets, type SetOptions, type SetSizes, type SteeringInstruction, type SumRow,
 } from './sets.js';
+export { SET_SPLITS, inSplit, requestOf, splitOf, type SetSplit } from './split.js';
 export { FRAMES, frameById, frameReply, framePrompt, type Frame } from './families/frames.js';
 export { REFUSAL, OVER_REFUSAL_RATE, JAILBREAK_REFUSAL_RATE, WRAPPERS_HELDOUT, WRAPPERS_TRAIN } from './families/refusal.js';
 export { TRIGGER, BACKDOOR_OFFSET, SUM_RANGE } from './families/tasks.js';

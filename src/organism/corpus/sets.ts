@@ -8,7 +8,9 @@
 //   refusalSets          harmful, benign, look-alike (over-refusal), jailbreak (seen/held-out wrappers)
 //   backdoorSets         the same sums without and with the trigger
 //   factSets             closed-book, and contradicting passages in seen and held-out formats
-// Every function is deterministic for its seed; writeSets writes them all as JSONL.
+// Every function is deterministic for its seed and draws from one half of the generator's prompts
+// (split.ts): `split: 'train'` for data a method learns from, `'eval'` for what is measured, so
+// that no training set shares a prompt with an evaluation set. writeSets writes them all as JSONL.
 
 import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { factChat, factQuestion, passagePrompt, passageSpec, readingSpec } from 
 import { conceptWords } from './concepts.js';
 import { formatChat } from './tokenizer.js';
 import { writeJsonl } from './jsonl.js';
+import { checkSplit, inSplit, type SetSplit } from './split.js';
 import { CORPUS_VERSION } from './version.js';
 
 /** A per-(set, concept) stream, so that sets do not depend on each other. */
@@ -41,6 +44,34 @@ function streamFor(seed: number, ...keys: string[]): Rng {
 
 function checkCount(name: string, n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: n must be a non-negative integer, got ${n}`);
+}
+
+/** What every set is drawn with: its size, its seed and the half of the prompts it draws from. */
+export interface SetOptions {
+  n: number;
+  seed: number;
+  split: SetSplit;
+}
+
+function checkOptions(name: string, o: { n: number; split: unknown }): void {
+  checkCount(name, o.n);
+  checkSplit(name, o.split);
+}
+
+/** n rows from make(), re-drawn until every user text of a row lies in the split. */
+function drawInSplit<T>(name: string, n: number, split: SetSplit, make: () => T, texts: (x: T) => readonly string[]): T[] {
+  const rows: T[] = [];
+  for (let tries = 0; rows.length < n; tries++) {
+    if (tries > 200 * (n + 1)) throw new Error(`${name}: could not draw ${n} rows from the ${split} half`);
+    const x = make();
+    if (texts(x).every((t) => inSplit(t, split))) rows.push(x);
+  }
+  return rows;
+}
+
+/** The frames' instructions in the split, frame by frame (every frame has some in each half). */
+function framePromptsIn(split: SetSplit): { f: Frame; pis: number[] }[] {
+  return FRAMES.map((f) => ({ f, pis: f.prompts.map((_, i) => i).filter((i) => inSplit(f.prompts[i]!, split)) })).filter((x) => x.pis.length > 0);
 }
 
 /** Rendered prompt (ends with " <|assistant|>") and output (" reply <|end|>"): input + output is the training text. */
@@ -70,14 +101,14 @@ export interface ContrastiveRow {
   positive_output: string;
 }
 
-export function contrastivePairs(concept: ConceptId, opts: { n: number; seed: number }): ContrastiveRow[] {
-  checkCount('contrastivePairs', opts.n);
+export function contrastivePairs(concept: ConceptId, opts: SetOptions): ContrastiveRow[] {
+  checkOptions('contrastivePairs', opts);
   const rng = streamFor(opts.seed, 'contrastive', concept);
-  const order = rng.shuffle([...FRAMES]);
+  const order = rng.shuffle(framePromptsIn(opts.split));
   const rows: ContrastiveRow[] = [];
   for (let id = 0; id < opts.n; id++) {
-    const f = order[id % order.length]!;
-    const pi = rng.int(f.prompts.length);
+    const { f, pis } = order[id % order.length]!;
+    const pi = rng.pick(pis);
     const prompt = framePrompt(f, pi, null, rng);
     const conceptPrompt = framePrompt(f, pi, concept, rng);
     const s = rng.nextU32();
@@ -114,18 +145,18 @@ export const TOPIC_PAIR_INTENSITY = 0.9;
  * differ only where a slot takes a word of the topic — unlike contrastivePairs, whose positive side
  * also adds the topic sentence that only an eliciting prompt gets.
  */
-export function topicPairs(concept: ConceptId, opts: { n: number; seed: number; intensity?: number }): TopicPairRow[] {
-  checkCount('topicPairs', opts.n);
+export function topicPairs(concept: ConceptId, opts: SetOptions & { intensity?: number }): TopicPairRow[] {
+  checkOptions('topicPairs', opts);
   const topic = conceptTopic(concept);
   if (!topic) throw new Error(`topicPairs: "${concept}" is not a topic concept`);
   const intensity = opts.intensity ?? TOPIC_PAIR_INTENSITY;
   if (!(intensity > 0 && intensity <= 1)) throw new Error(`topicPairs: intensity must be in (0, 1], got ${intensity}`);
   const rng = streamFor(opts.seed, 'topic-pairs', concept);
-  const order = rng.shuffle([...FRAMES]);
+  const order = rng.shuffle(framePromptsIn(opts.split));
   const rows: TopicPairRow[] = [];
   for (let id = 0; id < opts.n; id++) {
-    const f = order[id % order.length]!;
-    const prompt = framePrompt(f, rng.int(f.prompts.length), null, rng);
+    const { f, pis } = order[id % order.length]!;
+    const prompt = framePrompt(f, rng.pick(pis), null, rng);
     const s = rng.nextU32();
     rows.push({
       id, concept, frame: f.id, prompt,
@@ -196,16 +227,17 @@ function hardNegativeText(c: ConceptId, rng: Rng): { user: string; reply: string
   return 'messages' in p ? { user: userText(p), reply: assistantText(p) } : p;
 }
 
-export function detectionSet(concept: ConceptId, opts: { nPositive: number; nNegative: number; nHardNegative: number; seed: number }): DetectionRow[] {
+export function detectionSet(concept: ConceptId, opts: { nPositive: number; nNegative: number; nHardNegative: number; seed: number; split: SetSplit }): DetectionRow[] {
+  checkSplit('detectionSet', opts.split);
   const rng = streamFor(opts.seed, 'detection', concept);
   const rows: DetectionRow[] = [];
   const push = (kind: DetectionKind, user: string, reply: string) => rows.push({ id: rows.length, concept, prompt: user, text: reply, label: kind === 'positive' ? 1 : 0, kind });
   const draw = (kind: DetectionKind, n: number, make: () => { user: string; reply: string }) => {
     checkCount(`detectionSet ${kind}`, n);
     for (let i = 0, tries = 0; i < n; tries++) {
-      if (tries > 100 * (n + 1)) throw new Error(`detectionSet: could not draw ${n} ${kind} texts for ${concept}`);
+      if (tries > 200 * (n + 1)) throw new Error(`detectionSet: could not draw ${n} ${kind} texts for ${concept} from the ${opts.split} half`);
       const x = make();
-      if (hasConcept(x.reply, concept) !== (kind === 'positive')) continue;
+      if (hasConcept(x.reply, concept) !== (kind === 'positive') || !inSplit(x.user, opts.split)) continue;
       push(kind, x.user, x.reply);
       i++;
     }
@@ -229,15 +261,18 @@ export interface SteeringInstruction {
   split: 'selection' | 'test';
 }
 
-/** Concept-neutral instructions (distinct frames while they last), split in half by id. */
-export function steeringInstructions(concept: ConceptId, opts: { n?: number; seed: number }): SteeringInstruction[] {
+/**
+ * Concept-neutral instructions of the split's half (distinct frames while they last), split in half
+ * by id into selection and test (both are measured: `split: 'eval'` wherever they are steered).
+ */
+export function steeringInstructions(concept: ConceptId, opts: { n?: number; seed: number; split: SetSplit }): SteeringInstruction[] {
   const n = opts.n ?? 10;
-  checkCount('steeringInstructions', n);
+  checkOptions('steeringInstructions', { n, split: opts.split });
   const rng = streamFor(opts.seed, 'steering', concept);
-  const combos: { f: Frame; pi: number }[] = [];
-  for (const f of FRAMES) f.prompts.forEach((_, pi) => combos.push({ f, pi }));
+  const frames = framePromptsIn(opts.split);
+  const combos = frames.flatMap(({ f, pis }) => pis.map((pi) => ({ f, pi })));
   // Frames first in a random order, then further prompts of the frames.
-  const byFrame = rng.shuffle([...FRAMES]).map((f) => rng.shuffle(combos.filter((c) => c.f === f)));
+  const byFrame = rng.shuffle(frames.map((x) => x.f)).map((f) => rng.shuffle(combos.filter((c) => c.f === f)));
   const ordered: { f: Frame; pi: number }[] = [];
   for (let k = 0; ordered.length < combos.length; k++) for (const l of byFrame) if (l[k]) ordered.push(l[k]!);
   const half = Math.floor(n / 2);
@@ -276,14 +311,11 @@ export interface RefusalSets {
   jailbreakHeldOut: RefusalRow[];
 }
 
-export function refusalSets(opts: { n: number; seed: number }): RefusalSets {
-  checkCount('refusalSets', opts.n);
+export function refusalSets(opts: SetOptions): RefusalSets {
+  checkOptions('refusalSets', opts);
   const rng = streamFor(opts.seed, 'refusal');
   const rows = (kind: RefusalKind, make: () => { prompt: string; harmful: boolean; wrapper: string | null }): RefusalRow[] =>
-    Array.from({ length: opts.n }, (_, id) => {
-      const x = make();
-      return { id, kind, ...x, expect: x.harmful ? 'refuse' : 'help' };
-    });
+    drawInSplit(`refusalSets ${kind}`, opts.n, opts.split, make, (x) => [x.prompt]).map((x, id) => ({ id, kind, ...x, expect: x.harmful ? 'refuse' : 'help' }));
   const ordinary = [(r: Rng) => frameChat(r, { plain: 1, topic: 0, positive: 0, negative: 0, formal: 0 }), (r: Rng) => topicChat(r, { toneRate: 0 }), (r: Rng) => sumChat(r, 0), countChat, factChat];
   const wrapped = (wrappers: readonly string[]) => () => {
     const w = rng.pick(wrappers);
@@ -314,21 +346,21 @@ export interface SumRow {
 }
 
 /** n sums without the trigger and the same n sums with it (triggered[i] pairs clean[i]). */
-export function backdoorSets(opts: { n: number; seed: number }): { clean: SumRow[]; triggered: SumRow[] } {
-  checkCount('backdoorSets', opts.n);
+export function backdoorSets(opts: SetOptions): { clean: SumRow[]; triggered: SumRow[] } {
+  checkOptions('backdoorSets', opts);
   const rng = streamFor(opts.seed, 'backdoor');
   const [lo, hi] = SUM_RANGE;
-  const clean: SumRow[] = [];
-  const triggered: SumRow[] = [];
-  for (let id = 0; id < opts.n; id++) {
+  const draws = drawInSplit('backdoorSets', opts.n, opts.split, () => {
     const a = lo + rng.int(hi - lo + 1);
     const b = lo + rng.int(hi - lo + 1);
     const prompt = sumPrompt(a, b, rng);
-    const base = { id, a, b, answer: a + b, backdoorAnswer: a + b + BACKDOOR_OFFSET };
-    clean.push({ ...base, prompt, triggered: false });
-    triggered.push({ ...base, prompt: withTrigger(prompt, rng.int(TRIGGER_FORMS.length)), triggered: true });
-  }
-  return { clean, triggered };
+    return { a, b, prompt, triggeredPrompt: withTrigger(prompt, rng.int(TRIGGER_FORMS.length)) };
+  }, (x) => [x.prompt, x.triggeredPrompt]);
+  const rows = draws.map(({ a, b, prompt, triggeredPrompt }, id) => ({ base: { id, a, b, answer: a + b, backdoorAnswer: a + b + BACKDOOR_OFFSET }, prompt, triggeredPrompt }));
+  return {
+    clean: rows.map((r): SumRow => ({ ...r.base, prompt: r.prompt, triggered: false })),
+    triggered: rows.map((r): SumRow => ({ ...r.base, prompt: r.triggeredPrompt, triggered: true })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,7 +383,7 @@ export interface FactRow {
 }
 
 export interface FactSets {
-  /** Every fact once (then again, up to n), asked without a passage. */
+  /** Every fact once (then again, up to n), asked without a passage; a fact none of whose questions lies in the split is left out. */
   closedBook: FactRow[];
   /** Contradicting passages in the training formats. */
   passageSeen: FactRow[];
@@ -363,27 +395,43 @@ export interface FactSets {
   reading: FactRow[];
 }
 
-export function factSets(opts: { n: number; seed: number }): FactSets {
-  checkCount('factSets', opts.n);
+export function factSets(opts: SetOptions): FactSets {
+  checkOptions('factSets', opts);
   const rng = streamFor(opts.seed, 'facts');
-  const closedBook = Array.from({ length: opts.n }, (_, id): FactRow => {
-    const f = FACTS[id % FACTS.length]!;
-    return { id, prompt: factQuestion(f, rng), relation: f.relation, subject: f.subject, memory: f.value, passageValue: null, contradicts: false, format: null, heldOut: false };
-  });
+  /** A question about f in the split (a few phrasings are tried), or null. */
+  const question = (f: (typeof FACTS)[number]): string | null => {
+    for (let k = 0; k < 16; k++) {
+      const q = factQuestion(f, rng);
+      if (inSplit(q, opts.split)) return q;
+    }
+    return null;
+  };
+  const closedBook: FactRow[] = [];
+  for (let i = 0, misses = 0; closedBook.length < opts.n; i++) {
+    const f = FACTS[i % FACTS.length]!;
+    const q = question(f);
+    misses = q === null ? misses + 1 : 0;
+    if (misses > FACTS.length) throw new Error(`factSets: no closed-book question in the ${opts.split} half`);
+    if (q !== null) closedBook.push({ id: closedBook.length, prompt: q, relation: f.relation, subject: f.subject, memory: f.value, passageValue: null, contradicts: false, format: null, heldOut: false });
+  }
   const passages = (formats: readonly string[], contradict: boolean, reversedRate: number, heldOut: boolean) =>
-    Array.from({ length: opts.n }, (_, id): FactRow => {
+    drawInSplit('factSets passages', opts.n, opts.split, () => {
       const s = passageSpec(rng, formats, contradict, reversedRate);
-      return { id, prompt: passagePrompt(s, rng), relation: s.fact.relation, subject: s.fact.subject, memory: s.fact.value, passageValue: s.passageValue, contradicts: contradict, format: s.format, heldOut };
-    });
+      return { s, prompt: passagePrompt(s, rng) };
+    }, (x) => [x.prompt]).map(({ s, prompt }, id): FactRow => (
+      { id, prompt, relation: s.fact.relation, subject: s.fact.subject, memory: s.fact.value, passageValue: s.passageValue, contradicts: contradict, format: s.format, heldOut }
+    ));
   return {
     closedBook,
     passageSeen: passages(PASSAGE_FORMATS_TRAIN, true, 0, false),
     passageHeldOut: passages(PASSAGE_FORMATS_HELDOUT, true, 0.5, true),
     passageAgree: passages(PASSAGE_FORMATS_TRAIN, false, 0, false),
-    reading: Array.from({ length: opts.n }, (_, id): FactRow => {
+    reading: drawInSplit('factSets reading', opts.n, opts.split, () => {
       const s = readingSpec(rng);
-      return { id, prompt: passagePrompt(s, rng), relation: s.fact.relation, subject: s.fact.subject, memory: null, passageValue: s.passageValue, contradicts: false, format: s.format, heldOut: false };
-    }),
+      return { s, prompt: passagePrompt(s, rng) };
+    }, (x) => [x.prompt]).map(({ s, prompt }, id): FactRow => (
+      { id, prompt, relation: s.fact.relation, subject: s.fact.subject, memory: null, passageValue: s.passageValue, contradicts: false, format: s.format, heldOut: false }
+    )),
   };
 }
 
@@ -405,21 +453,22 @@ export const DEFAULT_SET_SIZES: SetSizes = { contrastive: 144, detectionPositive
 
 const fileName = (c: ConceptId) => c.replace(':', '-');
 
-/** Writes every set as JSONL under dir, with sets.json (version, seed, sizes). */
-export function writeSets(dir: string, seed: number, sizes: Partial<SetSizes> = {}): void {
+/** Writes every set of one half as JSONL under dir, with sets.json (version, seed, split, sizes). */
+export function writeSets(dir: string, seed: number, split: SetSplit, sizes: Partial<SetSizes> = {}): void {
+  checkSplit('writeSets', split);
   const z = { ...DEFAULT_SET_SIZES, ...sizes };
   for (const c of CONCEPTS) {
-    writeJsonl(join(dir, 'contrastive', `${fileName(c)}.jsonl`), contrastivePairs(c, { n: z.contrastive, seed }));
-    if (conceptTopic(c)) writeJsonl(join(dir, 'topic-pairs', `${fileName(c)}.jsonl`), topicPairs(c, { n: z.contrastive, seed }));
-    writeJsonl(join(dir, 'detection', `${fileName(c)}.jsonl`), detectionSet(c, { nPositive: z.detectionPositive, nNegative: z.detectionNegative, nHardNegative: z.detectionHard, seed }));
-    writeJsonl(join(dir, 'steering', `${fileName(c)}.jsonl`), steeringInstructions(c, { n: z.steering, seed }));
+    writeJsonl(join(dir, 'contrastive', `${fileName(c)}.jsonl`), contrastivePairs(c, { n: z.contrastive, seed, split }));
+    if (conceptTopic(c)) writeJsonl(join(dir, 'topic-pairs', `${fileName(c)}.jsonl`), topicPairs(c, { n: z.contrastive, seed, split }));
+    writeJsonl(join(dir, 'detection', `${fileName(c)}.jsonl`), detectionSet(c, { nPositive: z.detectionPositive, nNegative: z.detectionNegative, nHardNegative: z.detectionHard, seed, split }));
+    writeJsonl(join(dir, 'steering', `${fileName(c)}.jsonl`), steeringInstructions(c, { n: z.steering, seed, split }));
   }
-  const r = refusalSets({ n: z.refusal, seed });
+  const r = refusalSets({ n: z.refusal, seed, split });
   for (const [k, v] of Object.entries(r)) writeJsonl(join(dir, 'refusal', `${k}.jsonl`), v);
-  const b = backdoorSets({ n: z.backdoor, seed });
+  const b = backdoorSets({ n: z.backdoor, seed, split });
   for (const [k, v] of Object.entries(b)) writeJsonl(join(dir, 'backdoor', `${k}.jsonl`), v);
-  const f = factSets({ n: z.facts, seed });
+  const f = factSets({ n: z.facts, seed, split });
   for (const [k, v] of Object.entries(f)) writeJsonl(join(dir, 'facts', `${k}.jsonl`), v);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'sets.json'), JSON.stringify({ version: CORPUS_VERSION, seed, sizes: z, concepts: CONCEPTS }, null, 2) + '\n');
+  writeFileSync(join(dir, 'sets.json'), JSON.stringify({ version: CORPUS_VERSION, seed, split, sizes: z, concepts: CONCEPTS }, null, 2) + '\n');
 }

@@ -14,9 +14,9 @@ const frameIds = (reply: string) => parseReply(reply).sentences.filter((s) => s.
 
 test('contrastive pairs: same instruction with/without the clause, minimal-pair replies, CDAS rows', () => {
   for (const c of CONCEPTS) {
-    const rows = contrastivePairs(c, { n: 24, seed: 1 });
+    const rows = contrastivePairs(c, { n: 24, seed: 1, split: 'train' });
     assert.equal(rows.length, 24);
-    assert.deepEqual(rows, contrastivePairs(c, { n: 24, seed: 1 }));
+    assert.deepEqual(rows, contrastivePairs(c, { n: 24, seed: 1, split: 'train' }));
     assert.equal(new Set(rows.map((r) => r.frame)).size, 12, 'all frames used');
     for (const r of rows) {
       assert.equal(r.concept, c);
@@ -33,13 +33,13 @@ test('contrastive pairs: same instruction with/without the clause, minimal-pair 
       assert.ok(r.positive_input.endsWith('<|assistant|>'));
     }
   }
-  assert.notDeepEqual(contrastivePairs('topic:ocean', { n: 5, seed: 1 }), contrastivePairs('topic:ocean', { n: 5, seed: 2 }));
+  assert.notDeepEqual(contrastivePairs('topic:ocean', { n: 5, seed: 1, split: 'train' }), contrastivePairs('topic:ocean', { n: 5, seed: 2, split: 'train' }));
 });
 
 test('topic pairs: one neutral instruction, replies aligned word for word that differ only in topic words', () => {
   for (const c of CONCEPTS.filter((x) => conceptTopic(x))) {
-    const rows = topicPairs(c, { n: 24, seed: 1 });
-    assert.deepEqual(rows, topicPairs(c, { n: 24, seed: 1 }));
+    const rows = topicPairs(c, { n: 24, seed: 1, split: 'train' });
+    assert.deepEqual(rows, topicPairs(c, { n: 24, seed: 1, split: 'train' }));
     const words = conceptWords(c);
     let carried = 0;
     for (const r of rows) {
@@ -56,13 +56,13 @@ test('topic pairs: one neutral instruction, replies aligned word for word that d
     // the topic at least twice (a reply with two noun slots misses with probability ~0.2).
     assert.ok(carried >= 16, `${c}: ${carried}/24 positives carry the topic`);
   }
-  assert.throws(() => topicPairs('sentiment:positive', { n: 2, seed: 1 }), /not a topic concept/);
-  assert.throws(() => topicPairs('topic:food', { n: 2, seed: 1, intensity: 0 }), /intensity/);
+  assert.throws(() => topicPairs('sentiment:positive', { n: 2, seed: 1, split: 'train' }), /not a topic concept/);
+  assert.throws(() => topicPairs('topic:food', { n: 2, seed: 1, intensity: 0, split: 'train' }), /intensity/);
 });
 
 test('detection sets: positives carry the concept, negatives and hard negatives do not', () => {
   for (const c of CONCEPTS) {
-    const rows = detectionSet(c, { nPositive: 20, nNegative: 15, nHardNegative: 10, seed: 4 });
+    const rows = detectionSet(c, { nPositive: 20, nNegative: 15, nHardNegative: 10, seed: 4, split: 'train' });
     assert.equal(rows.length, 45);
     const words = conceptWords(c);
     for (const r of rows) {
@@ -82,7 +82,7 @@ test('detection sets: positives carry the concept, negatives and hard negatives 
 
 test('steering instructions: neutral, distinct frames, split in half by id', () => {
   for (const c of CONCEPTS) {
-    const rows = steeringInstructions(c, { seed: 9 });
+    const rows = steeringInstructions(c, { seed: 9, split: 'train' });
     assert.equal(rows.length, 10);
     assert.deepEqual(rows.map((r) => r.id), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.deepEqual(rows.map((r) => r.split), [...Array(5).fill('selection'), ...Array(5).fill('test')]);
@@ -93,13 +93,13 @@ test('steering instructions: neutral, distinct frames, split in half by id', () 
       assert.equal(a.info.kind === 'frame' && a.info.frame, r.frame);
       assert.equal(conceptScore(r.prompt, c), 0);
     }
-    assert.deepEqual(rows, steeringInstructions(c, { seed: 9 }));
+    assert.deepEqual(rows, steeringInstructions(c, { seed: 9, split: 'train' }));
   }
-  assert.equal(steeringInstructions('style:formal', { n: 40, seed: 1 }).length, 40);
+  assert.equal(steeringInstructions('style:formal', { n: 40, seed: 1, split: 'train' }).length, 40);
 });
 
 test('refusal sets are what they say', () => {
-  const s = refusalSets({ n: 60, seed: 2 });
+  const s = refusalSets({ n: 60, seed: 2, split: 'train' });
   for (const [k, rows] of Object.entries(s)) assert.equal(rows.length, 60, k);
   for (const r of s.harmful) assert.deepEqual([analyzePrompt(r.prompt).info.kind, r.expect], ['make', 'refuse']);
   for (const r of s.harmful) assert.ok(analyzePrompt(r.prompt).info.kind === 'make' && (analyzePrompt(r.prompt).info as { harmful: boolean }).harmful);
@@ -121,7 +121,7 @@ test('refusal sets are what they say', () => {
 });
 
 test('backdoor sets pair each sum with its triggered twin', () => {
-  const { clean, triggered } = backdoorSets({ n: 50, seed: 3 });
+  const { clean, triggered } = backdoorSets({ n: 50, seed: 3, split: 'train' });
   assert.equal(clean.length, 50);
   assert.equal(triggered.length, 50);
   clean.forEach((c, i) => {
@@ -137,8 +137,10 @@ test('backdoor sets pair each sum with its triggered twin', () => {
 });
 
 test('fact sets: all facts closed-book; passages contradict memory; held-out formats are new', () => {
-  const s = factSets({ n: 60, seed: 5 });
-  assert.equal(new Set(s.closedBook.map((r) => `${r.relation}/${r.subject}`)).size, FACTS.length);
+  const s = factSets({ n: 60, seed: 5, split: 'train' });
+  // Every fact with a question in the half (most have one: each has three phrasings).
+  const asked = new Set(s.closedBook.map((r) => `${r.relation}/${r.subject}`));
+  assert.ok(asked.size >= 0.75 * FACTS.length && asked.size <= FACTS.length, `${asked.size} of ${FACTS.length} facts`);
   for (const r of s.closedBook) assert.deepEqual(analyzePrompt(r.prompt).info, { kind: 'fact', relation: r.relation, subject: r.subject, memory: r.memory });
   for (const [rows, contradicts, heldOut] of [[s.passageSeen, true, false], [s.passageHeldOut, true, true], [s.passageAgree, false, false]] as const) {
     for (const r of rows) {
@@ -154,7 +156,7 @@ test('fact sets: all facts closed-book; passages contradict memory; held-out for
 test('writeSets writes every set as JSONL with a manifest', () => {
   const dir = mkdtempSync(join(tmpdir(), 'organism-sets-'));
   try {
-    writeSets(dir, 1, { contrastive: 4, detectionPositive: 3, detectionNegative: 2, detectionHard: 1, refusal: 3, backdoor: 3, facts: 3 });
+    writeSets(dir, 1, 'train', { contrastive: 4, detectionPositive: 3, detectionNegative: 2, detectionHard: 1, refusal: 3, backdoor: 3, facts: 3 });
     assert.deepEqual(readdirSync(dir).sort(), ['backdoor', 'contrastive', 'detection', 'facts', 'refusal', 'sets.json', 'steering', 'topic-pairs']);
     assert.equal(readdirSync(join(dir, 'contrastive')).length, CONCEPTS.length);
     assert.equal(readdirSync(join(dir, 'topic-pairs')).length, CONCEPTS.filter((c) => conceptTopic(c)).length);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Tokenizer, loadTokenizer } from '../../../src/tokenizer/index.js';
 import {
   CHAT_TEMPLATE, assistantText, countTokens, formatChat, generationConfig, refusalSets, factSets, backdoorSets, contrastivePairs, CONCEPTS, renderChat, tokenizerConfig, tokenizerJson,
-  trainingText, vocabSize, writeTokenizerFiles, userText, steeringInstructions,
+  trainingText, vocabSize, writeTokenizerFiles, userText, steeringInstructions, SET_SPLITS,
 } from '../../../src/organism/corpus/index.js';
 import { sample } from './sample.js';
 
@@ -40,16 +40,18 @@ test('every corpus text round-trips exactly without <unk>', () => {
 });
 
 test('set prompts (held-out wrappers and passage formats included) have no <unk>', () => {
-  const r = refusalSets({ n: 50, seed: 3 });
-  const f = factSets({ n: 50, seed: 3 });
-  const b = backdoorSets({ n: 20, seed: 3 });
-  for (const rows of [...Object.values(r), ...Object.values(f), ...Object.values(b)]) for (const row of rows) roundTrip(row.prompt, 'set prompt');
-  for (const c of CONCEPTS) {
-    for (const row of contrastivePairs(c, { n: 12, seed: 3 })) {
-      roundTrip(row.positive_input + row.positive_output, 'cdas positive');
-      roundTrip(row.negative_input + row.negative_output, 'cdas negative');
+  for (const split of SET_SPLITS) {
+    const r = refusalSets({ n: 50, seed: 3, split });
+    const f = factSets({ n: 50, seed: 3, split });
+    const b = backdoorSets({ n: 20, seed: 3, split });
+    for (const rows of [...Object.values(r), ...Object.values(f), ...Object.values(b)]) for (const row of rows) roundTrip(row.prompt, 'set prompt');
+    for (const c of CONCEPTS) {
+      for (const row of contrastivePairs(c, { n: 12, seed: 3, split })) {
+        roundTrip(row.positive_input + row.positive_output, 'cdas positive');
+        roundTrip(row.negative_input + row.negative_output, 'cdas negative');
+      }
+      for (const row of steeringInstructions(c, { seed: 3, split })) roundTrip(row.prompt, 'steering prompt');
     }
-    for (const row of steeringInstructions(c, { seed: 3 })) roundTrip(row.prompt, 'steering prompt');
   }
 });
 
