@@ -33,7 +33,7 @@ export { ChatSession, type ChatOptions, type TurnResult } from './chat/session.j
 // ── Artifacts and interventions ─────────────────────────────────────────────────────────────
 export { loadArtifact, saveArtifact } from './artifact/io.js';
 export { artifactInterventions, checkArtifactFits, type UseOptions } from './artifact/apply.js';
-export { parseSteerSpec, loadSteering, describeSteering, type SteerSpec, type LoadedSteer } from './artifact/steer-spec.js';
+export { parseSteerText, parseSteeringJson, checkSteering, resolveSteering, loadSteering, describeSteering, SteeringError, CLAMP_TARGETS, type SteeringRequest, type ClampTarget, type LoadedSteer } from './artifact/steering.js';
 export type { Artifact, ArtifactMeta, InterventionRecord, TrainingFacts } from './artifact/artifact.js';
 export * from './intervene/index.js';
 

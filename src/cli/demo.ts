@@ -18,7 +18,7 @@ import { parseConceptData } from '../data/concept-data.js';
 import { parseContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
 import { METHODS } from '../methods/index.js';
 import { saveArtifact } from '../artifact/io.js';
-import { artifactInterventions } from '../artifact/apply.js';
+import { resolveSteering, type ClampTarget } from '../artifact/steering.js';
 import { hooksFor } from '../intervene/index.js';
 import { chatReplies } from '../generate/replies.js';
 import { conceptScore, conceptShare, fluency, instructionScore } from '../organism/judges/index.js';
@@ -146,8 +146,8 @@ function learn(m: LoadedModel, concept: ConceptId, site: string, method: DemoMet
 
 interface Judged { strength: number; replies: string[]; carried: number; concept: number; parse: number; instruction: number }
 
-function judged(m: LoadedModel, art: Artifact, concept: ConceptId, prompts: string[], strength: number, target?: 'neg'): Judged {
-  const hooks = strength === 0 ? null : hooksFor(artifactInterventions(art, m.model, { strength, ...(target ? { target } : {}) }), m.model.arch.layers);
+function judged(m: LoadedModel, art: Artifact, concept: ConceptId, prompts: string[], strength: number, target?: ClampTarget): Judged {
+  const hooks = strength === 0 ? null : hooksFor(resolveSteering({ artifact: art.meta.name, strength, ...(target ? { target } : {}) }, art, m.model), m.model.arch.layers);
   const replies = chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), hooks, maxTokens: 64 });
   return {
     strength,

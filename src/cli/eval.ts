@@ -18,8 +18,7 @@ import { BASE_POSITIONS, SOURCE_POSITIONS, resolveVariant } from '../methods/cda
 import { intArg, numArg } from './options.js';
 import { fitOnOrganism, PREFERENCE_METHODS, type CdasFitOptions } from '../organism/axbench-fit.js';
 import { runOrganismSpecificity, runOrganismSpecificityCurve } from '../organism/specificity.js';
-import { loadSteering, describeSteering, specUse } from '../artifact/steer-spec.js';
-import { artifactInterventions } from '../artifact/apply.js';
+import { loadSteering, describeSteering, resolveSteering, timesMultiple } from '../artifact/steering.js';
 import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
 import { addJudgeFlags, makeJudge, type JudgeFlags } from './judge-flags.js';
@@ -240,7 +239,7 @@ export function registerEval(program: Command): void {
         const ks = parseFactors(f.multiples);
         // One set of interventions per multiple (each scaled), all measured against one baseline.
         const conditions = ks.map((k) => {
-          const ivs = steering.flatMap((s) => artifactInterventions(s.artifact, m.model, { ...specUse(s.spec, f.force ?? false), multiple: (s.spec.multiple ?? 1) * k }));
+          const ivs = steering.flatMap((s) => resolveSteering(timesMultiple(s.request, k), s.artifact, m.model, f.force ?? false));
           return { label: `x${k}`, hooks: hooksFor(ivs, m.model.arch.layers) };
         });
         const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });
