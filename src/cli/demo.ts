@@ -9,7 +9,8 @@
 // clause, rank 8, at layer 1 where `steerling trace` finds the topic's path) steers both ways at its
 // data-derived strength: the μ+ clamp brings the topic in, the μ− clamp takes it out.
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../io/out-path.js';
 import { join, resolve } from 'node:path';
 import { loadModel, stopIds } from '../models/load.js';
 import { modelRef } from './model-ref.js';
@@ -112,7 +113,7 @@ export function registerDemo(program: Command): void {
         ...sections,
       ], { model: m.dir, ...(opening ? { 'stories260K artifact': resolve(opening.artifact) } : {}), ...files, 'wall time': `${((performance.now() - t0) / 1000).toFixed(1)} s` });
       const reportPath = join(f.out, 'report.html');
-      writeFileSync(reportPath, html);
+      writeFileAtomic(reportPath, html);
       say(`\nreport: ${reportPath} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     });
 }
