@@ -20,7 +20,7 @@ export function readJsonlLines(path: string): { records: unknown[]; lines: numbe
     bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw code ? new Error(`${path}: cannot read (${code === 'ENOENT' ? 'no such file' : code})`) : e;
+    throw code ? new Error(`${path}: cannot read (${code})`) : e;
   }
   const text = decodeUtf8(bytes, path);
   const out: unknown[] = [];
