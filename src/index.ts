@@ -6,7 +6,7 @@
 // built from follow, for work the friendly functions do not cover.
 
 // ── The library API ─────────────────────────────────────────────────────────────────────────
-export { loadModel, requireTokenizer, encodePrompt, stopIds, ORGANISM_DIR, type LoadedModel, type PromptOptions } from './api/model.js';
+export { loadModel, requireTokenizer, encodePrompt, stopIds, ORGANISM_DIR, STORIES_DIR, STORIES_DOG_PAIRS, type LoadedModel, type PromptOptions } from './api/model.js';
 export { generate, generateDetailed, type GenerateTextOptions, type Generation } from './api/generate.js';
 export { steer, steeringSummary, type SteerInput, type SteerOptions, type Steering } from './api/steer.js';
 export { train, trainingData, checkTrainingData, artifactPath, ARTIFACT_SUFFIX, METHODS, type TrainOptions, type TrainData, type TrainingData, type SteeringMethod, type FitContext } from './api/train.js';
@@ -33,7 +33,7 @@ export { ChatSession, type ChatOptions, type TurnResult } from './chat/session.j
 // ── Artifacts and interventions ─────────────────────────────────────────────────────────────
 export { loadArtifact, saveArtifact } from './artifact/io.js';
 export { artifactInterventions, checkArtifactFits, type UseOptions } from './artifact/apply.js';
-export { parseSteerSpec, loadSteering, describeSteering, type SteerSpec, type LoadedSteer } from './artifact/steer-spec.js';
+export { parseSteerText, parseSteeringJson, checkSteering, resolveSteering, loadSteering, describeSteering, SteeringError, CLAMP_TARGETS, type SteeringRequest, type ClampTarget, type LoadedSteer } from './artifact/steering.js';
 export type { Artifact, ArtifactMeta, InterventionRecord, TrainingFacts } from './artifact/artifact.js';
 export * from './intervene/index.js';
 

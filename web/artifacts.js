@@ -60,7 +60,11 @@ export function renderArtifacts(list, box, heatSelect) {
   heatSelect.replaceChildren(...list.map((a) => el('option', { value: a.name, textContent: a.name })));
 }
 
-/** The request's `steering` list from the chosen rows; throws a readable Error on a bad number. */
+/**
+ * The request's `steering` list from the chosen rows: each entry a steering request in its JSON
+ * form, `{ artifact, strength }` (the server parses it with src/artifact/steering.ts, which also
+ * takes `multiple` or `target`); throws a readable Error on a bad number.
+ */
 export function chosenSteering(box) {
   const out = [];
   for (const r of box.querySelectorAll('.artifact')) {

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { detect as detectIds, type Detection, type DetectOptions } from '../eval/detect.js';
 import { loadArtifact } from '../artifact/io.js';
-import { parseSteerSpec } from '../artifact/steer-spec.js';
+import { parseSteerText } from '../artifact/steering.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { LoadedModel } from '../models/load.js';
 import { requireTokenizer } from './model.js';
@@ -27,7 +27,7 @@ export type { Detection, DetectOptions };
 export function detect(model: LoadedModel, artifact: Artifact | string, text: string, opts: DetectOptions = {}): Detection {
   let art: Artifact;
   if (typeof artifact === 'string') {
-    const path = parseSteerSpec(artifact).path;
+    const path = parseSteerText(artifact).artifact;
     if (!existsSync(path)) throw new Error(`artifact file ${path} does not exist`);
     art = loadArtifact(path);
   } else {

@@ -1,9 +1,7 @@
 // Exports for the library API: steering as a llama.cpp control vector, a checkpoint with the
 // steering folded into its weights, or a PEFT LoRA adapter.
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadArtifact } from '../artifact/io.js';
-import { parseSteerSpec, type SteerSpec } from '../artifact/steer-spec.js';
+import { parseSteerText, checkSteering, loadRequestedArtifact, type SteeringRequest } from '../artifact/steering.js';
 import { checkArtifactFits } from '../artifact/apply.js';
 import type { Artifact } from '../artifact/artifact.js';
 import { additiveBlocks, toControlVector, type ControlVector } from '../export/control-vector.js';
@@ -16,13 +14,13 @@ import type { LoadedModel } from '../models/load.js';
 export type { MergeReport, PeftReport, ControlVector };
 
 /** An artifact to export: a file or spec (`'A'`, `'A:4'`, `'A:x2'`), an artifact, or one with its strength. */
-export type ExportInput = string | Artifact | { artifact: string | Artifact; strength?: number; multiple?: number };
+export type ExportInput = string | Artifact | (Omit<SteeringRequest, 'artifact' | 'target'> & { artifact: string | Artifact });
 
 /** An export source, resolved: the artifact and its strength. */
 export interface ExportSource {
   /** As given (the spec, or the artifact's name). */
   raw: string;
-  spec: SteerSpec;
+  request: SteeringRequest;
   artifact: Artifact;
 }
 
@@ -38,18 +36,18 @@ export interface ExportSource {
 export function exportSources(inputs: readonly ExportInput[], what = 'does not fold into weights'): ExportSource[] {
   return inputs.map((x) => {
     if (typeof x === 'string') {
-      const spec = parseSteerSpec(x);
-      if (spec.target) throw new Error(`--steer ${x}: a clamp target ${what}`);
-      if (!existsSync(spec.path)) throw new Error(`--steer: artifact file ${spec.path} does not exist`);
-      return { raw: x, spec, artifact: loadArtifact(spec.path) };
+      const request = parseSteerText(x);
+      if (request.target) throw new Error(`--steer ${x}: a clamp target ${what}`);
+      return { raw: x, request, artifact: loadRequestedArtifact(request) };
     }
-    const o = 'meta' in x ? { artifact: x as Artifact } : (x as { artifact: string | Artifact; strength?: number; multiple?: number });
-    const base = typeof o.artifact === 'string' ? exportSources([o.artifact], what)[0]! : { raw: o.artifact.meta.name, spec: { path: o.artifact.meta.name }, artifact: o.artifact };
-    return { ...base, spec: { ...base.spec, ...(o.strength !== undefined ? { strength: o.strength } : {}), ...(o.multiple !== undefined ? { multiple: o.multiple } : {}) } };
+    const o = 'meta' in x ? { artifact: x as Artifact } : (x as Exclude<ExportInput, string | Artifact>);
+    const base = typeof o.artifact === 'string' ? exportSources([o.artifact], what)[0]! : { raw: o.artifact.meta.name, request: { artifact: o.artifact.meta.name }, artifact: o.artifact };
+    const request = checkSteering({ ...base.request, ...(o.strength !== undefined ? { strength: o.strength } : {}), ...(o.multiple !== undefined ? { multiple: o.multiple } : {}) }, `export ${base.raw}`);
+    return { ...base, request };
   });
 }
 
-const strengths = (s: ExportSource) => ({ artifact: s.artifact, ...(s.spec.strength !== undefined ? { strength: s.spec.strength } : {}), ...(s.spec.multiple !== undefined ? { multiple: s.spec.multiple } : {}) });
+const strengths = (s: ExportSource) => ({ artifact: s.artifact, ...(s.request.strength !== undefined ? { strength: s.request.strength } : {}), ...(s.request.multiple !== undefined ? { multiple: s.request.multiple } : {}) });
 
 /**
  * Writes a llama.cpp control vector (GGUF) from additive artifacts at `layers.N.resid_post`,
@@ -71,7 +69,7 @@ export function exportGguf(inputs: readonly ExportInput[] | readonly ExportSourc
 }
 
 function isSources(x: readonly ExportInput[] | readonly ExportSource[]): x is readonly ExportSource[] {
-  return x.length > 0 && x.every((s) => typeof s === 'object' && 'raw' in s && 'spec' in s && 'artifact' in s);
+  return x.length > 0 && x.every((s) => typeof s === 'object' && 'raw' in s && 'request' in s && 'artifact' in s);
 }
 
 export interface FoldOptions {
@@ -116,8 +114,8 @@ export function exportMerged(model: LoadedModel, inputs: readonly ExportInput[] 
   if (kinds.has('ablate')) {
     if (sources.length !== 1) throw new Error('export merged: fold one ablation at a time (several ablations are not one orthogonalisation)');
     const s = sources[0]!;
-    if (s.spec.multiple !== undefined) throw new Error(`--steer ${s.raw}: an ablation folds into the weights at strength 1 only`);
-    const u = ablationDirection(s.artifact, model.model.arch.layers, s.spec.strength);
+    if (s.request.multiple !== undefined) throw new Error(`--steer ${s.raw}: an ablation folds into the weights at strength 1 only`);
+    const u = ablationDirection(s.artifact, model.model.arch.layers, s.request.strength);
     return { kind: 'ablation', report: writeOrthogonalised(model.dir, model.config.modelType, model.model.arch.hidden, u, out, { ...provenance, edit: 'orthogonalised residual writers' }) };
   }
   const b = additiveBlocks(sources.map(strengths), 0);

@@ -1,22 +1,24 @@
-// Loading a model for the library API: a local folder, a hub id in the Hugging Face cache, or
-// "organism" (the default), the model organism shipped in this package.
+// Loading a model for the library API: a local folder, a hub id in the Hugging Face cache,
+// "organism" (the default), the model organism shipped in this package, or "stories260K", the small
+// pretrained checkpoint shipped beside it.
 import { loadModel as loadResolved, stopIds, type LoadedModel } from '../models/load.js';
 import type { ResolveOptions } from '../io/resolve.js';
 import type { Tokenizer } from '../tokenizer/index.js';
-import { modelRef, ORGANISM_DIR } from './model-ref.js';
+import { modelRef, ORGANISM_DIR, STORIES_DIR, STORIES_DOG_PAIRS } from './model-ref.js';
 
 export type { LoadedModel };
-export { stopIds, ORGANISM_DIR };
+export { stopIds, ORGANISM_DIR, STORIES_DIR, STORIES_DOG_PAIRS };
 
 /**
  * Loads a model with its tokenizer and generation defaults: a local folder, a hub id found in the
- * Hugging Face cache (or downloaded when `opts` allows), or `'organism'` (the default), the small
- * model shipped in this package.
+ * Hugging Face cache (or downloaded when `opts` allows), `'organism'` (the default), the small
+ * model shipped in this package, or `'stories260K'`, the pretrained checkpoint shipped beside it
+ * (when no folder of that name is where the program runs).
  *
  * @example
  * ```ts
  * import { loadModel } from 'steerling';
- * const model = await loadModel('models/stories260K');
+ * const model = await loadModel('stories260K');
  * console.log(model.config.modelType, model.model.arch.layers); // llama 5
  * ```
  */

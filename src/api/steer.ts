@@ -1,10 +1,8 @@
 // Steering for the library API: artifacts (files, `A:strength` specs or in-memory) and llama.cpp
 // control vectors turned into interventions and the hooks a forward pass runs.
-import { loadSteering, describeSteering, specUse, type LoadedSteer, type SteerSpec } from '../artifact/steer-spec.js';
-
+import { loadSteering, describeSteering, parseSteerText, checkSteering, resolveSteering, type LoadedSteer, type SteeringRequest } from '../artifact/steering.js';
 import type { Artifact } from '../artifact/artifact.js';
 import { hooksFor } from '../intervene/apply.js';
-import { artifactInterventions } from '../artifact/apply.js';
 import type { Intervention } from '../intervene/interventions.js';
 import type { Hooks } from '../models/hooks.js';
 import { DecoderModel } from '../models/decoder.js';
@@ -13,10 +11,11 @@ import { loadControlVectors } from './control-vectors.js';
 
 /**
  * One steering source: an artifact file or CLI-style spec (`'dog.steer.safetensors'`,
- * `'dog.steer.safetensors:4'`, `':x2'`, `':neg'`), an artifact in memory, or an artifact with
- * its strength: `strength` absolute, `multiple` × its default, `target` the clamp mean (CDAS).
+ * `'dog.steer.safetensors:4'`, `':x2'`, `':neg'`), an artifact in memory, or a steering request
+ * whose artifact is either of those: `strength` absolute, `multiple` × its default, `target` the
+ * clamp mean (CDAS).
  */
-export type SteerInput = string | Artifact | { artifact: string | Artifact; strength?: number; multiple?: number; target?: 'pos' | 'neg' };
+export type SteerInput = string | Artifact | (Omit<SteeringRequest, 'artifact'> & { artifact: string | Artifact });
 
 export interface SteerOptions {
   /** Use artifacts (and control vectors) even when they were made for another model. */
@@ -45,17 +44,14 @@ function decoder(m: LoadedModel | DecoderModel): DecoderModel {
 
 function loadOne(input: SteerInput, model: DecoderModel, force: boolean): LoadedSteer {
   if (typeof input === 'string') return loadSteering([input], model, force)[0]!;
-  const o = isArtifact(input) ? { artifact: input } : input;
-  if (typeof o.artifact === 'string') {
-    const [s] = loadSteering([o.artifact], model, force);
-    const spec: SteerSpec = { ...s!.spec, ...(o.strength !== undefined ? { strength: o.strength } : {}), ...(o.multiple !== undefined ? { multiple: o.multiple } : {}), ...(o.target ? { target: o.target } : {}) };
-    return fromArtifact(s!.artifact, spec, model, force);
+  const { artifact, ...fields } = isArtifact(input) ? { artifact: input } : input;
+  const use = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Omit<SteeringRequest, 'artifact'>;
+  if (typeof artifact === 'string') {
+    // The fields given override the spec's own (`{ artifact: 'A:4', multiple: 2 }` is 4 × 2).
+    return loadSteering([{ ...parseSteerText(artifact), ...use }], model, force)[0]!;
   }
-  return fromArtifact(o.artifact, { path: o.artifact.meta.name, ...(o.strength !== undefined ? { strength: o.strength } : {}), ...(o.multiple !== undefined ? { multiple: o.multiple } : {}), ...(o.target ? { target: o.target } : {}) }, model, force);
-}
-
-function fromArtifact(artifact: Artifact, spec: SteerSpec, model: DecoderModel, force: boolean): LoadedSteer {
-  return { spec, artifact, interventions: artifactInterventions(artifact, model, specUse(spec, force)) };
+  const request = checkSteering({ artifact: artifact.meta.name, ...use }, `steering ${artifact.meta.name}`);
+  return { request, artifact, interventions: resolveSteering(request, artifact, model, force) };
 }
 
 /**

@@ -15,6 +15,8 @@ export { METHODS };
 export type { SteeringMethod, FitContext };
 
 /** The file name every steering artifact ends with. */
+import { checkOutFile } from '../io/out-path.js';
+
 export const ARTIFACT_SUFFIX = '.steer.safetensors';
 
 /**
@@ -26,6 +28,7 @@ export const ARTIFACT_SUFFIX = '.steer.safetensors';
  * ```
  */
 export function artifactPath(out: string): string {
+  checkOutFile(out);
   if (out.endsWith(ARTIFACT_SUFFIX)) return out;
   if (out.endsWith('.safetensors')) throw new Error(`--out ${out}: steering artifacts are named NAME${ARTIFACT_SUFFIX}`);
   return out + ARTIFACT_SUFFIX;

@@ -1,19 +1,15 @@
-// Turning an artifact into live interventions on a model, after checking it was fitted on it.
+// Turning an artifact into live interventions on a model, after checking it was fitted on it. Each
+// record's kind is built by the intervention registry (src/intervene/registry.ts).
 import type { DecoderModel } from '../models/decoder.js';
 import { parseSite } from '../models/hooks.js';
-import {
-  AddIntervention, AblateIntervention, ClampIntervention, AffineIntervention, InterchangeIntervention, RotateIntervention, ScaleShiftIntervention,
-  type Intervention,
-} from '../intervene/interventions.js';
-import { WeightEditIntervention, checkWeightEditable, weightEditTarget } from '../intervene/weight-edit.js';
+import type { Intervention } from '../intervene/interventions.js';
+import { interventionBuilder } from '../intervene/registry.js';
 import type { Artifact, InterventionRecord } from './artifact.js';
+import type { SteeringRequest } from './steering.js';
 import { mismatch } from './fingerprint.js';
 
-export interface UseOptions {
-  /** Overrides every intervention's default strength. */
-  strength?: number;
-  /** Multiplies the strength (the one given, or each intervention's default): `A:xK`. */
-  multiple?: number;
+/** A steering request's strength fields, for an artifact already in hand. */
+export interface UseOptions extends Omit<SteeringRequest, 'artifact' | 'target'> {
   /** Skip the model check (the user insists the artifact fits). */
   force?: boolean;
   /**
@@ -21,6 +17,11 @@ export interface UseOptions {
    * record's values, or the aliases pos / neg for mu_pos / mu_neg (CDAS: neg suppresses).
    */
   target?: string;
+}
+
+/** The strength a record is applied at: the one given (else its default), times the multiple. */
+export function recordStrength(rec: InterventionRecord, o: Pick<UseOptions, 'strength' | 'multiple'>): number {
+  return (o.strength ?? rec.default_strength) * (o.multiple ?? 1);
 }
 
 const TARGET_ALIASES: Record<string, string> = { pos: 'mu_pos', neg: 'mu_neg' };
@@ -62,29 +63,15 @@ export function artifactInterventions(art: Artifact, model: DecoderModel, opts: 
   }
   return art.meta.interventions.map((rec) => {
     parseSite(rec.site, model.arch.layers);
-    const o = { positions: rec.positions, strength: (opts.strength ?? rec.default_strength) * (opts.multiple ?? 1), excludeBos: rec.excludeBos ?? false };
-    switch (rec.kind) {
-      case 'add': return new AddIntervention(rec.site, tensorOf(art, rec, 'direction'), o);
-      case 'ablate': return new AblateIntervention(rec.site, tensorOf(art, rec, 'direction'), o);
-      case 'clamp': {
-        const c = clampTarget(art, rec, opts.target);
-        return new ClampIntervention(rec.site, tensorOf(art, rec, 'direction'), c.value, { ...o, origin: c.origin });
-      }
-      case 'rotate': {
-        // Selective Steering records carry the plane's second vector and, adaptive, a threshold.
-        const plane = rec.tensors['plane'] !== undefined ? tensorOf(art, rec, 'plane') : null;
-        return new RotateIntervention(rec.site, tensorOf(art, rec, 'direction'), { ...o, plane, threshold: rec.values?.['threshold'] ?? null });
-      }
-      case 'affine':
-        // Coordinate-wise (LinEAS: scale and bias) or LoReFT's low-rank form (rotation, weight, bias).
-        if ('scale' in rec.tensors) return new ScaleShiftIntervention(rec.site, tensorOf(art, rec, 'scale'), tensorOf(art, rec, 'bias'), o);
-        return new AffineIntervention(rec.site, tensorOf(art, rec, 'rotation'), tensorOf(art, rec, 'weight'), tensorOf(art, rec, 'bias'), o);
-      case 'interchange': return new InterchangeIntervention(rec.site, tensorOf(art, rec, 'rotation'), o);
-      case 'weight-edit': {
-        // The hook equals the edited weights; `strength` scales the whole edit (s·λ for every component).
-        checkWeightEditable(model, weightEditTarget(rec.site));
-        return new WeightEditIntervention(rec.site, tensorOf(art, rec, 'delta_u'), tensorOf(art, rec, 'delta_k'), o);
-      }
-    }
+    const build = interventionBuilder(rec.kind, `artifact ${art.meta.name}: intervention at ${rec.site}`);
+    return build({
+      site: rec.site,
+      options: { positions: rec.positions, strength: recordStrength(rec, opts), excludeBos: rec.excludeBos ?? false },
+      model,
+      tensor: (role) => tensorOf(art, rec, role),
+      has: (role) => rec.tensors[role] !== undefined,
+      value: (key) => rec.values?.[key],
+      clamp: () => clampTarget(art, rec, opts.target),
+    });
   });
 }

@@ -6,7 +6,7 @@
 import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
 import { generate } from '../generate/generate.js';
 import { hooksFor } from '../intervene/apply.js';
-import { loadSteering, describeSteering, type LoadedSteer } from '../artifact/steer-spec.js';
+import { loadSteering, describeSteering, type LoadedSteer } from '../artifact/steering.js';
 import type { SamplingOptions } from '../generate/sampler.js';
 
 export interface ChatMessage {
@@ -56,7 +56,7 @@ export class ChatSession {
   /** Removes artifacts by name or path; no argument removes all. Returns how many went. */
   unsteer(which?: string): number {
     const before = this.steering.length;
-    this.steering = which === undefined ? [] : this.steering.filter((s) => s.artifact.meta.name !== which && s.spec.path !== which);
+    this.steering = which === undefined ? [] : this.steering.filter((s) => s.artifact.meta.name !== which && s.request.artifact !== which);
     return before - this.steering.length;
   }
 

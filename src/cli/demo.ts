@@ -1,4 +1,5 @@
-// `steerling demo`: the whole loop on the embedded organism in well under a minute — learn a topic
+// `steerling demo`: first a steering effect on a real pretrained model (stories260K, a dog; see
+// demo-stories.ts), then the whole loop on the embedded organism in about a minute — learn a topic
 // direction with DiffMean from paired replies and a RePS vector from concept/plain reply pairs,
 // steer neutral instructions at multiples of each one's derived default, take the topic out of
 // replies that ask for it with the negated artifact, judge every reply exactly (carried, concept
@@ -8,7 +9,8 @@
 // clause, rank 8, at layer 1 where `steerling trace` finds the topic's path) steers both ways at its
 // data-derived strength: the μ+ clamp brings the topic in, the μ− clamp takes it out.
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../io/out-path.js';
 import { join, resolve } from 'node:path';
 import { loadModel, stopIds } from '../models/load.js';
 import { modelRef } from './model-ref.js';
@@ -17,7 +19,7 @@ import { parseConceptData } from '../data/concept-data.js';
 import { parseContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
 import { METHODS } from '../methods/index.js';
 import { saveArtifact } from '../artifact/io.js';
-import { artifactInterventions } from '../artifact/apply.js';
+import { resolveSteering, type ClampTarget } from '../artifact/steering.js';
 import { hooksFor } from '../intervene/index.js';
 import { chatReplies } from '../generate/replies.js';
 import { conceptScore, conceptShare, fluency, instructionScore } from '../organism/judges/index.js';
@@ -25,6 +27,7 @@ import { renderReport, type ReportSection } from '../eval/report/html.js';
 import { lineChart, renderSvg } from '../eval/report/plot.js';
 import { intArg } from './options.js';
 import { progress } from './progress.js';
+import { storiesOpening } from './demo-stories.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { LoadedModel } from '../models/load.js';
 
@@ -36,6 +39,7 @@ interface DemoFlags {
   n: number;
   method: string;
   quiet?: boolean;
+  stories: boolean;
 }
 
 const DEMO_METHODS = ['diffmean', 'reps', 'cdas'] as const;
@@ -60,21 +64,22 @@ export function registerDemo(program: Command): void {
     .option('--n <n>', 'instructions to steer', intArg('--n', 1), 10)
     .option('--out <dir>', 'where the artifacts and report go', 'steerling-demo')
     .option('--method <name>', 'diffmean, reps, cdas, both (diffmean and reps) or all', 'all')
+    .option('--no-stories', 'skip the opening on stories260K (a real pretrained model steered to dogs)')
     .option('-q, --quiet', 'no progress bar')
     .action(async (f: DemoFlags) => {
       const t0 = performance.now();
       if (!(f.method in METHOD_SETS) && !(DEMO_METHODS as readonly string[]).includes(f.method)) throw new Error(`unknown --method "${f.method}" (choose diffmean, reps, cdas, both or all)`);
       if (!isConceptId(f.concept)) throw new Error(`unknown concept "${f.concept}" (choose one of ${CONCEPTS.join(', ')})`);
       const concept: ConceptId = f.concept;
+      const say = (s: string) => console.log(s);
+      mkdirSync(f.out, { recursive: true });
+      const opening = f.stories ? await storiesOpening(f.out, say) : null;
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
-      const tok = m.tokenizer;
       const siteOf = (method: DemoMethod) => `layers.${f.layer ?? (method === 'cdas' ? CDAS_LAYER : Math.floor(m.model.arch.layers / 2))}.resid_post`;
-      const say = (s: string) => console.log(s);
       const methods: DemoMethod[] = METHOD_SETS[f.method] ?? [f.method as DemoMethod];
-      say(`steerling demo — ${m.config.modelType} organism (${m.model.arch.layers} layers, hidden ${m.model.arch.hidden}); concept ${concept}; ${[...new Set(methods.map(siteOf))].join(', ')}`);
+      say(`${f.stories ? '\n2. ' : ''}The model organism, judged exactly: ${m.config.modelType}, ${m.model.arch.layers} layers, hidden ${m.model.arch.hidden}; concept ${concept}; ${[...new Set(methods.map(siteOf))].join(', ')}`);
 
-      mkdirSync(f.out, { recursive: true });
       const prompts = steeringInstructions(concept, { n: f.n, seed: 5, split: 'eval' }).map((s) => s.prompt);
       const asking = contrastivePairs(concept, { n: f.n, seed: 4, split: 'eval' }).map((r) => r.concept_prompt);
       const sections: ReportSection[] = [];
@@ -103,11 +108,12 @@ export function registerDemo(program: Command): void {
         sections.push(...await methodSections(method, concept, site, art, pairs, prompts, results, asked, negated));
       }
       const html = renderReport(`steerling demo: ${concept}`, [
-        { heading: 'What happened', text: [`For ${concept}: ${methods.map((x) => `${LABEL[x]} at ${siteOf(x)}`).join(', ')} learned an artifact each; neutral instructions were steered with multiples of each artifact's derived default strength (strength 0: unsteered), and instructions that ask for the concept with the negated default (CDAS: its clamp to the plain class mean μ−). Every reply is judged by exact programs: carried (the share of replies that clearly carry the concept: score 2 of the 0/1/2 scale), concept share (content words from the concept), parse rate under the organism's grammar, and instruction following (0/1/2, shown /2).`] },
+        ...(opening?.sections ?? []),
+        { heading: 'The model organism: what happened', text: [`For ${concept}: ${methods.map((x) => `${LABEL[x]} at ${siteOf(x)}`).join(', ')} learned an artifact each; neutral instructions were steered with multiples of each artifact's derived default strength (strength 0: unsteered), and instructions that ask for the concept with the negated default (CDAS: its clamp to the plain class mean μ−). Every reply is judged by exact programs: carried (the share of replies that clearly carry the concept: score 2 of the 0/1/2 scale), concept share (content words from the concept), parse rate under the organism's grammar, and instruction following (0/1/2, shown /2).`] },
         ...sections,
-      ], { model: m.dir, ...files, 'wall time': `${((performance.now() - t0) / 1000).toFixed(1)} s` });
+      ], { model: m.dir, ...(opening ? { 'stories260K artifact': resolve(opening.artifact) } : {}), ...files, 'wall time': `${((performance.now() - t0) / 1000).toFixed(1)} s` });
       const reportPath = join(f.out, 'report.html');
-      writeFileSync(reportPath, html);
+      writeFileAtomic(reportPath, html);
       say(`\nreport: ${reportPath} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     });
 }
@@ -141,8 +147,8 @@ function learn(m: LoadedModel, concept: ConceptId, site: string, method: DemoMet
 
 interface Judged { strength: number; replies: string[]; carried: number; concept: number; parse: number; instruction: number }
 
-function judged(m: LoadedModel, art: Artifact, concept: ConceptId, prompts: string[], strength: number, target?: 'neg'): Judged {
-  const hooks = strength === 0 ? null : hooksFor(artifactInterventions(art, m.model, { strength, ...(target ? { target } : {}) }), m.model.arch.layers);
+function judged(m: LoadedModel, art: Artifact, concept: ConceptId, prompts: string[], strength: number, target?: ClampTarget): Judged {
+  const hooks = strength === 0 ? null : hooksFor(resolveSteering({ artifact: art.meta.name, strength, ...(target ? { target } : {}) }, art, m.model), m.model.arch.layers);
   const replies = chatReplies(m.model, m.tokenizer!, prompts, { eosTokenIds: stopIds(m), hooks, maxTokens: 64 });
   return {
     strength,

@@ -1,12 +1,10 @@
 // `steerling detect --steer A --text "..."`: per-token concept scores (projections onto the
 // artifact's direction at its site), shown as a terminal heatmap or, with --json, as numbers.
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { loadModel } from '../models/load.js';
-import { loadArtifact } from '../artifact/io.js';
 import type { Detection } from '../eval/detect.js';
 import { detect } from '../api/detect.js';
-import { parseSteerSpec } from '../artifact/steer-spec.js';
+import { parseSteerText, loadRequestedArtifact } from '../artifact/steering.js';
 import { modelRef } from './model-ref.js';
 
 interface DetectFlags {
@@ -83,14 +81,13 @@ export function registerDetect(program: Command): void {
     .option('--force', 'use the artifact even when it was fitted on another model')
     .action(async (f: DetectFlags) => {
       // A strength suffix means nothing to a detector; accept the same spelling as generate.
-      const path = parseSteerSpec(f.steer).path;
-      if (!existsSync(path)) throw new Error(`--steer: artifact file ${path} does not exist`);
-      const art = loadArtifact(path);
+      const req = parseSteerText(f.steer);
+      const art = loadRequestedArtifact(req);
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer.json; steerling detect needs one`);
       const d = detect(m, art, f.text, { force: f.force ?? false });
       if (f.json) {
-        console.log(JSON.stringify({ artifact: path, name: art.meta.name, ...d }));
+        console.log(JSON.stringify({ artifact: req.artifact, name: art.meta.name, ...d }));
         return;
       }
       console.log(useColour() ? renderColour(d) : renderPlain(d));

@@ -2,7 +2,7 @@
 // utility kept, the backdoor neutralised), Steer2Edit against the steering it came from, and the
 // specificity loss, measured on the organism in one run with 95% intervals (src/organism/claims/).
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { checkOutFile, writeFileAtomic } from '../io/out-path.js';
 import { loadModel, stopIds } from '../models/load.js';
 import { modelRef } from './model-ref.js';
 import { intArg } from './options.js';
@@ -51,6 +51,9 @@ export function registerEvalClaims(ev: Command, program: Command): void {
     .option('--out <file>', 'also write the result as JSON')
     .option('--markdown <file>', 'also write the tables as Markdown (the README\'s)')
     .action(async (f: ClaimsFlags) => {
+      // Checked before a run of many minutes, not after it.
+      if (f.out !== undefined) checkOutFile(f.out, '--out');
+      if (f.markdown !== undefined) checkOutFile(f.markdown, '--markdown');
       const concepts = f.concepts ? topicList(f.concepts) : undefined;
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
@@ -62,8 +65,8 @@ export function registerEvalClaims(ev: Command, program: Command): void {
         onProgress: (what, d, t) => bar.update(d, t, what),
       });
       bar.stop();
-      if (f.out) writeFileSync(f.out, JSON.stringify(res, null, 2) + '\n');
-      if (f.markdown) writeFileSync(f.markdown, claimsMarkdown(res) + '\n');
+      if (f.out) writeFileAtomic(f.out, JSON.stringify(res, null, 2) + '\n', '--out');
+      if (f.markdown) writeFileAtomic(f.markdown, claimsMarkdown(res) + '\n', '--markdown');
       console.log(f.json ? JSON.stringify(res) : renderClaims(res));
     });
 }

@@ -4,7 +4,7 @@
 // against the unsteered and prompting baselines (and the artifact's derived strength).
 // Replies are scored by the organism's exact judges, or a judge model (judge-flags.ts).
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { checkOutFile, writeFileAtomic } from '../io/out-path.js';
 import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
 import { detectionSet, CONCEPTS, isConceptId, type ConceptId } from '../organism/corpus/index.js';
@@ -18,8 +18,7 @@ import { BASE_POSITIONS, SOURCE_POSITIONS, resolveVariant } from '../methods/cda
 import { intArg, numArg } from './options.js';
 import { fitOnOrganism, PREFERENCE_METHODS, type CdasFitOptions } from '../organism/axbench-fit.js';
 import { runOrganismSpecificity, runOrganismSpecificityCurve } from '../organism/specificity.js';
-import { loadSteering, describeSteering, specUse } from '../artifact/steer-spec.js';
-import { artifactInterventions } from '../artifact/apply.js';
+import { loadSteering, describeSteering, resolveSteering, timesMultiple } from '../artifact/steering.js';
 import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
 import { addJudgeFlags, makeJudge, type JudgeFlags } from './judge-flags.js';
@@ -158,6 +157,8 @@ export function registerEval(program: Command): void {
     .option('--html <file>', 'also write an HTML report (selection curves, scores, replies)');
   addJudgeFlags(ax)
     .action(async (f: AxFlags) => {
+      if (f.out !== undefined) checkOutFile(f.out, '--out');
+      if (f.html !== undefined) checkOutFile(f.html, '--html');
       if (!SWEPT.includes(f.method)) throw new Error(`--method ${f.method}: the sweep applies to additive methods (${ADDITIVE.join(', ')}) and to cdas's clamp`);
       const cdas = cdasFitOptions(f);
       if (f.conceptFile && f.concepts !== 'topics') throw new Error('--concepts picks the organism\'s concepts; with --concept-file the file lists the concepts');
@@ -183,8 +184,8 @@ export function registerEval(program: Command): void {
         ? await runAxBench<string>({ ...common, concepts: own.map((c) => c.id), fit: fitFromFile(m, f.method, site, own, cdas), spec: (id) => own.find((c) => c.id === id)!.spec })
         : await runAxBench<ConceptId>({ ...common, concepts: concepts!, fit: fitOnOrganism(m.model, m.tokenizer!, f.method, site, cdas), spec: organismConceptSpec });
       bar.stop();
-      if (f.out) writeFileSync(f.out, JSON.stringify(res, null, 2) + '\n');
-      if (f.html) writeFileSync(f.html, await axbenchHtml(res));
+      if (f.out) writeFileAtomic(f.out, JSON.stringify(res, null, 2) + '\n', '--out');
+      if (f.html) writeFileAtomic(f.html, await axbenchHtml(res), '--html');
       console.log(f.json ? JSON.stringify(res) : renderAxBench(res));
     });
 
@@ -240,7 +241,7 @@ export function registerEval(program: Command): void {
         const ks = parseFactors(f.multiples);
         // One set of interventions per multiple (each scaled), all measured against one baseline.
         const conditions = ks.map((k) => {
-          const ivs = steering.flatMap((s) => artifactInterventions(s.artifact, m.model, { ...specUse(s.spec, f.force ?? false), multiple: (s.spec.multiple ?? 1) * k }));
+          const ivs = steering.flatMap((s) => resolveSteering(timesMultiple(s.request, k), s.artifact, m.model, f.force ?? false));
           return { label: `x${k}`, hooks: hooksFor(ivs, m.model.arch.layers) };
         });
         const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });

@@ -19,6 +19,7 @@ interface TrainFlags {
   lr: number;
   trainExamples?: number;
   resume?: boolean;
+  saveEvery: number;
   windows: WindowStarts;
   layers?: number;
   hidden?: number;
@@ -50,7 +51,8 @@ export function registerOrganism(program: Command): void {
     .option('--heads <n>', `attention heads (default ${ORGANISM_SHAPE.heads})`, intArg('--heads', 1))
     .option('--kv-heads <n>', `key/value heads (default ${ORGANISM_SHAPE.kvHeads})`, intArg('--kv-heads', 1))
     .option('--intermediate <n>', `MLP width (default ${ORGANISM_SHAPE.intermediate})`, intArg('--intermediate', 1))
-    .option('--resume', 'continue from OUT/checkpoint if present')
+    .option('--resume', 'continue from OUT/checkpoint if present (refused when its settings differ from this run\'s)')
+    .option('--save-every <n>', `steps between checkpoints in OUT/checkpoint (default ${DEFAULT_TRAINING.checkpointEvery})`, intArg('--save-every', 1), DEFAULT_TRAINING.checkpointEvery)
     .action(async (f: TrainFlags) => {
       const quiet = Boolean(program.opts().quiet) || !process.stderr.isTTY;
       const bar = quiet ? null : new cliProgress.SingleBar({ format: 'training {bar} {value}/{total} steps | loss {loss} | held-out {held} | {tps} tok/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50 }, cliProgress.Presets.shades_classic);
@@ -58,7 +60,7 @@ export function registerOrganism(program: Command): void {
       let started = false;
       const logLine = (m: string) => process.stderr.write(`steerling: ${m}\n`);
       const res = await trainOrganism({
-        seed: f.seed, out: f.out, steps: f.steps, batch: f.batch, context: f.context, lr: f.lr, trainExamples: f.trainExamples, resume: f.resume, windows: f.windows,
+        seed: f.seed, out: f.out, steps: f.steps, batch: f.batch, context: f.context, lr: f.lr, trainExamples: f.trainExamples, resume: f.resume, windows: f.windows, checkpointEvery: f.saveEvery,
         shape: { ...(f.layers ? { layers: f.layers } : {}), ...(f.hidden ? { hidden: f.hidden } : {}), ...(f.heads ? { heads: f.heads } : {}), ...(f.kvHeads ? { kvHeads: f.kvHeads } : {}), ...(f.intermediate ? { intermediate: f.intermediate } : {}) },
         onLog: logLine,
         onStep: (s, total) => {

@@ -7,8 +7,7 @@ import { generate } from '../generate/generate.js';
 import { hooksFor } from '../intervene/apply.js';
 import { intArg, collect } from './options.js';
 import { modelRef } from './model-ref.js';
-import { loadSteering, specUse } from '../artifact/steer-spec.js';
-import { artifactInterventions } from '../artifact/apply.js';
+import { loadSteering, resolveSteering, atStrength } from '../artifact/steering.js';
 import { progress } from './progress.js';
 
 interface SweepFlags {
@@ -102,7 +101,7 @@ export function registerSweep(program: Command): void {
       try {
         let done = 0;
         for (const s of strengths) {
-          const ivs = artifactInterventions(steer!.artifact, m.model, { ...specUse(steer!.spec, f.force ?? false), strength: s, multiple: 1 });
+          const ivs = resolveSteering(atStrength(steer!.request, s), steer!.artifact, m.model, f.force ?? false);
           const hooks = s === 0 ? null : hooksFor(ivs, m.model.arch.layers);
           // One prompt at a time, so each cell is exactly what `generate --steer A:s` prints.
           const outputs = promptIds.map((ids) => {
@@ -116,7 +115,7 @@ export function registerSweep(program: Command): void {
         bar.stop();
       }
       if (f.json) {
-        console.log(JSON.stringify({ artifact: steer!.spec.path, name: meta.name, method: meta.method, site: first.site, default_strength: first.default_strength, range, max_tokens: f.maxTokens, prompts: f.prompt, rows }));
+        console.log(JSON.stringify({ artifact: steer!.request.artifact, name: meta.name, method: meta.method, site: first.site, default_strength: first.default_strength, range, max_tokens: f.maxTokens, prompts: f.prompt, rows }));
       } else {
         console.log(`${meta.name} (${meta.method}) at ${first.site}, default strength ${first.default_strength.toFixed(3)}`);
         console.log(renderSweep(f.prompt, rows, range));

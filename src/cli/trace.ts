@@ -3,7 +3,7 @@
 //   steerling trace --concept topic:ocean                                   (the organism builds its pairs)
 //   steerling trace --model M --pairs pairs.jsonl --concept-words dog,puppy [--html trace.html] [--json]
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { checkOutFile, writeFileAtomic } from '../io/out-path.js';
 import { loadModel, stopIds } from '../models/load.js';
 import { intArg } from './options.js';
 import { modelRef } from './model-ref.js';
@@ -62,6 +62,7 @@ export function registerTrace(program: Command): void {
     .option('--json', 'print the trace as one JSON object')
     .option('--html <file>', 'also write an HTML report with one heatmap per site kind')
     .action(async (f: TraceFlags, cmd: Command) => {
+      if (f.html !== undefined) checkOutFile(f.html, '--html');
       const quiet = Boolean(cmd.optsWithGlobals()['quiet']);
       // Cheap checks first: bad flags and a bad pair file fail before the model loads.
       if (!f.pairs && !f.concept) throw new Error('give --pairs FILE.jsonl with --concept-words w1,w2, or --concept CONCEPT (the organism builds the pairs)');
@@ -89,7 +90,7 @@ export function registerTrace(program: Command): void {
         bar.stop();
       }
       const meta = { model: m.repoId ?? m.dir, pairs: f.pairs ?? `${f.concept} (n ${f.n}, seed ${f.seed}, clause ${f.clause})`, chat: String(chat) };
-      if (f.html) writeFileSync(f.html, await traceHtml(res, meta));
+      if (f.html) writeFileAtomic(f.html, await traceHtml(res, meta), '--html');
       if (f.json) {
         console.log(JSON.stringify(traceJson(res, meta)));
         return;

@@ -7,6 +7,7 @@
 // exactly a control vector; its strength is baked into the data (llama.cpp's own scale then
 // multiplies it, 1 by default).
 
+import { recordStrength } from '../artifact/apply.js';
 import type { Artifact, InterventionRecord } from '../artifact/artifact.js';
 import type { GGUFFile, GGUFTensor, GGUFValue } from './gguf.js';
 
@@ -99,7 +100,7 @@ export function additiveBlocks(sources: readonly ControlVectorSource[], minBlock
       if (!t) throw new Error(`artifact ${a.meta.name}: intervention at ${rec.site} has no direction tensor`);
       const v = t.toFloat('f32').data as Float32Array;
       if (v.length !== d) throw new Error(`artifact ${a.meta.name}: direction at ${rec.site} has ${v.length} values, the model's hidden size is ${d}`);
-      const strength = (s.strength ?? rec.default_strength) * (s.multiple ?? 1);
+      const strength = recordStrength(rec, s);
       if (!Number.isFinite(strength)) throw new Error(`artifact ${a.meta.name}: strength ${strength} at ${rec.site} is not finite`);
       const acc = sums.get(block) ?? new Float32Array(d);
       for (let j = 0; j < d; j++) acc[j]! += strength * v[j]!;

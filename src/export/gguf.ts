@@ -4,7 +4,8 @@
 // tensor infos, zero padding to the alignment, then the tensor data in info order, each block
 // padded to the alignment, the last block's padding included.
 
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/out-path.js';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
 export const GGUF_VERSION = 3;
@@ -121,9 +122,7 @@ export function encodeGGUF(file: GGUFFile): Uint8Array {
 
 /** Writes atomically (a temporary file renamed into place), so a failed write loses nothing. */
 export function writeGGUF(path: string, file: GGUFFile): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, encodeGGUF(file));
-  renameSync(tmp, path);
+  writeFileAtomic(path, encodeGGUF(file));
 }
 
 /**

@@ -15,7 +15,8 @@
 // embedding change the logits. Only strength 1 is exact: the hooks ablate again at every layer, so
 // a partial ablation compounds there and has no single weight edit.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { checkNewFolder, intoNewFolder, writeFileAtomic } from '../io/out-path.js';
 import { join } from 'node:path';
 import type { Artifact } from '../artifact/artifact.js';
 import { ablationSites } from '../methods/ablation-sites.js';
@@ -102,23 +103,24 @@ const WRITER = /(^|\.)layers\.\d+\.(self_attn\.o_proj|mlp\.down_proj)\.(weight|b
 
 /** Refuses to write into a folder that has files (nothing is ever overwritten). */
 export function checkOut(out: string): void {
-  if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out} exists and is not empty; choose a new folder (nothing is overwritten)`);
+  checkNewFolder(out);
 }
 
 /** Writes the edited checkpoint: one model.safetensors, the config with its patch, the serving files. */
 export function writeCheckpoint(dir: string, out: string, tensors: Map<string, Tensor>, configPatch: Record<string, unknown>, provenance: Record<string, unknown>): string[] {
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  mkdirSync(out, { recursive: true });
-  writeSafetensors(join(out, 'model.safetensors'), tensors, { format: 'pt', steerling_edit: JSON.stringify(provenance) });
-  writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, ...configPatch }, null, 2) + '\n');
-  const copied: string[] = [];
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
-    if (!SERVING_FILES.includes(f) || !statSync(p).isFile()) continue;
-    copyFileSync(p, join(out, f));
-    copied.push(f);
-  }
-  return copied;
+  return intoNewFolder(out, () => {
+    writeSafetensors(join(out, 'model.safetensors'), tensors, { format: 'pt', steerling_edit: JSON.stringify(provenance) });
+    writeFileAtomic(join(out, 'config.json'), JSON.stringify({ ...config, ...configPatch }, null, 2) + '\n');
+    const copied: string[] = [];
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (!SERVING_FILES.includes(f) || !statSync(p).isFile()) continue;
+      copyFileSync(p, join(out, f));
+      copied.push(f);
+    }
+    return copied;
+  });
 }
 
 /**

@@ -16,12 +16,11 @@
 // an adapter. GPT-2's Conv1D modules need fan_in_fan_out true; A and B keep the shapes above.
 // The config holds only long-standing LoraConfig keys (older PEFT versions refuse unknown ones).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { intoNewFolder, writeFileAtomic } from '../io/out-path.js';
 import { join } from 'node:path';
 import { Checkpoint } from '../io/checkpoint.js';
 import { writeSafetensors } from '../io/safetensors-write.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
-import { checkOut } from './merged.js';
 import { checkTerms, matrixName, outIn, type EditedMatrix } from './weight-edits.js';
 
 export const ADAPTER_CONFIG = 'adapter_config.json';
@@ -95,9 +94,9 @@ export interface PeftReport {
 }
 
 export function writePeftAdapter(out: string, adapter: PeftAdapter, provenance: Record<string, unknown>): PeftReport {
-  checkOut(out);
-  mkdirSync(out, { recursive: true });
-  writeSafetensors(join(out, ADAPTER_WEIGHTS), adapter.tensors, { format: 'pt', steerling_edit: JSON.stringify(provenance) });
-  writeFileSync(join(out, ADAPTER_CONFIG), JSON.stringify(adapter.config, null, 2) + '\n');
+  intoNewFolder(out, () => {
+    writeSafetensors(join(out, ADAPTER_WEIGHTS), adapter.tensors, { format: 'pt', steerling_edit: JSON.stringify(provenance) });
+    writeFileAtomic(join(out, ADAPTER_CONFIG), JSON.stringify(adapter.config, null, 2) + '\n');
+  });
   return { out, r: adapter.r, lora_alpha: adapter.config['lora_alpha'] as number, modules: adapter.modules, files: [ADAPTER_CONFIG, ADAPTER_WEIGHTS] };
 }

@@ -10,6 +10,7 @@
 // Conv1D [in, out]. Gemma is refused where the artifact is used (its post-norms; weight-edit.ts).
 // Edited matrices keep their stored dtype: a bf16 checkpoint rounds W + ΔW to bf16 like any weight.
 
+import { recordStrength } from '../artifact/apply.js';
 import type { Artifact } from '../artifact/artifact.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
@@ -61,7 +62,7 @@ export function weightEditTerms(sources: readonly WeightEditSource[]): Map<strin
       if (rec.kind !== 'weight-edit') throw new Error(`artifact ${a.meta.name}: its ${rec.kind} intervention at ${rec.site} is not a weight edit; fold weight edits (steer2edit) and other steering in separate exports`);
       if (rec.positions !== 'all' || rec.excludeBos) throw new Error(`artifact ${a.meta.name}: its weight edit at ${rec.site} acts on positions ${JSON.stringify(rec.positions)}${rec.excludeBos ? ' without BOS' : ''}; edited weights act at every position`);
       const t = weightEditTarget(rec.site);
-      const strength = (s.strength ?? rec.default_strength) * (s.multiple ?? 1);
+      const strength = recordStrength(rec, s);
       if (!Number.isFinite(strength)) throw new Error(`artifact ${a.meta.name}: strength ${strength} at ${rec.site} is not finite`);
       const key = `${t.layer}.${t.proj}`;
       const m = out.get(key) ?? { layer: t.layer, proj: t.proj, terms: [] };

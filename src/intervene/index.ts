@@ -6,3 +6,4 @@ export * from './interventions.js';
 export * from './positions.js';
 export * from './apply.js';
 export * from './weight-edit.js';
+export * from './registry.js';

@@ -9,7 +9,7 @@
 // surprising. The file is written under a temporary name and renamed, so a crash never leaves a
 // half-written file behind under the real name.
 
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { writeFileAtomic } from './out-path.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { assertLittleEndian } from './safetensors.js';
@@ -81,26 +81,5 @@ export function writeSafetensors(
   const entries = pairs.map(([name, t]) => entryOf(name, t, opts));
   const head = encodeHeader(entries, metadata);
 
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeAll(fd, head);
-    for (const e of entries) writeAll(fd, e.bytes);
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  const CHUNK = 1 << 30;
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, Math.min(CHUNK, bytes.length - done));
+  writeFileAtomic(path, [head, ...entries.map((e) => e.bytes)]);
 }

@@ -70,11 +70,22 @@ export class SafetensorsFile implements TensorSource {
   /** Opens a file and validates its header; reads no tensor data. */
   static open(path: string, opts: OpenOptions = {}): SafetensorsFile {
     assertLittleEndian();
-    const fd = openSync(path, 'r');
+    let fd: number;
     try {
-      const size = fstatSync(fd).size;
+      fd = openSync(path, 'r');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new Error(code === 'EISDIR' ? `${path} is a folder, not a safetensors file` : code === 'ENOENT' ? `${path} does not exist` : `${path}: cannot open (${code ?? (e as Error).message})`);
+    }
+    try {
+      const stat = fstatSync(fd);
+      if (stat.isDirectory()) throw new Error(`${path} is a folder, not a safetensors file`);
+      if (!stat.isFile()) throw new Error(`${path} is not a regular file (a device, pipe or socket), not a safetensors file`);
+      const size = stat.size;
       const first8 = new Uint8Array(8);
       if (size >= 8) readFully(fd, first8, 0, path);
+      // A llama.cpp control vector (or any GGUF) given where safetensors is expected.
+      if (size >= 4 && String.fromCharCode(...first8.subarray(0, 4)) === 'GGUF') throw new Error(`${path} is a GGUF file (a llama.cpp control vector or model), not safetensors: pass GGUF control vectors with --control-vector`);
       const n = parseHeaderLength(first8, size, path);
       const json = new Uint8Array(n);
       readFully(fd, json, 8, path);

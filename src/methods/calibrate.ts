@@ -7,7 +7,7 @@
 // Why KL and not a fixed fraction of ρ (the per-token activation norm; strength.ts): where a
 // direction starts to steer, and where the text breaks, sits at very different fractions of ρ from
 // layer to layer and model to model, but at much the same shift of the output distribution.
-// Measured with greedy replies (test/fixtures/stories/dog.jsonl; the organism's topic pairs with
+// Measured with greedy replies (examples/stories260K/dog.jsonl; the organism's topic pairs with
 // bench/organism-steering/reply-diffmean.mjs):
 //   stories260K, layers 1–3: the dog shows at 0.25–0.4ρ and text degenerates from 0.4–0.55ρ; the
 //     KL on the concept-absent openings is 0.15–0.65 and 0.5–1.3 nats there. Calibrated: default

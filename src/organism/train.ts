@@ -104,6 +104,30 @@ function saveState(dir: string, step: number, weights: Map<string, Tensor>, opt:
   renameSync(join(dir, 'log.json.tmp'), join(dir, 'log.json'));
 }
 
+/** What a resumed run must share with the checkpoint's run: the corpus, the data order, the optimiser's schedule and the shape. */
+const RESUME_KEYS: [string, string][] = [['batch', '--batch'], ['context', '--context'], ['lr', '--lr'], ['windows', '--windows'], ['warmup', 'warmup'], ['train_examples', '--train-examples'], ['held_out_examples', 'held-out examples'], ['shape', 'shape']];
+
+/**
+ * Refuses to resume a checkpoint with other settings than it was trained with (it would silently
+ * continue on another corpus or data order), or with --steps before the checkpoint's own step (the
+ * log would name a shorter run than the weights had).
+ */
+export function checkResume(saved: TrainingLog, now: TrainingLog, savedStep: number, ckptDir: string): void {
+  const differs = (what: string, was: unknown, is: unknown) => new Error(`--resume: the checkpoint in ${ckptDir} has ${what} ${JSON.stringify(was)}, this run asks for ${JSON.stringify(is)}; pass the same settings (its command: ${saved.command}; the shape: --layers/--hidden/--heads/--kv-heads/--intermediate) or train afresh in a new --out`);
+  if (saved.seed !== now.seed) throw differs('--seed', saved.seed, now.seed);
+  if (saved.corpus_version !== now.corpus_version) throw differs('corpus version', saved.corpus_version, now.corpus_version);
+  for (const [key, flag] of RESUME_KEYS) {
+    const was = saved.settings[key];
+    const is = now.settings[key];
+    // Older logs did not record every key; what was not recorded cannot be checked.
+    if (was === undefined && key !== 'train_examples' && key !== 'held_out_examples') continue;
+    if (JSON.stringify(was) !== JSON.stringify(is)) throw differs(flag, was ?? 'the default', is ?? 'the default');
+  }
+  if (saved.train_tokens !== now.train_tokens) throw differs('a corpus of training tokens', saved.train_tokens, now.train_tokens);
+  const steps = now.settings['steps'] as number;
+  if (steps < savedStep) throw new Error(`--resume: the checkpoint in ${ckptDir} is at step ${savedStep}; --steps ${steps} would end before it (pass --steps ${savedStep} or more)`);
+}
+
 export async function trainOrganism(o: OrganismTrainOptions): Promise<TrainingLog> {
   const t0 = performance.now();
   const log = o.onLog ?? (() => {});
@@ -136,7 +160,7 @@ export async function trainOrganism(o: OrganismTrainOptions): Promise<TrainingLo
     corpus_version: CORPUS_VERSION,
     seed: o.seed,
     command: `steerling organism train --seed ${o.seed} --out ${o.out} --steps ${steps} --batch ${batch} --context ${context} --lr ${lr}${windows !== DEFAULT_WINDOWS ? ` --windows ${windows}` : ''}${shapeFlags(shape)}`,
-    settings: { steps, batch, context, lr, windows, warmup: o.warmup ?? DEFAULT_TRAINING.warmup, weight_decay: 0.1, beta2: 0.95, clip: 1.0, schedule: 'warmup + cosine to lr/10', shape },
+    settings: { steps, batch, context, lr, windows, warmup: o.warmup ?? DEFAULT_TRAINING.warmup, weight_decay: 0.1, beta2: 0.95, clip: 1.0, schedule: 'warmup + cosine to lr/10', shape, ...(o.trainExamples !== undefined ? { train_examples: o.trainExamples } : {}), ...(o.heldOutExamples !== undefined ? { held_out_examples: o.heldOutExamples } : {}) },
     params: params.reduce((s, p) => s + p.size, 0),
     train_tokens: train.length,
     held_out_tokens: heldOut.length,
@@ -145,16 +169,20 @@ export async function trainOrganism(o: OrganismTrainOptions): Promise<TrainingLo
   };
   let start = 0;
   let prevSeconds = 0;
+  if (o.resume && !existsSync(join(ckptDir, 'state.safetensors'))) log(`--resume: no checkpoint in ${ckptDir} yet; starting at step 0`);
   if (o.resume && existsSync(join(ckptDir, 'state.safetensors'))) {
-    const prevShape = (JSON.parse(readFileSync(join(ckptDir, 'log.json'), 'utf8')) as TrainingLog).settings['shape'];
-    if (prevShape !== undefined && JSON.stringify(prevShape) !== JSON.stringify(shape)) {
-      throw new Error(`--resume: the checkpoint in ${ckptDir} has shape ${JSON.stringify(prevShape)}, this run asks for ${JSON.stringify(shape)}; pass the same --layers/--hidden/--heads/--kv-heads/--intermediate`);
-    }
+    const prev = JSON.parse(readFileSync(join(ckptDir, 'log.json'), 'utf8')) as TrainingLog;
     const f = SafetensorsFile.open(join(ckptDir, 'state.safetensors'));
     start = Number(f.metadata['step']);
+    try {
+      checkResume(prev, trainLog, start, ckptDir);
+    } catch (e) {
+      f.close();
+      throw e;
+    }
     for (const [k, w] of weights) w.data.set(f.get(k).data);
     opt.loadState({ step: start, m: [...weights.keys()].map((k) => f.get(`__adam_m.${k}`).data as Float32Array), v: [...weights.keys()].map((k) => f.get(`__adam_v.${k}`).data as Float32Array) });
-    const prev = JSON.parse(readFileSync(join(ckptDir, 'log.json'), 'utf8')) as TrainingLog;
+    f.close();
     trainLog.steps = prev.steps.filter((s) => s.step < start);
     trainLog.history = [...(prev.history ?? []), { command: prev.command, until_step: start }];
     trainLog.command += ' --resume';

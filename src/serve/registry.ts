@@ -4,7 +4,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadArtifact } from '../artifact/io.js';
-import { artifactInterventions, checkArtifactFits } from '../artifact/apply.js';
+import { checkArtifactFits } from '../artifact/apply.js';
+import { parseSteeringJson, resolveSteering, SteeringError, type SteeringRequest } from '../artifact/steering.js';
 import type { Artifact } from '../artifact/artifact.js';
 import type { DecoderModel } from '../models/decoder.js';
 import type { Intervention } from '../intervene/interventions.js';
@@ -16,14 +17,6 @@ export interface RegisteredArtifact {
   name: string;
   path: string;
   artifact: Artifact;
-}
-
-/** What a request asks of one artifact (already schema-checked). */
-export interface SteeringRequest {
-  artifact: string;
-  strength?: number;
-  multiple?: number;
-  target?: 'pos' | 'neg';
 }
 
 /** The steering in use for one request, as reported back to the client. */
@@ -72,7 +65,7 @@ export class ArtifactRegistry {
     const artifact = loadArtifact(path);
     if (!this.force) checkArtifactFits(artifact, this.model);
     // Builds the interventions once, so that a broken artifact fails at startup, not per request.
-    artifactInterventions(artifact, this.model, { force: true });
+    resolveSteering({ artifact: name }, artifact, this.model, true);
     const reg = { name, path, artifact };
     this.byName.set(name, reg);
     return reg;
@@ -118,18 +111,25 @@ export class ArtifactRegistry {
   interventions(reqs: readonly SteeringRequest[]): { interventions: Intervention[]; applied: AppliedSteering[] } {
     const interventions: Intervention[] = [];
     const applied: AppliedSteering[] = [];
-    reqs.forEach((r, i) => {
+    reqs.forEach((raw, i) => {
+      const where = `steering[${i}]`;
+      let r: SteeringRequest;
+      try {
+        r = parseSteeringJson(raw, where);
+      } catch (e) {
+        if (e instanceof SteeringError) throw new RequestError(e.message, e.field === null ? where : `${where}.${e.field}`);
+        throw e;
+      }
       const reg = this.byName.get(r.artifact);
       if (!reg) {
         const known = this.names();
-        throw new RequestError(`steering[${i}].artifact: no artifact named "${r.artifact}" is loaded (${known.length ? `loaded: ${known.join(', ')}` : 'this server has none; start it with --steer NAME=PATH or --artifacts DIR'})`, `steering[${i}].artifact`, 'unknown_artifact');
+        throw new RequestError(`${where}.artifact: no artifact named "${r.artifact}" is loaded (${known.length ? `loaded: ${known.join(', ')}` : 'this server has none; start it with --steer NAME=PATH or --artifacts DIR'})`, `${where}.artifact`, 'unknown_artifact');
       }
-      if (r.strength !== undefined && r.multiple !== undefined) throw new RequestError(`steering[${i}]: give "strength" or "multiple", not both`, `steering[${i}]`);
       let ivs: Intervention[];
       try {
-        ivs = artifactInterventions(reg.artifact, this.model, { force: true, ...(r.strength !== undefined ? { strength: r.strength } : {}), ...(r.multiple !== undefined ? { multiple: r.multiple } : {}), ...(r.target ? { target: r.target } : {}) });
+        ivs = resolveSteering(r, reg.artifact, this.model, true);
       } catch (e) {
-        throw new RequestError(`steering[${i}]: ${(e as Error).message}`, `steering[${i}]`);
+        throw new RequestError(`${where}: ${(e as Error).message}`, where);
       }
       interventions.push(...ivs);
       applied.push({ artifact: r.artifact, method: reg.artifact.meta.method, sites: [...new Set(ivs.map((iv) => iv.site))], strengths: ivs.map((iv) => iv.strength) });

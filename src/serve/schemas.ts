@@ -2,23 +2,11 @@
 // fields we do not know are ignored, as OpenAI does; fields we know must have the right type.
 // The `steering` list is ours, so its items are strict: no unknown keys, never a file path.
 
+import { steeringRequestSchema, type SteeringRequest } from '../artifact/steering.js';
+
 const nullable = (t: string | string[]) => ({ type: [...(Array.isArray(t) ? t : [t]), 'null'] });
 
-export const steeringSchema = {
-  type: 'array',
-  maxItems: 16,
-  items: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['artifact'],
-    properties: {
-      artifact: { type: 'string', minLength: 1, maxLength: 128 },
-      strength: { type: 'number' },
-      multiple: { type: 'number' },
-      target: { type: 'string', enum: ['pos', 'neg'] },
-    },
-  },
-} as const;
+export const steeringSchema = { type: 'array', maxItems: 16, items: steeringRequestSchema } as const;
 
 const sampling = {
   model: { type: 'string', maxLength: 256 },
@@ -96,7 +84,7 @@ export interface SamplingBody {
   n?: number | null;
   stream?: boolean | null;
   stream_options?: { include_usage?: boolean } | null;
-  steering?: { artifact: string; strength?: number; multiple?: number; target?: 'pos' | 'neg' }[];
+  steering?: SteeringRequest[];
 }
 
 export interface ChatMessageBody {

@@ -13,7 +13,7 @@ import { loadModel, train, generate, generateDetailed, detect, steer, steeringSu
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
-const DOG = fileURLToPath(new URL('../../../test/fixtures/stories/dog.jsonl', import.meta.url));
+const DOG = fileURLToPath(new URL('../../../examples/stories260K/dog.jsonl', import.meta.url));
 const README = join(ROOT, 'README.md');
 
 test("'steerling' resolves to the built package entry", () => {

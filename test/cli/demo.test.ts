@@ -14,12 +14,26 @@ test('demo: learns with DiffMean, RePS and CDAS, steers at 0, ½, 1 and 2× each
   const out = join(tempDir(), 'demo');
   const r = await cli(['demo', '--out', out, '--n', '8'], { timeoutMs: 180000 });
   assert.equal(r.code, 0, r.stderr);
+  // The opening, on the real stories260K: no dog unsteered; dogs in fluent text at the derived
+  // default (measured 8/8, fluent 8/8); at twice it, past the range, the text breaks (fluent 0/8).
+  const opening = [...r.stdout.matchAll(/^\s+([\d.]+)\s+(\d)\/8\s+(\d)\/8\s+(unsteered|×\d, (?:inside|past) the range)$/gm)].map((x) => ({ strength: Number(x[1]), dog: Number(x[2]), fluent: Number(x[3]), where: x[4] }));
+  assert.equal(opening.length, 3, r.stdout);
+  assert.deepEqual(opening.map((o) => o.where), ['unsteered', '×1, inside the range', '×2, past the range']);
+  assert.equal(opening[0]!.dog, 0);
+  assert.ok(opening[1]!.dog >= 6 && opening[1]!.fluent >= 7, `stories260K at the default: ${JSON.stringify(opening[1])}`);
+  assert.ok(opening[2]!.fluent <= 2, `stories260K at twice the default: ${JSON.stringify(opening[2])}`);
+  assert.ok(existsSync(join(out, 'stories260K-dog.steer.safetensors')));
+  assert.ok(r.stdout.indexOf('stories260K') < r.stdout.indexOf('The model organism'), 'the real model comes first');
   assert.match(r.stdout, /learned a DiffMean direction at layers\.2\.resid_post from 64 pairs/);
   assert.match(r.stdout, /learned a RePS vector at layers\.2\.resid_post from 48 pairs/);
   assert.match(r.stdout, /learned a CDAS clamp \(rank 8\) at layers\.1\.resid_post from 32 rows/);
   for (const m of ['diffmean', 'reps', 'cdas']) assert.ok(existsSync(join(out, `topic-ocean-${m}.steer.safetensors`)), m);
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   assert.equal(html.match(/<svg/g)?.length, 3, 'one plot per method');
+  assert.match(html, /stories260K: a dog, at the strength the data gives/);
+  // The plot legends are whole (vega cuts long labels with an ellipsis unless told not to).
+  assert.match(html, /replies carrying the concept/);
+  assert.doesNotMatch(html, /…<\/text>/);
   // The tables: strength, carried, concept share, parse rate, instruction; DiffMean's rows, then RePS's.
   const rows = r.stdout.split('\n').filter((l) => /^\s+\d+\.\d+\s+\d\.\d\d\s+\d\.\d\d\s+\d\.\d\d\s+\d\.\d\d$/.test(l)).map((l) => l.trim().split(/\s+/).map(Number));
   assert.equal(rows.length, 12, r.stdout);

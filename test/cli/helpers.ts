@@ -11,7 +11,7 @@ import { fromStorage, type Tensor } from '../../src/tensor/tensor.js';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'steerling.js');
 export const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
-export const DOG_DATA = join(ROOT, 'test', 'fixtures', 'stories', 'dog.jsonl');
+export const DOG_DATA = join(ROOT, 'examples', 'stories260K', 'dog.jsonl');
 
 export interface CliResult {
   code: number | null;
@@ -30,7 +30,9 @@ export function cli(args: readonly string[], opts: { cwd?: string; timeoutMs?: n
     let stderr = '';
     p.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 30000);
+    // A guard against hangs, not a speed test: four times the stated limit, so that two busy cores
+    // (the suite beside other work) never trip it.
+    const timer = setTimeout(() => p.kill('SIGKILL'), 4 * (opts.timeoutMs ?? 30000));
     p.on('error', reject);
     p.on('close', (code) => {
       clearTimeout(timer);

@@ -3,21 +3,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { parseSteerSpec } from '../../src/artifact/steer-spec.js';
+import { parseSteerText } from '../../src/artifact/steering.js';
 import { sweepStrengths, parseNumberList, renderSweep, DEFAULT_MULTIPLES } from '../../src/cli/sweep.js';
 import { artifactPath } from '../../src/cli/train.js';
 import { progress, formatRate } from '../../src/cli/progress.js';
 
 test('--steer syntax: path, absolute strength, multiple of the default; junk after a colon is refused', () => {
-  assert.deepEqual(parseSteerSpec('dog.steer.safetensors'), { path: 'dog.steer.safetensors' });
-  assert.deepEqual(parseSteerSpec('dog.steer.safetensors:4'), { path: 'dog.steer.safetensors', strength: 4 });
-  assert.deepEqual(parseSteerSpec('a/b.steer.safetensors:-2.5'), { path: 'a/b.steer.safetensors', strength: -2.5 });
-  assert.deepEqual(parseSteerSpec('x.steer.safetensors:1e-1'), { path: 'x.steer.safetensors', strength: 0.1 });
-  assert.deepEqual(parseSteerSpec('x.steer.safetensors:x2'), { path: 'x.steer.safetensors', multiple: 2 });
-  assert.deepEqual(parseSteerSpec('x.steer.safetensors:X0.5'), { path: 'x.steer.safetensors', multiple: 0.5 });
-  assert.deepEqual(parseSteerSpec('C:/models/x.steer.safetensors:3'), { path: 'C:/models/x.steer.safetensors', strength: 3 });
-  assert.throws(() => parseSteerSpec('x.steer.safetensors:strong'), /"strong" is not a strength/);
-  assert.throws(() => parseSteerSpec('x.steer.safetensors:x'), /"x" is not a strength/);
+  assert.deepEqual(parseSteerText('dog.steer.safetensors'), { artifact: 'dog.steer.safetensors' });
+  assert.deepEqual(parseSteerText('dog.steer.safetensors:4'), { artifact: 'dog.steer.safetensors', strength: 4 });
+  assert.deepEqual(parseSteerText('a/b.steer.safetensors:-2.5'), { artifact: 'a/b.steer.safetensors', strength: -2.5 });
+  assert.deepEqual(parseSteerText('x.steer.safetensors:1e-1'), { artifact: 'x.steer.safetensors', strength: 0.1 });
+  assert.deepEqual(parseSteerText('x.steer.safetensors:x2'), { artifact: 'x.steer.safetensors', multiple: 2 });
+  assert.deepEqual(parseSteerText('x.steer.safetensors:X0.5'), { artifact: 'x.steer.safetensors', multiple: 0.5 });
+  assert.deepEqual(parseSteerText('C:/models/x.steer.safetensors:3'), { artifact: 'C:/models/x.steer.safetensors', strength: 3 });
+  assert.throws(() => parseSteerText('x.steer.safetensors:strong'), /"strong" is not a strength/);
+  assert.throws(() => parseSteerText('x.steer.safetensors:x'), /"x" is not a strength/);
 });
 
 test('sweep strengths: explicit, multiples, and defaults that reach far past the range', () => {

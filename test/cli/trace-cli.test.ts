@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, json, oneLineError, tempDir, ROOT, STORIES } from './helpers.js';
 
-const PAIRS = join(ROOT, 'test', 'fixtures', 'stories', 'trace-dog.jsonl');
+const PAIRS = join(ROOT, 'examples', 'stories260K', 'trace-dog.jsonl');
 
 interface TraceJson {
   rows: { key: string; label: string; base_label: string | null }[];

@@ -13,7 +13,7 @@ import { auroc } from '../../src/eval/auroc.js';
 import { heat, renderColour, renderPlain, useColour } from '../../src/cli/detect.js';
 
 const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
-const DATA = fileURLToPath(new URL('../../../test/fixtures/stories/dog.jsonl', import.meta.url));
+const DATA = fileURLToPath(new URL('../../../examples/stories260K/dog.jsonl', import.meta.url));
 
 // Held out: none of these sentences is in the training data.
 const DOG = ['The dog ran to the park.', 'Ben played ball with his dog all day.', 'A big dog barked at the cat.', 'Mia gave the dog a bone.', 'The little dog was happy.'];

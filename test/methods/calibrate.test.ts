@@ -13,7 +13,7 @@ import { DEFAULT_FRACTION, RANGE_FRACTION } from '../../src/methods/strength.js'
 import { tokenizeExamples } from '../../src/methods/tokenize.js';
 
 const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
-const DATA = fileURLToPath(new URL('../../../test/fixtures/stories/dog.jsonl', import.meta.url));
+const DATA = fileURLToPath(new URL('../../../examples/stories260K/dog.jsonl', import.meta.url));
 const SITE = 'layers.2.resid_post';
 
 test('calibrated strength: the default moves the concept-absent texts by DEFAULT_KL, the range edge by EDGE_KL', async () => {

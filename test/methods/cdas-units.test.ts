@@ -8,7 +8,7 @@ import * as ops from '../../src/tensor/ops/index.js';
 import { InterchangeIntervention, ClampIntervention } from '../../src/intervene/interventions.js';
 import type { HookContext } from '../../src/models/hooks.js';
 import { parseContrastRows, checkAligned, lastOccurrenceEnd, responseJsd, responseRows, gatherRows, type DiiExample } from '../../src/methods/cdas/index.js';
-import { parseSteerSpec } from '../../src/artifact/steer-spec.js';
+import { parseSteerText } from '../../src/artifact/steering.js';
 import { clampTarget, artifactInterventions } from '../../src/artifact/apply.js';
 import type { DecoderModel } from '../../src/models/decoder.js';
 import type { Artifact, InterventionRecord } from '../../src/artifact/artifact.js';
@@ -151,11 +151,11 @@ test('data: the 4-tuple and pairs + concept_prompt are accepted; anything else f
 });
 
 test('--steer A:neg selects the negative class mean; clamp targets come from the record', () => {
-  assert.deepEqual(parseSteerSpec('o.steer.safetensors:neg'), { path: 'o.steer.safetensors', target: 'neg' });
-  assert.deepEqual(parseSteerSpec('o.steer.safetensors:NEG:x2'), { path: 'o.steer.safetensors', target: 'neg', multiple: 2 });
-  assert.deepEqual(parseSteerSpec('o.steer.safetensors:pos:1.5'), { path: 'o.steer.safetensors', target: 'pos', strength: 1.5 });
-  assert.deepEqual(parseSteerSpec('o.steer.safetensors:3'), { path: 'o.steer.safetensors', strength: 3 });
-  assert.throws(() => parseSteerSpec('o.steer.safetensors:neutral'), /"neutral" is not a strength/);
+  assert.deepEqual(parseSteerText('o.steer.safetensors:neg'), { artifact: 'o.steer.safetensors', target: 'neg' });
+  assert.deepEqual(parseSteerText('o.steer.safetensors:NEG:x2'), { artifact: 'o.steer.safetensors', target: 'neg', multiple: 2 });
+  assert.deepEqual(parseSteerText('o.steer.safetensors:pos:1.5'), { artifact: 'o.steer.safetensors', target: 'pos', strength: 1.5 });
+  assert.deepEqual(parseSteerText('o.steer.safetensors:3'), { artifact: 'o.steer.safetensors', strength: 3 });
+  assert.throws(() => parseSteerText('o.steer.safetensors:neutral'), /"neutral" is not a strength/);
   const art = { meta: { name: 'ocean' } } as unknown as Artifact;
   const rec = { site: 'layers.1.resid_post', values: { target: 2, origin: -1, mu_pos: 2, mu_neg: -1 } } as unknown as InterventionRecord;
   assert.deepEqual(clampTarget(art, rec), { value: 2, origin: -1 });

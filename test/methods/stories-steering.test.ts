@@ -1,14 +1,12 @@
 // The real-weights bar of issue 6 on stories260K: a DiffMean direction learned from contrastive
-// story openings (a dog vs six other nouns, test/fixtures/stories/dog.jsonl) at the middle layer
+// story openings (a dog vs six other nouns, examples/stories260K/dog.jsonl) at the middle layer
 // makes greedy continuations of neutral openings mention dogs at the artifact's derived default
 // strength (inside its range) while the text stays fluent, and far past the range the text
 // degenerates.
 //
-// Fluency is measured, not eyeballed: at least 80% of a continuation's words are in a vocabulary
-// of normal English for this model (the words of its own unsteered greedy continuations of a set
-// of openings, plus the words of the training data), and no word repeats more than 3 times in a row.
-// Words are weighted by their length, so one long run of junk ("playgggggggggggg") counts as much
-// as the letters it spends.
+// Fluency is measured, not eyeballed (src/eval/vocab-fluency.ts): at least 80% of a continuation's
+// letters are in words of normal English for this model (its own unsteered greedy continuations of
+// a set of openings, plus the training data), and no word repeats more than 3 times in a row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -19,35 +17,21 @@ import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { generate } from '../../src/generate/generate.js';
 import type { Hooks } from '../../src/models/hooks.js';
+import { fluent, vocabularyOf } from '../../src/eval/vocab-fluency.js';
+import { NEUTRAL_OPENINGS, VOCAB_OPENINGS } from '../../src/data/story-openings.js';
 
 const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
-const DATA = fileURLToPath(new URL('../../../test/fixtures/stories/dog.jsonl', import.meta.url));
+const DATA = fileURLToPath(new URL('../../../examples/stories260K/dog.jsonl', import.meta.url));
 const SITE = 'layers.2.resid_post'; // the middle of the model's five blocks
 const CONCEPT = /\bdog/i;
-const NEUTRAL = ['Once upon a time,', 'One day, a little girl', 'Tom went to the park and', 'The sun was shining.', 'Lily and her mom', 'Once upon a time, there was a', 'Max was a little boy who', 'It was a cold day.'];
+const NEUTRAL = NEUTRAL_OPENINGS;
 // Openings whose unsteered continuations define the vocabulary (none of them is about dogs).
-const VOCAB_PROMPTS = ['Once upon a time, there was a little boy', 'One day, the kids', 'Her friend said,', 'The girl was', 'They went to the', 'After lunch,', 'The old man', 'It was raining.', 'Sam and his friends', 'She looked at the', 'He was very', 'The next day,', 'At school,', 'They played', 'Once upon a time,', 'One day,', 'There was a', 'Lily', 'Tom', 'Mom said,', 'It was a sunny day.', 'The little boy', 'In the park,', 'Sue had a', 'Max and Mia', 'The ball', 'The sky was', 'Ben was sad', 'Anna was happy', 'The tree', 'At night,'];
-const MAX_RUN = 3;
-
-const words = (t: string): string[] => t.toLowerCase().match(/[a-z']+/g) ?? [];
+const VOCAB_PROMPTS = VOCAB_OPENINGS;
 
 function continuations(m: LoadedModel, prompts: readonly string[], hooks: Hooks | null, maxTokens: number): string[] {
   const tok = m.tokenizer!;
   // One prompt at a time: greedy decoding of a padded batch may differ in the last float bits.
   return prompts.map((p) => generate(m.model, [tok.encode(p)], { maxTokens, hooks, eosTokenIds: [2], decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }) })[0]!.text!);
-}
-
-function fluent(text: string, vocab: ReadonlySet<string>): boolean {
-  const ws = words(text);
-  if (ws.length < 5) return false;
-  const letters = (a: string[]) => a.reduce((n, w) => n + w.length, 0);
-  const known = letters(ws.filter((w) => vocab.has(w))) / letters(ws);
-  let run = 1;
-  for (let i = 1; i < ws.length; i++) {
-    run = ws[i] === ws[i - 1] ? run + 1 : 1;
-    if (run > MAX_RUN) return false;
-  }
-  return known >= 0.8;
 }
 
 test('stories260K: a DiffMean dog direction at layer 2 steers neutral openings to dogs inside its range, and breaks the text far past it', async () => {
@@ -60,10 +44,7 @@ test('stories260K: a DiffMean dog direction at layer 2 steers neutral openings t
 
   const tok = m.tokenizer!;
   const vocabRuns = generate(m.model, VOCAB_PROMPTS.map((p) => tok.encode(p)), { maxTokens: 100, eosTokenIds: [2], decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }) });
-  const vocab = new Set([
-    ...vocabRuns.flatMap((r, i) => words(`${VOCAB_PROMPTS[i]} ${r.text}`)),
-    ...data.examples.flatMap((e) => words(e.prompt + e.completion)),
-  ]);
+  const vocab = vocabularyOf([...vocabRuns.map((r, i) => `${VOCAB_PROMPTS[i]} ${r.text}`), ...data.examples.map((e) => e.prompt + e.completion)]);
   const steer = (s: number) => hooksFor(artifactInterventions(art, m.model, { strength: s }), m.model.arch.layers);
 
   const plain = continuations(m, NEUTRAL, null, 40);

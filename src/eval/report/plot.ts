@@ -23,7 +23,8 @@ export function lineChart(rows: readonly Record<string, number | string>[], x: s
     encoding: {
       x: { field: x, type: 'quantitative', title: x },
       y: { field: y, type: 'quantitative', title: y, scale: { zero: false } },
-      color: { field: series, type: 'nominal', title: null },
+      // labelLimit 0: a legend label is never cut short ("replies carrying t…"); the legend widens instead.
+      color: { field: series, type: 'nominal', title: null, legend: { labelLimit: 0 } },
     },
   };
 }

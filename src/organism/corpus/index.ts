@@ -1,5 +1,5 @@
 // The model organism's data: a small chat world in a templated language whose grammar the
-// generator knows (see shared/design/organism.md).
+// generator knows (the README's "The model organism" section describes it).
 //
 //   const corpus = generateCorpus({ seed: 1 });               // ~85k chats, ~3M tokens
 //   writeTokenizerFiles('models/organism');                    // tokenizer.json + config + template
