@@ -28,7 +28,7 @@ const maxTokens = Number(a['max-tokens']);
 const data = join(work, 'pairs.jsonl');
 const model = a.model ?? 'organism';
 if (a.model) writeFileSync(data, readFileSync(join(root, 'examples', 'stories260K', 'dog.jsonl')));
-else writeFileSync(data, topicPairs('topic:ocean', { n: 48, seed: 21 }).map((r) => JSON.stringify({ prompt: r.prompt, positive: r.positive, negative: r.negative })).join('\n') + '\n');
+else writeFileSync(data, topicPairs('topic:ocean', { n: 48, seed: 21, split: 'train' }).map((r) => JSON.stringify({ prompt: r.prompt, positive: r.positive, negative: r.negative })).join('\n') + '\n');
 execFileSync(process.execPath, [bin, 'train', 'diffmean', '--model', model, '--data', data, '--site', 'layers.2.resid_post', ...(a.model ? [] : ['--chat']), '--out', join(work, 'a'), '--strength-rule', 'rho'], { stdio: 'ignore' });
 
 const port = await new Promise((res) => {
