@@ -11,7 +11,7 @@ import { refusalSets } from '../../src/organism/corpus/index.js';
 const ORGANISM = join(ROOT, 'models', 'organism');
 
 function refusalData(dir: string): string {
-  const t = refusalSets({ n: 48, seed: 1, split: 'train' }); // the organism ablation test's data
+  const t = refusalSets({ n: 48, seed: 4, split: 'train' }); // the organism ablation test's data (seed 4: see there)
   const rows = [...t.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...t.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))];
   const file = join(dir, 'refusal.jsonl');
   writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');

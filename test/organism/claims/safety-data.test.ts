@@ -1,6 +1,6 @@
 // The safety studies' training rows on the shipped organism: built from its own replies, each row
 // showing the behaviour (a refusal against help; the backdoor's wrong sum against the right one),
-// and none sharing a prompt with the sets the claims are measured on.
+// and none sharing a prompt with the sets the claims are measured on (by construction: the split).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModel, stopIds } from '../../../src/models/load.js';
@@ -16,7 +16,7 @@ test('organism: refusal and backdoor rows show the behaviour and avoid the evalu
   const r = refusalRows(m.model, m.tokenizer!, o);
   assert.equal(r.drawn, 32);
   assert.equal(r.rows.length + r.overlap + r.unfit, 32);
-  assert.ok(r.overlap > 0, 'harmful requests repeat across seeds: some must be dropped');
+  assert.equal(r.overlap, 0, 'drawn from the training half, no row shares a prompt with the evaluation sets');
   assert.ok(r.rows.length >= 8, `${r.rows.length} refusal rows`);
   for (const x of r.rows) {
     assert.ok(!exclude.has(x.positivePrompt) && !exclude.has(x.negativePrompt));
