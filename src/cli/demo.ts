@@ -3,7 +3,8 @@
 // direction with DiffMean from paired replies and a RePS vector from concept/plain reply pairs,
 // steer neutral instructions at multiples of each one's derived default, take the topic out of
 // replies that ask for it with the negated artifact, judge every reply exactly (carried, concept
-// share, fluency, instruction), and write an HTML report. Showing the methods side by side is the
+// share, fluency, instruction), and write an HTML report. A carried rate is never shown without the
+// parse rate of the same replies: the concept judge counts concept words, fluent or not. Showing the methods side by side is the
 // point: on this organism DiffMean's direction brings a topic in only together with broken
 // sentences, RePS's does so while replies still parse, and CDAS (read at the instruction's concept
 // clause, rank 8, at layer 1 where `steerling trace` finds the topic's path) steers both ways at its
@@ -97,19 +98,19 @@ export function registerDemo(program: Command): void {
           : `\nlearned a ${LABEL[method]} ${method === 'reps' ? 'vector' : 'direction'} at ${site} from ${pairs} pairs: default strength ${iv.default_strength.toFixed(2)}, range [${iv.strength_range.map((x) => x.toFixed(1)).join(', ')}] → ${artPath}`);
         // Steer neutral instructions at multiples of the default and judge every reply.
         const results = MULTIPLES.map((k) => judged(m, art, concept, prompts, k * iv.default_strength));
-        say('strength  carried  concept share  parse rate  instruction');
-        for (const r of results) say(`${r.strength.toFixed(2).padStart(8)}  ${r.carried.toFixed(2).padStart(7)}  ${r.concept.toFixed(2).padStart(13)}  ${r.parse.toFixed(2).padStart(10)}  ${r.instruction.toFixed(2).padStart(11)}`);
+        say('strength  carried  parse rate  concept share  instruction');
+        for (const r of results) say(`${r.strength.toFixed(2).padStart(8)}  ${r.carried.toFixed(2).padStart(7)}  ${r.parse.toFixed(2).padStart(10)}  ${r.concept.toFixed(2).padStart(13)}  ${r.instruction.toFixed(2).padStart(11)}`);
         say(`"${prompts[0]}"`);
         for (const r of results) say(`  [${r.strength.toFixed(2)}] ${r.replies[0]}`);
         // Negated (a clamp: to μ− at ×1), on instructions that ask for the concept.
         const asked = judged(m, art, concept, asking, 0);
         const negated = clamp ? judged(m, art, concept, asking, iv.default_strength, 'neg') : judged(m, art, concept, asking, -iv.default_strength);
-        say(`asked for the concept: carried ${asked.carried.toFixed(2)} unsteered → ${negated.carried.toFixed(2)} at ${clamp ? 'μ− (×1)' : negated.strength.toFixed(2)} (parse ${negated.parse.toFixed(2)})`);
+        say(`asked for the concept: carried ${asked.carried.toFixed(2)} (parse ${asked.parse.toFixed(2)}) unsteered → ${negated.carried.toFixed(2)} (parse ${negated.parse.toFixed(2)}) at ${clamp ? 'μ− (×1)' : negated.strength.toFixed(2)}`);
         sections.push(...await methodSections(method, concept, site, art, pairs, prompts, results, asked, negated));
       }
       const html = renderReport(`steerling demo: ${concept}`, [
         ...(opening?.sections ?? []),
-        { heading: 'The model organism: what happened', text: [`For ${concept}: ${methods.map((x) => `${LABEL[x]} at ${siteOf(x)}`).join(', ')} learned an artifact each; neutral instructions were steered with multiples of each artifact's derived default strength (strength 0: unsteered), and instructions that ask for the concept with the negated default (CDAS: its clamp to the plain class mean μ−). Every reply is judged by exact programs: carried (the share of replies that clearly carry the concept: score 2 of the 0/1/2 scale), concept share (content words from the concept), parse rate under the organism's grammar, and instruction following (0/1/2, shown /2).`] },
+        { heading: 'The model organism: what happened', text: [`For ${concept}: ${methods.map((x) => `${LABEL[x]} at ${siteOf(x)}`).join(', ')} learned an artifact each; neutral instructions were steered with multiples of each artifact's derived default strength (strength 0: unsteered), and instructions that ask for the concept with the negated default (CDAS: its clamp to the plain class mean μ−). Every reply is judged by exact programs: carried (the share of replies that clearly carry the concept: score 2 of the 0/1/2 scale), parse rate under the organism's grammar (always next to carried: the concept judge counts concept words whether or not the reply is fluent, so a carried rate alone would count broken text), concept share (content words from the concept), and instruction following (0/1/2, shown /2).`] },
         ...sections,
       ], { model: m.dir, ...(opening ? { 'stories260K artifact': resolve(opening.artifact) } : {}), ...files, 'wall time': `${((performance.now() - t0) / 1000).toFixed(1)} s` });
       const reportPath = join(f.out, 'report.html');
@@ -172,8 +173,8 @@ async function methodSections(method: DemoMethod, concept: ConceptId, site: stri
   const svg = await renderSvg(lineChart(plotRows, 'strength', 'value', 'metric', `${label}, ${concept}: steering strength vs judged behaviour`));
   return [
     { heading: `${label}: scores`, text: [iv.kind === 'clamp'
-      ? `Learned at ${site} from ${pairs} rows; strength s clamps to μ− + s·(μ+ − μ−) (1: the concept's class mean, derived from the data; 0 in the table: unsteered). On ${asked.replies.length} instructions that ask for the concept: carried ${asked.carried.toFixed(2)} unsteered, ${negated.carried.toFixed(2)} clamped to μ− (parse ${negated.parse.toFixed(2)}).`
-      : `Learned at ${site} from ${pairs} pairs; default strength ${iv.default_strength.toFixed(3)} (derived from the data), range ±${iv.strength_range[1].toFixed(3)}. Negated on ${asked.replies.length} instructions that ask for the concept: carried ${asked.carried.toFixed(2)} unsteered, ${negated.carried.toFixed(2)} at ${negated.strength.toFixed(2)} (parse ${negated.parse.toFixed(2)}).`], svg, table: { columns: ['strength', 'carried', 'concept share', 'parse rate', 'instruction'], rows: results.map((r) => [r.strength, r.carried, r.concept, r.parse, r.instruction]) } },
+      ? `Learned at ${site} from ${pairs} rows; strength s clamps to μ− + s·(μ+ − μ−) (1: the concept's class mean, derived from the data; 0 in the table: unsteered). On ${asked.replies.length} instructions that ask for the concept: carried ${asked.carried.toFixed(2)} (parse ${asked.parse.toFixed(2)}) unsteered, ${negated.carried.toFixed(2)} (parse ${negated.parse.toFixed(2)}) clamped to μ−.`
+      : `Learned at ${site} from ${pairs} pairs; default strength ${iv.default_strength.toFixed(3)} (derived from the data), range ±${iv.strength_range[1].toFixed(3)}. Negated on ${asked.replies.length} instructions that ask for the concept: carried ${asked.carried.toFixed(2)} (parse ${asked.parse.toFixed(2)}) unsteered, ${negated.carried.toFixed(2)} (parse ${negated.parse.toFixed(2)}) at ${negated.strength.toFixed(2)}.`], svg, table: { columns: ['strength', 'carried', 'parse rate', 'concept share', 'instruction'], rows: results.map((r) => [r.strength, r.carried, r.parse, r.concept, r.instruction]) } },
     { heading: `${label}: replies`, table: { columns: ['instruction', ...results.map((r) => `strength ${r.strength.toFixed(2)}`)], rows: prompts.map((p, i) => [p, ...results.map((r) => r.replies[i]!)]) } },
   ];
 }

@@ -34,22 +34,22 @@ test('demo: learns with DiffMean, RePS and CDAS, steers at 0, ½, 1 and 2× each
   // The plot legends are whole (vega cuts long labels with an ellipsis unless told not to).
   assert.match(html, /replies carrying the concept/);
   assert.doesNotMatch(html, /…<\/text>/);
-  // The tables: strength, carried, concept share, parse rate, instruction; DiffMean's rows, then RePS's.
+  // The tables: strength, carried, parse rate, concept share, instruction; DiffMean's rows, then RePS's.
   const rows = r.stdout.split('\n').filter((l) => /^\s+\d+\.\d+\s+\d\.\d\d\s+\d\.\d\d\s+\d\.\d\d\s+\d\.\d\d$/.test(l)).map((l) => l.trim().split(/\s+/).map(Number));
   assert.equal(rows.length, 12, r.stdout);
   const [plain, , atDefault, twice] = rows.slice(0, 4) as [number[], number[], number[], number[]];
   assert.equal(plain[0], 0);
-  assert.ok(plain[1]! <= 0.1 && atDefault[3]! >= 0.75, `DiffMean unsteered / default rows: ${plain} / ${atDefault}`);
-  assert.ok(twice[1]! >= 0.6 && twice[3]! < atDefault[3]!, `DiffMean at twice the default: ${twice}`);
+  assert.ok(plain[1]! <= 0.1 && atDefault[2]! >= 0.75, `DiffMean unsteered / default rows: ${plain} / ${atDefault}`);
+  assert.ok(twice[1]! >= 0.6 && twice[2]! < atDefault[2]!, `DiffMean at twice the default: ${twice}`);
   // RePS carries the topic at its default while replies still parse (measured 0.63 / 0.88 here).
   const reps = rows[6]!;
-  assert.ok(reps[1]! >= 0.5 && reps[3]! >= 0.75, `RePS at its default: ${reps}`);
+  assert.ok(reps[1]! >= 0.5 && reps[2]! >= 0.75, `RePS at its default: ${reps}`);
   // CDAS at its derived ×1 (measured 0.75 carried, parse 1.00 with 8 instructions).
   const cdas = rows[10]!;
   assert.equal(cdas[0], 1);
-  assert.ok(cdas[1]! >= 0.5 && cdas[3]! >= 0.9, `CDAS at ×1: ${cdas}`);
+  assert.ok(cdas[1]! >= 0.5 && cdas[2]! >= 0.9, `CDAS at ×1: ${cdas}`);
   // Negated, each artifact takes the topic out of replies that ask for it; CDAS's μ− clamp with replies parsing.
-  const negated = [...r.stdout.matchAll(/asked for the concept: carried ([\d.]+) unsteered → ([\d.]+) at (-[\d.]+|μ− \(×1\)) \(parse ([\d.]+)\)/g)].map((x) => [Number(x[1]), Number(x[2]), Number(x[4])]);
+  const negated = [...r.stdout.matchAll(/asked for the concept: carried ([\d.]+) \(parse [\d.]+\) unsteered → ([\d.]+) \(parse ([\d.]+)\) at (-[\d.]+|μ− \(×1\))/g)].map((x) => [Number(x[1]), Number(x[2]), Number(x[3])]);
   assert.equal(negated.length, 3, r.stdout);
   for (const [before, after] of negated) assert.ok(before! >= 0.8 && after! <= 0.25, `asked ${before} → negated ${after}`);
   assert.ok(negated[2]![2]! >= 0.9, `CDAS removal parse ${negated[2]![2]}`);
