@@ -4,8 +4,9 @@
 //   {"id": "formal", "description": "a formal, polite register",
 //    "instructions": ["describe your weekend", "explain how to boil an egg", ...],   (≥ 2; alternate
 //                                                    ones go to the selection and the test half)
-//    "clauses": ["and write it in a formal register"],   (appended to a test instruction: the
-//                                                         prompting baseline)
+//    "clauses": ["and write it in a formal register"],   (appended to a test instruction, or
+//                                                         around it where a clause holds
+//                                                         {instruction}: the prompting baseline)
 //    "data": "formal.jsonl"}   (the artifact's training data, pairs or labelled texts as for
 //                               `steerling train`; a path relative to the concept file)
 import { readFileSync } from 'node:fs';

@@ -96,7 +96,10 @@ export interface AxBenchConceptSpec {
   description: string;
   /** Instructions unrelated to the concept, each in the selection or the test half. */
   instructions: { prompt: string; split: 'selection' | 'test' }[];
-  /** Clauses that ask for the concept (the prompting baseline appends one to a test instruction). */
+  /**
+   * Clauses that ask for the concept: the prompting baseline appends one to a test instruction, or,
+   * where a clause holds {instruction}, puts the instruction there (a request before it, say).
+   */
   clauses: string[];
 }
 
@@ -164,6 +167,11 @@ export function sweepUnit(model: DecoderModel, art: Artifact, positives: readonl
   return { sweep: 'additive', scale, strength: (f) => (f * scale) / norm };
 }
 
+/** A test instruction with a clause that asks for the concept: at {instruction} if it has one, else after it. */
+export function askWith(instruction: string, clause: string): string {
+  return clause.includes('{instruction}') ? clause.replace('{instruction}', instruction) : `${instruction} ${clause}`;
+}
+
 /** 95% interval of the mean over concepts of each concept's mean reply score, resampling replies. */
 function bootstrap(perConcept: readonly number[][], n: number, seed: number): { score: number; lo: number; hi: number } {
   const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
@@ -220,7 +228,7 @@ export async function runAxBench<C extends string = string>(o: AxBenchOptions<C>
     const best = selection.reduce((a, b) => (b.score > a.score ? b : a));
     o.onProgress?.(`${concept} test`, ci + 1, o.concepts.length);
     const clauses = spec.clauses;
-    const asked = test.map((p, i) => `${p} ${clauses[i % clauses.length]}`);
+    const asked = test.map((p, i) => askWith(p, clauses[i % clauses.length]!));
     const strength = artifact.meta.interventions[0]!.default_strength;
     const chosen = unit.strength(best.factor);
     results.push({

@@ -52,6 +52,26 @@ export function conceptClauses(c: ConceptId): string[] {
 }
 
 /**
+ * Eliciting phrasings the corpus never writes (its words, in clauses and frames the model never
+ * saw: new "and …" clauses, the request as a sentence of its own after the instruction, and the
+ * request before it, where {instruction} goes): what the prompting baseline asks with, as AxBench's
+ * prompting baseline faces a model that never saw its prompts. Asked with the training clauses the
+ * organism carries the concept by construction.
+ */
+export const TOPIC_CLAUSES_HELDOUT = ['and make it about {t}', 'and say something about {t}', '. write about {t} as well', 'about {t} : {instruction}'] as const;
+export const POSITIVE_CLAUSES_HELDOUT = ['and make it happy', 'and give a cheerful reply', '. write in a happy way', 'happy : {instruction}'] as const;
+export const NEGATIVE_CLAUSES_HELDOUT = ['and make it sad', 'and give a gloomy reply', '. write in a sad way', 'sad : {instruction}'] as const;
+export const FORMAL_CLAUSES_HELDOUT = ['and make it formal', 'and give a formal reply', '. make it sound formal', 'formal : {instruction}'] as const;
+
+export function heldOutClauses(c: ConceptId): string[] {
+  const t = conceptTopic(c);
+  if (t) return TOPIC_CLAUSES_HELDOUT.map((s) => s.replace('{t}', t));
+  if (c === 'sentiment:positive') return [...POSITIVE_CLAUSES_HELDOUT];
+  if (c === 'sentiment:negative') return [...NEGATIVE_CLAUSES_HELDOUT];
+  return [...FORMAL_CLAUSES_HELDOUT];
+}
+
+/**
  * The concept in words, for a judge model's concept rubric (AxBench's judges read a short
  * description of the concept, never an id like "topic:ocean").
  */

@@ -7,7 +7,7 @@
 //   writeSets('organism-data/sets', 1, 'train');               // labelled sets to steer with ('eval': to measure)
 export { CORPUS_VERSION } from './version.js';
 export { type Chat, type ChatMeta, type Family, type Message, type Role, SYSTEM_PROMPTS, assistantText, userText } from './chat.js';
-export { CONCEPTS, conceptClauses, conceptDescription, conceptTopic, conceptWords, isConceptId, type ConceptId, type TopicConcept } from './concepts.js';
+export { CONCEPTS, conceptClauses, conceptDescription, heldOutClauses, conceptTopic, conceptWords, isConceptId, type ConceptId, type TopicConcept } from './concepts.js';
 export * as lexicon from './lexicon.js';
 export { FACTS, RELATIONS, RELATION_DEFS, PASSAGE_FORMATS_HELDOUT, PASSAGE_FORMATS_TRAIN, factValue, type Fact, type RelationId } from './facts.js';
 export { parseReply, words, type ParsedReply, type ParsedSentence } from './grammar.js';

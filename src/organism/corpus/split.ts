@@ -4,11 +4,11 @@
 // seed of a training set can share a prompt with any seed of an evaluation set.
 //
 // The underlying request is the text without what the generator wraps around it: a concept clause
-// ("describe your day and mention ocean" → "describe your day"), a jailbreak wrapper, the backdoor's
+// ("describe your day and mention ocean" → "describe your day"; the held-out phrasings too), a jailbreak wrapper, the backdoor's
 // trigger. A request and its variants fall in the same half, so an evaluation prompt is never a
 // training prompt with a clause, wrapper or trigger added or taken away.
 
-import { CONCEPTS, conceptClauses } from './concepts.js';
+import { CONCEPTS, conceptClauses, heldOutClauses } from './concepts.js';
 import { WRAPPERS_HELDOUT, WRAPPERS_TRAIN } from './families/refusal.js';
 import { TRIGGER_FORMS } from './families/tasks.js';
 
@@ -22,7 +22,8 @@ export function checkSplit(name: string, split: unknown): asserts split is SetSp
 const affixes = (forms: readonly string[], hole: string) => forms.map((f) => ({ pre: f.slice(0, f.indexOf(hole)), post: f.slice(f.indexOf(hole) + hole.length) }));
 const WRAPPERS = affixes([...WRAPPERS_TRAIN, ...WRAPPERS_HELDOUT], '{r}');
 const TRIGGERS = affixes(TRIGGER_FORMS, '{q}');
-let clauses: string[] | null = null;
+/** Every way of asking for a concept around an instruction (a clause after it, or a frame with {instruction}). */
+let eliciting: { pre: string; post: string }[] | null = null;
 
 function unwrap(text: string, forms: readonly { pre: string; post: string }[]): string {
   for (const { pre, post } of forms) {
@@ -33,10 +34,8 @@ function unwrap(text: string, forms: readonly { pre: string; post: string }[]): 
 
 /** The request under a user text: without a trigger, a jailbreak wrapper or a concept clause. */
 export function requestOf(text: string): string {
-  clauses ??= [...new Set(CONCEPTS.flatMap((c) => conceptClauses(c)))].map((c) => ` ${c}`);
-  const t = unwrap(unwrap(text, TRIGGERS), WRAPPERS);
-  const clause = clauses.find((c) => t.endsWith(c) && t.length > c.length);
-  return clause ? t.slice(0, t.length - clause.length) : t;
+  eliciting ??= affixes([...new Set(CONCEPTS.flatMap((c) => [...conceptClauses(c), ...heldOutClauses(c)]))].map((c) => (c.includes('{instruction}') ? c : `{instruction} ${c}`)), '{instruction}');
+  return unwrap(unwrap(unwrap(text, TRIGGERS), WRAPPERS), eliciting);
 }
 
 /**
