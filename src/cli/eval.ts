@@ -83,7 +83,15 @@ export function renderAxBench(r: AxBenchResult): string {
   const s = r.summary;
   const ci = (x: { score: number; lo: number; hi: number }) => `${f(x.score)} [${f(x.lo)}, ${f(x.hi)}]`;
   lines.push(`mean: steered ${ci(s.steered)} · derived ${ci(s.derived)} · unsteered ${ci(s.unsteered)} · prompting ${ci(s.prompting)}  (95% bootstrap)`);
+  lines.push(`selected factor − derived default: ${selectedVerdict(r.selectedMinusDerived)}`);
   return lines.join('\n');
+}
+
+/** The selection against the derived default, with its paired interval and what it says. */
+export function selectedVerdict(d: { score: number; lo: number; hi: number }): string {
+  const sg = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+  const says = d.lo > 0 ? 'the selection beat the default' : d.hi < 0 ? 'the selection did worse than the default' : 'no difference shown: the selection bought nothing measurable';
+  return `${sg(d.score)} [${sg(d.lo)}, ${sg(d.hi)}] (paired 95% bootstrap over test replies; ${says})`;
 }
 
 
@@ -127,7 +135,7 @@ export async function axbenchHtml(r: AxBenchResult): Promise<string> {
   const s = r.summary;
   const ci = (x: { score: number; lo: number; hi: number }) => `${x.score.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}]`;
   return renderReport(`steerling eval axbench: ${r.method}`, [
-    { heading: 'Protocol', text: [`Per concept ${r.settings.instructions} instructions unrelated to it: the first half chose the strength factor (${r.concepts.some((c) => c.sweep === 'clamp') ? '× the derived clamp strength: the clamp to μ− + factor·(μ+ − μ−)' : '× the largest projection on the concept\'s texts'}), the second half was scored at it. Reply score: harmonic mean of concept, instruction and fluency (0/1/2 each, judge: ${judgeLine(r)}; 0 if any is 0). T = ${r.settings.temperature}, ${r.settings.maxTokens} tokens, seed ${r.settings.seed}.`, `Mean over concepts (95% bootstrap over test replies): steered ${ci(s.steered)}, derived default ${ci(s.derived)}, unsteered ${ci(s.unsteered)}, prompting ${ci(s.prompting)}.`] },
+    { heading: 'Protocol', text: [`Per concept ${r.settings.instructions} instructions unrelated to it: the first half chose the strength factor (${r.concepts.some((c) => c.sweep === 'clamp') ? '× the derived clamp strength: the clamp to μ− + factor·(μ+ − μ−)' : '× the largest projection on the concept\'s texts'}), the second half was scored at it. Reply score: harmonic mean of concept, instruction and fluency (0/1/2 each, judge: ${judgeLine(r)}; 0 if any is 0). T = ${r.settings.temperature}, ${r.settings.maxTokens} tokens, seed ${r.settings.seed}.`, `Mean over concepts (95% bootstrap over test replies): steered ${ci(s.steered)}, derived default ${ci(s.derived)}, unsteered ${ci(s.unsteered)}, prompting ${ci(s.prompting)}. Selected factor − derived default: ${selectedVerdict(r.selectedMinusDerived)}.`] },
     { heading: 'Strength selection', svg },
     { heading: 'Scores', table: { columns: ['concept', 'factor', 'steered', 'concept', 'instruction', 'fluency', 'derived', 'unsteered', 'prompting'], rows: r.concepts.map((c) => [c.concept, c.factor, c.steered.score, c.steered.concept, c.steered.instruction, c.steered.fluency, c.derived.score, c.unsteered.score, c.prompting.score]) } },
     { heading: 'Steered test replies', table: { columns: ['concept', 'instruction', 'reply', 'score', 'concept judge', 'instruction judge', 'fluency judge'], rows: r.concepts.flatMap((c) => c.steered.replies.map((x) => [c.concept, x.prompt, x.reply, x.score, x.judge.concept, x.judge.instruction, x.judge.fluency])) } },

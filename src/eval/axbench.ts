@@ -85,6 +85,12 @@ export interface AxBenchResult {
   concepts: ConceptResult[];
   /** Mean over concepts, with a 95% bootstrap interval over test replies. */
   summary: Record<'steered' | 'derived' | 'unsteered' | 'prompting', { score: number; lo: number; hi: number }>;
+  /**
+   * The chosen factor against the artifact's own derived strength on the same test instructions:
+   * mean over concepts of steered − derived, with a paired 95% bootstrap interval. Above 0 with its
+   * interval, the selection beat the default; an interval around 0 says the sweep bought nothing.
+   */
+  selectedMinusDerived: { score: number; lo: number; hi: number };
   /** The judge, the ratings it was asked for, read from its cache, and that did not parse. */
   judge: { id: string } & JudgeStats;
   settings: { instructions: number; maxTokens: number; temperature: number; seed: number; bootstrap: number };
@@ -246,5 +252,7 @@ export async function runAxBench<C extends string = string>(o: AxBenchOptions<C>
     });
   }
   const sum = (k: 'steered' | 'derived' | 'unsteered' | 'prompting') => bootstrap(results.map((r) => r[k].replies.map((x) => x.score)), settings.bootstrap, settings.seed + 17);
-  return { method: o.method, factors, concepts: results, summary: { steered: sum('steered'), derived: sum('derived'), unsteered: sum('unsteered'), prompting: sum('prompting') }, judge: judgeCounts(judge, before), settings };
+  // Paired: both conditions replied to the same test instructions, in the same order.
+  const selectedMinusDerived = bootstrap(results.map((r) => r.steered.replies.map((x, i) => x.score - r.derived.replies[i]!.score)), settings.bootstrap, settings.seed + 19);
+  return { method: o.method, factors, concepts: results, summary: { steered: sum('steered'), derived: sum('derived'), unsteered: sum('unsteered'), prompting: sum('prompting') }, selectedMinusDerived, judge: judgeCounts(judge, before), settings };
 }

@@ -47,6 +47,12 @@ test('organism: selection half picks the factor, test half is scored, baselines 
     assert.ok(c.selection.find((x) => x.factor === 3.0)!.score <= best.score);
   }
   assert.ok(r.summary.prompting.lo <= r.summary.prompting.score && r.summary.prompting.score <= r.summary.prompting.hi);
+  // The selection against the derived default: the paired difference of the same test replies.
+  const d = r.selectedMinusDerived;
+  const mean = r.concepts.reduce((t, c) => t + c.steered.score - c.derived.score, 0) / r.concepts.length;
+  assert.ok(Math.abs(d.score - mean) < 1e-12 && d.lo <= d.score && d.score <= d.hi, JSON.stringify(d));
+  const { renderAxBench } = await import('../../src/cli/eval.js');
+  assert.match(renderAxBench(r), /selected factor − derived default: [+-]\d\.\d\d \[[+-]\d\.\d\d, [+-]\d\.\d\d\] \(paired 95% bootstrap/);
 });
 
 test('CLI: eval axbench writes JSON and an HTML report; bad flags get one clear line', async () => {
