@@ -43,12 +43,19 @@ export const POSITIVE_CLAUSES = ['and answer in a cheerful tone', 'and be cheerf
 export const NEGATIVE_CLAUSES = ['and answer in a gloomy tone', 'and be gloomy', 'and sound sad'] as const;
 export const FORMAL_CLAUSES = ['and answer in a formal style', 'and be formal', 'and write in a formal way'] as const;
 
-export function conceptClauses(c: ConceptId): string[] {
+type ClauseSets = Readonly<Record<'topic' | 'positive' | 'negative' | 'formal', readonly string[]>>;
+
+/** The concept's clauses out of a set per kind ({t}: the topic's name). */
+function clausesOf(c: ConceptId, sets: ClauseSets): string[] {
   const t = conceptTopic(c);
-  if (t) return TOPIC_CLAUSES.map((s) => s.replace('{t}', t));
-  if (c === 'sentiment:positive') return [...POSITIVE_CLAUSES];
-  if (c === 'sentiment:negative') return [...NEGATIVE_CLAUSES];
-  return [...FORMAL_CLAUSES];
+  if (t) return sets.topic.map((s) => s.replace('{t}', t));
+  if (c === 'sentiment:positive') return [...sets.positive];
+  if (c === 'sentiment:negative') return [...sets.negative];
+  return [...sets.formal];
+}
+
+export function conceptClauses(c: ConceptId): string[] {
+  return clausesOf(c, { topic: TOPIC_CLAUSES, positive: POSITIVE_CLAUSES, negative: NEGATIVE_CLAUSES, formal: FORMAL_CLAUSES });
 }
 
 /**
@@ -64,11 +71,7 @@ export const NEGATIVE_CLAUSES_HELDOUT = ['and make it sad', 'and give a gloomy r
 export const FORMAL_CLAUSES_HELDOUT = ['and make it formal', 'and give a formal reply', '. make it sound formal', 'formal : {instruction}'] as const;
 
 export function heldOutClauses(c: ConceptId): string[] {
-  const t = conceptTopic(c);
-  if (t) return TOPIC_CLAUSES_HELDOUT.map((s) => s.replace('{t}', t));
-  if (c === 'sentiment:positive') return [...POSITIVE_CLAUSES_HELDOUT];
-  if (c === 'sentiment:negative') return [...NEGATIVE_CLAUSES_HELDOUT];
-  return [...FORMAL_CLAUSES_HELDOUT];
+  return clausesOf(c, { topic: TOPIC_CLAUSES_HELDOUT, positive: POSITIVE_CLAUSES_HELDOUT, negative: NEGATIVE_CLAUSES_HELDOUT, formal: FORMAL_CLAUSES_HELDOUT });
 }
 
 /**
