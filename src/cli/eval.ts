@@ -21,6 +21,7 @@ import { runOrganismSpecificity, runOrganismSpecificityCurve } from '../organism
 import { loadSteering, describeSteering, resolveSteering, timesMultiple } from '../artifact/steering.js';
 import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
+import { specificityCurveTable, specificityTable, steeringLabel } from './specificity-text.js';
 import { addJudgeFlags, makeJudge, type JudgeFlags } from './judge-flags.js';
 import { registerEvalClaims } from './eval-claims.js';
 import { renderReport } from '../eval/report/html.js';
@@ -259,14 +260,8 @@ export function registerEval(program: Command): void {
           console.log(JSON.stringify({ steering: steering.map(describeSteering), multiples: ks, n: f.n, seed: f.seed, rows }));
           return;
         }
-        const sg = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(3)}` : '  –  ');
-        console.log(`specificity curve: change from unsteered at each multiple of the given strengths; ${f.n} examples per set, seed ${f.seed}`);
-        console.log('group       figure                        unsteered  ' + ks.map((k) => `x${k}`.padEnd(10)).join(''));
-        for (const r of rows) {
-          const cells = r.points.map((p) => (sg(p.change) + (p.lo > 0 || p.hi < 0 ? '*' : ' ')).padEnd(10)).join('');
-          console.log(`${r.group.padEnd(12)}${r.key.padEnd(30)}${(Number.isFinite(r.unsteered) ? r.unsteered.toFixed(3) : '  –  ').padEnd(11)}${cells}`);
-        }
-        console.log('* the 95% interval excludes 0');
+        console.log(`specificity curve: ${steering.map(steeringLabel).join(' + ')}, at multiples ${ks.join(', ')} of it; ${f.n} examples per set, seed ${f.seed}`);
+        for (const l of specificityCurveTable(rows)) console.log(l);
         return;
       }
       const hooks = hooksFor(steering.flatMap((s) => s.interventions), m.model.arch.layers);
@@ -277,14 +272,7 @@ export function registerEval(program: Command): void {
         console.log(JSON.stringify({ steering: steering.map(describeSteering), n: f.n, seed: f.seed, rows }));
         return;
       }
-      const p = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '  –  ');
-      const sg = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(3)}` : '  –  ');
-      console.log(`specificity: ${steering.map((s) => `${s.artifact.meta.name} (${s.artifact.meta.method}) at ${describeSteering(s).strengths.map((x) => +x.toFixed(3)).join('/')}`).join(' + ')}; ${f.n} examples per set, seed ${f.seed}`);
-      console.log('group       figure                        unsteered  steered  change   95% interval');
-      for (const r of rows) {
-        const sure = r.lo > 0 || r.hi < 0 ? ' *' : '';
-        console.log(`${r.group.padEnd(12)}${r.key.padEnd(30)}${p(r.unsteered).padEnd(11)}${p(r.steered).padEnd(9)}${sg(r.change).padEnd(9)}[${sg(r.lo)}, ${sg(r.hi)}]${sure}`);
-      }
-      console.log('* the interval excludes 0');
+      console.log(`specificity: ${steering.map(steeringLabel).join(' + ')}; ${f.n} examples per set, seed ${f.seed}`);
+      for (const l of specificityTable(rows)) console.log(l);
     });
 }
