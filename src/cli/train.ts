@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { loadModel } from '../models/load.js';
 import { METHODS, method as methodByName } from '../methods/index.js';
-import type { Reduce } from '../methods/collect.js';
+import type { Reduce } from '../activations/collect.js';
 import { parsePositions } from '../intervene/positions.js';
 import type { Artifact } from '../artifact/artifact.js';
 import { train, trainingData, checkTrainingData, artifactPath, ARTIFACT_SUFFIX } from '../api/train.js';

@@ -24,9 +24,9 @@ import type { Hooks } from '../models/hooks.js';
 import { AblateIntervention, AddIntervention } from '../intervene/interventions.js';
 import { hooksFor } from '../intervene/apply.js';
 import { fromStorage } from '../tensor/tensor.js';
-import { collectAtSites, type TokenizedExample } from './collect.js';
+import { collectAtSites, type TokenizedExample } from '../activations/collect.js';
 import { meanDifference } from './linalg.js';
-import { nextTokenLogProbs, refusalScore, klDivergence, mean } from './next-token.js';
+import { nextTokenLogProbs, refusalScore, klDivergence, mean } from '../activations/next-token.js';
 import { ablationSites } from './ablation-sites.js';
 
 export const KL_MAX = 0.1;

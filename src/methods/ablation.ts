@@ -18,7 +18,7 @@ import { projectionStats } from './strength.js';
 import { buildArtifact, dataHash, type FittedIntervention } from './build.js';
 import { ablationSites } from './ablation-sites.js';
 import { selectAblationDirection, candidateSite, PRUNE_LAYERS, type AblationSelection } from './ablation-select.js';
-import { promptIds } from './tokenize.js';
+import { promptIds } from '../activations/tokenize.js';
 import { postInstructionCount } from './template-positions.js';
 import { Rng } from '../util/rng.js';
 

@@ -2,8 +2,8 @@
 // between the positive and negative prompt, added at the same leading positions of the steered
 // prompt, h_j + c·(h⁺_j − h⁻_j), with coefficient c the strength (default 1).
 import { requireSite, type SteeringMethod } from './types.js';
-import { collectActivations } from './collect.js';
-import { tokenizeExample } from './tokenize.js';
+import { collectActivations } from '../activations/collect.js';
+import { tokenizeExample } from '../activations/tokenize.js';
 import { buildArtifact, dataHash } from './build.js';
 import { norm } from './linalg.js';
 

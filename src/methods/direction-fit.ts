@@ -2,8 +2,8 @@
 // find a unit direction, orient it toward the positive class, derive strength from the data, and
 // package an additive intervention.
 
-import { collectActivations, type Collected, type TokenizedExample } from './collect.js';
-import { tokenizeExamples } from './tokenize.js';
+import { collectActivations, type Collected, type TokenizedExample } from '../activations/collect.js';
+import { tokenizeExamples } from '../activations/tokenize.js';
 import { projectionStats, derivedStrength } from './strength.js';
 import { calibrateStrength, DEFAULT_KL, EDGE_KL } from './calibrate.js';
 import { meanRows } from './linalg.js';

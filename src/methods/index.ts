@@ -24,5 +24,5 @@ export function method(name: string): SteeringMethod {
 }
 
 export type { SteeringMethod, FitContext } from './types.js';
-export { collectActivations, type TokenizedExample, type Reduce } from './collect.js';
-export { tokenizeExamples, promptIds } from './tokenize.js';
+export { collectActivations, type TokenizedExample, type Reduce } from '../activations/collect.js';
+export { tokenizeExamples, promptIds } from '../activations/tokenize.js';

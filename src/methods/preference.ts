@@ -5,7 +5,7 @@
 
 import type { FitContext } from './types.js';
 import type { DecoderModel } from '../models/decoder.js';
-import { promptIds } from './tokenize.js';
+import { promptIds } from '../activations/tokenize.js';
 import { padBatch } from './cdas/batch.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
 import { tidy } from '../tensor/scope.js';

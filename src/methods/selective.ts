@@ -33,8 +33,8 @@
 
 import type { SteeringMethod, FitContext } from './types.js';
 import type { Artifact } from '../artifact/artifact.js';
-import { tokenizeExamples } from './tokenize.js';
-import { collectAtSites } from './collect.js';
+import { tokenizeExamples } from '../activations/tokenize.js';
+import { collectAtSites } from '../activations/collect.js';
 import { buildArtifact, dataHash, type FittedIntervention } from './build.js';
 import { parseSite } from '../models/hooks.js';
 import { candidateDirection, mostCentral, secondBasis, meanUnitProjection, discriminativeLayers, classTurn } from './selective-plane.js';

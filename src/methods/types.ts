@@ -4,7 +4,7 @@ import type { Tokenizer } from '../tokenizer/index.js';
 import type { ConceptData } from '../data/concept-data.js';
 import type { PositionSpec } from '../intervene/positions.js';
 import type { Artifact } from '../artifact/artifact.js';
-import type { Reduce } from './collect.js';
+import type { Reduce } from '../activations/collect.js';
 import type { ContrastRow } from './cdas/data.js';
 import type { Steer2EditOptions } from './steer2edit/options.js';
 import type { CdasVariant } from './cdas/variants.js';

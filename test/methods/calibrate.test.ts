@@ -10,7 +10,7 @@ import { loadConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { calibrateStrength, DEFAULT_KL, EDGE_KL } from '../../src/methods/calibrate.js';
 import { DEFAULT_FRACTION, RANGE_FRACTION } from '../../src/methods/strength.js';
-import { tokenizeExamples } from '../../src/methods/tokenize.js';
+import { tokenizeExamples } from '../../src/activations/tokenize.js';
 
 const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
 const DATA = fileURLToPath(new URL('../../../test/fixtures/stories/dog.jsonl', import.meta.url));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadModel, type LoadedModel } from '../../src/models/load.js';
 import { loadConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
-import { tokenizeExamples } from '../../src/methods/tokenize.js';
+import { tokenizeExamples } from '../../src/activations/tokenize.js';
 import {
   elasticNetLambda, siteDirection, headScores, neuronScores, collectPreMeans, computeEdits, resolveOptions, addRankOne, responseWindow,
 } from '../../src/methods/steer2edit/index.js';

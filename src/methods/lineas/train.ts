@@ -11,7 +11,7 @@
 // size does not suit them all. The prox uses the step's learning rate as γ.
 
 import type { DecoderModel } from '../../models/decoder.js';
-import type { TokenizedExample } from '../collect.js';
+import type { TokenizedExample } from '../../activations/collect.js';
 import type { TrainingOptions } from '../types.js';
 import { parseSite } from '../../models/hooks.js';
 import { fromStorage, type Tensor } from '../../tensor/tensor.js';

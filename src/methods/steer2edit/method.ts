@@ -12,7 +12,7 @@
 // derived); the range is measured (range.ts).
 
 import type { SteeringMethod } from '../types.js';
-import { tokenizeExamples } from '../tokenize.js';
+import { tokenizeExamples } from '../../activations/tokenize.js';
 import { buildArtifact, dataHash, type FittedIntervention } from '../build.js';
 import { checkWeightEditable, weightEditSite, weightEditTarget } from '../../intervene/weight-edit.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
