@@ -18,7 +18,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Artifact } from '../artifact/artifact.js';
-import { ablationSites } from '../methods/ablation-sites.js';
+import { ablationSites } from '../methods/ablation/sites.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { writeSafetensors } from '../io/safetensors-write.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';

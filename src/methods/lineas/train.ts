@@ -12,7 +12,7 @@
 
 import type { DecoderModel } from '../../models/decoder.js';
 import type { TokenizedExample } from '../../activations/collect.js';
-import type { TrainingOptions } from '../types.js';
+import type { TrainingOptions } from '../training-options.js';
 import { parseSite } from '../../models/hooks.js';
 import { fromStorage, type Tensor } from '../../tensor/tensor.js';
 import { tidy } from '../../tensor/scope.js';
