@@ -80,14 +80,15 @@ function checkValue(o: MethodOption, v: unknown): unknown {
 
 /**
  * Checks given options against a method's declarations: every key must be one it takes, every
- * value of its type and bounds (and `parse` applied). Values left undefined are dropped.
+ * value of its type and bounds (and `parse` applied). Keys whose value is undefined count as not given.
  */
 export function readOptions<O extends object>(method: string, declared: readonly MethodOption[], given: object = {}): O {
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(given)) {
+    if (v === undefined) continue;
     const o = declared.find((d) => d.key === key);
     if (!o) throw new Error(`${method}: unknown option "${key}" (${declared.length ? `it takes ${declared.map((d) => d.key).join(', ')}` : 'it takes none'})`);
-    if (v !== undefined) out[key] = checkValue(o, v);
+    out[key] = checkValue(o, v);
   }
   return out as O;
 }

@@ -6,7 +6,7 @@
 //
 // Where the direction is read: at a site the caller names (the last token of each example), or,
 // without one, chosen from every layer and post-instruction position by the paper's bypass / induce
-// / KL scores on a held-out quarter of the data (ablation-select.ts); the candidate table goes into
+// / KL scores on a held-out quarter of the data (select.ts); the candidate table goes into
 // the artifact's stats. The equivalent weight edit (orthogonalising the matrices that write into
 // the residual stream) is `steerling export merged` (src/export/merged.ts).
 
