@@ -30,33 +30,6 @@ export const DIRECTION_OPTIONS: readonly MethodOption[] = [
   },
 ];
 
-/** What a direction method computes from the activations; the rest is shared. */
-export interface FoundDirection {
-  u: Float64Array;
-  settings: Record<string, unknown>;
-  steps?: number;
-  finalLoss?: number | null;
-}
-
-/** A direction method: `find` turns the activations at the site into a unit direction. */
-export function directionMethod(name: string, summary: string, find: (ctx: FitContext, acts: ActivationSet) => FoundDirection): SteeringMethod<DirectionOptions> {
-  const parseOptions = (given: object | undefined) => readOptions<DirectionOptions>(name, DIRECTION_OPTIONS, given);
-  return {
-    name,
-    summary,
-    needs: 'pairs-or-labelled',
-    site: { use: 'required' },
-    options: DIRECTION_OPTIONS,
-    parseOptions,
-    fit(ctx) {
-      const o = parseOptions(ctx.options);
-      const acts = readActivations(ctx, name);
-      const d = find(ctx, acts);
-      return directionArtifact(ctx, name, acts, d.u, d.settings, { ...d, calibrate: o.strengthRule !== 'rho' });
-    },
-  };
-}
-
 export interface ActivationSet extends Collected {
   /** The examples as tokenized for reading (the calibration reuses the concept-absent ones). */
   tokens: TokenizedExample[];
@@ -119,4 +92,31 @@ export function directionArtifact(ctx: FitContext, method: string, acts: Activat
     training: { data_hash: dataHash(ctx.data.examples), examples: acts.labels.length, steps: extra.steps ?? 0, seed: ctx.seed ?? null, final_loss: extra.finalLoss ?? null },
     stats: { ...stats, ...strengthStats },
   });
+}
+
+/** What a direction method computes from the activations; the rest is shared. */
+export interface FoundDirection {
+  u: Float64Array;
+  settings: Record<string, unknown>;
+  steps?: number;
+  finalLoss?: number | null;
+}
+
+/** A direction method: `find` turns the activations at the site into a unit direction. */
+export function directionMethod(name: string, summary: string, find: (ctx: FitContext, acts: ActivationSet) => FoundDirection): SteeringMethod<DirectionOptions> {
+  const parseOptions = (given: object | undefined) => readOptions<DirectionOptions>(name, DIRECTION_OPTIONS, given);
+  return {
+    name,
+    summary,
+    needs: 'pairs-or-labelled',
+    site: { use: 'required' },
+    options: DIRECTION_OPTIONS,
+    parseOptions,
+    fit(ctx) {
+      const o = parseOptions(ctx.options);
+      const acts = readActivations(ctx, name);
+      const d = find(ctx, acts);
+      return directionArtifact(ctx, name, acts, d.u, d.settings, { steps: d.steps, finalLoss: d.finalLoss, calibrate: o.strengthRule !== 'rho' });
+    },
+  };
 }
