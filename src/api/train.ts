@@ -15,6 +15,7 @@ export type { SteeringMethod, FitContext };
 
 /** The file name every steering artifact ends with. */
 import { checkOutFile } from '../io/out-path.js';
+import { checkContextFits } from '../activations/tokenize.js';
 
 export const ARTIFACT_SUFFIX = '.steer.safetensors';
 
@@ -130,6 +131,8 @@ export function train<O extends object = object>(method: string | SteeringMethod
   const tokenizer = requireTokenizer(o.model, 'train');
   const d = isTrainingData(o.data) ? o.data : trainingData(m, o.data);
   checkTrainingData(m, d);
+  // CDAS rows are checked by CDAS itself, on the sequences it builds from them.
+  if (!d.contrast) checkContextFits(tokenizer, d.data.examples, o.model.model.arch.maxPositions, { chat: o.chat ?? false });
   // The site as the method takes it (its default where it has one), checked against the model.
   const site = checkedSite(m, o.site, o.model.model.arch.layers);
   const out = o.out === undefined ? undefined : artifactPath(o.out);
