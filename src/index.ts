@@ -38,8 +38,10 @@ export type { Artifact, ArtifactMeta, InterventionRecord, TrainingFacts } from '
 export * from './intervene/index.js';
 
 // ── Steering methods and their data ─────────────────────────────────────────────────────────
-export { method as methodByName, collectActivations, tokenizeExamples, promptIds, type Reduce, type TokenizedExample } from './methods/index.js';
-export type { TrainingOptions, AblationSelectionOptions } from './methods/types.js';
+export { method as methodByName, type MethodOption } from './methods/index.js';
+export type { TrainingOptions, DirectionOptions, AblationOptions, CdasOptions, LineasOptions, RepsOptions, BipoOptions, Steer2EditOptions, SelectiveOptions } from './methods/index.js';
+export { collectActivations, type Reduce, type TokenizedExample } from './activations/collect.js';
+export { tokenizeExamples, promptIds } from './activations/tokenize.js';
 export { loadConceptData, parseConceptData, type ConceptData, type ConceptExample } from './data/concept-data.js';
 export { loadContrastRows, parseContrastRows, type ContrastRow } from './methods/cdas/data.js';
 

@@ -6,7 +6,7 @@ import { loadModel } from '../../dist/src/models/load.js';
 import { refusalSets } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
-import { NoCandidateLeft } from '../../dist/src/methods/ablation-select.js';
+import { NoCandidateLeft } from '../../dist/src/methods/ablation/select.js';
 import { REFUSAL_START } from '../../dist/src/organism/judges/index.js';
 
 const m = await loadModel(new URL('../../models/organism/', import.meta.url).pathname);
@@ -17,7 +17,7 @@ for (const n of (process.env.NS ?? '24,48,96').split(',').map(Number)) {
     const t = refusalSets({ n, seed, split: 'train' });
     const records = [...t.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...t.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))];
     try {
-      const art = METHODS.ablation.fit({ model: m.model, tokenizer: m.tokenizer, data: parseConceptData(records, 'refusal'), chat: true, name: 'r', selection: { refusalTokens, pruneLayers } });
+      const art = METHODS.ablation.fit({ model: m.model, tokenizer: m.tokenizer, data: parseConceptData(records, 'refusal'), chat: true, name: 'r', options: { refusalTokens, pruneLayers } });
       const s = art.meta.stats;
       const k = s.candidate_layer.findIndex((l, i) => l === s.selected_layer && s.candidate_position[i] === s.selected_position);
       console.log(`n=${n} seed=${seed}: ${art.meta.settings.site} position ${s.selected_position} (bypass ${s.candidate_bypass[k].toFixed(2)}, induce ${s.candidate_induce[k].toFixed(2)}, KL ${s.candidate_kl[k].toFixed(3)})`);

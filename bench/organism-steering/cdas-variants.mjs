@@ -63,7 +63,7 @@ for (const t of a.topics.split(',')) {
   for (const layer of a.layers.split(',').map(Number)) {
     const site = `layers.${layer}.resid_post`;
     for (const v of variants) {
-      const art = METHODS.cdas.fit({ model: m.model, tokenizer: m.tokenizer, data: contrastAsConceptData(rows), contrast: rows, site, name: t, seed: 1, training: { steps: v.steps }, cdas: { sourcePosition: v.sourcePosition, basePositions: v.basePositions, rank: v.rank } });
+      const art = METHODS.cdas.fit({ model: m.model, tokenizer: m.tokenizer, data: contrastAsConceptData(rows), contrast: rows, site, name: t, seed: 1, options: { steps: v.steps, sourcePosition: v.sourcePosition, basePositions: v.basePositions, rank: v.rank } });
       const st = art.meta.stats;
       const row = {
         topic: t, layer, variant: v.name, steps: v.steps, ours: art.meta.settings.variant === 'ours',

@@ -8,7 +8,7 @@
 import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
-import { rowLogProbs, replyLength, tokenizePairs } from '../../dist/src/methods/preference.js';
+import { rowLogProbs, replyLength, tokenizePairs } from '../../dist/src/methods/preference/preference.js';
 import { m, mean, topics, cached, hooks, replies, rates } from './sweep-common.mjs';
 for (const t of topics) {
   const concept = `topic:${t}`;

@@ -10,7 +10,7 @@
 // FRACS, TOPICS (comma list), SHOW=1 (print replies).
 import { loadModel, stopIds } from '../../dist/src/models/load.js';
 import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
-import { collectActivations } from '../../dist/src/methods/collect.js';
+import { collectActivations } from '../../dist/src/activations/collect.js';
 import { AddIntervention, hooksFor } from '../../dist/src/intervene/index.js';
 import { tensor } from '../../dist/src/tensor/index.js';
 import { chatReplies } from '../../dist/src/generate/replies.js';

@@ -14,7 +14,7 @@ import { isRefusal, fluency } from '../../dist/src/organism/judges/index.js';
 const m = await loadModel(new URL('../../models/organism/', import.meta.url).pathname);
 const train = refusalSets({ n: Number(process.env.N ?? 48), seed: Number(process.env.SEED ?? 1), split: 'train' });
 const records = [...train.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...train.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))];
-const fit = (threshold) => METHODS.selective.fit({ model: m.model, tokenizer: m.tokenizer, data: parseConceptData(records, 'refusal'), chat: true, name: 'refusal', ...(threshold !== undefined ? { threshold } : {}) });
+const fit = (threshold) => METHODS.selective.fit({ model: m.model, tokenizer: m.tokenizer, data: parseConceptData(records, 'refusal'), chat: true, name: 'refusal', ...(threshold !== undefined ? { options: { threshold } } : {}) });
 const held = refusalSets({ n: 40, seed: 2, split: 'eval' });
 const rate = (xs) => (xs.filter(Boolean).length / xs.length).toFixed(2);
 const ks = (process.env.KS ?? '-2,-1.5,-1.25,-1,-0.75,-0.5,0,0.5,0.75,1,1.25,1.5,2').split(',').map(Number);

@@ -38,7 +38,7 @@ const describe = (art) => {
 };
 const fit = (data, o) => {
   try {
-    return METHODS.steer2edit.fit({ model: m.model, tokenizer: tok, data, site: '', chat: true, name: 'x', steer2edit: o });
+    return METHODS.steer2edit.fit({ model: m.model, tokenizer: tok, data, site: '', chat: true, name: 'x', options: o });
   } catch (e) {
     console.log(`  ${e.message}`);
     return null;

@@ -33,7 +33,7 @@ function fit(method, concept, t) {
     const [spec = 'header/all/1', steps = '60'] = method.split(':').slice(1);
     const [sourcePosition, basePositions, rank] = spec.split('/');
     const rows = parseContrastRows(contrastivePairs(concept, { n: 32, seed: 21, split: 'train' }), concept);
-    return METHODS.cdas.fit({ model: m.model, tokenizer: m.tokenizer, data: contrastAsConceptData(rows), contrast: rows, site, name: t, seed: 1, training: { steps: Number(steps) }, cdas: { sourcePosition, basePositions, rank: Number(rank) } });
+    return METHODS.cdas.fit({ model: m.model, tokenizer: m.tokenizer, data: contrastAsConceptData(rows), contrast: rows, site, name: t, seed: 1, options: { steps: Number(steps), sourcePosition, basePositions, rank: Number(rank) } });
   }
   const pairs = contrastivePairs(concept, { n: 48, seed: 11, split: 'train' });
   const data = parseConceptData(pairs.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);

@@ -3,8 +3,7 @@ import { basename } from 'node:path';
 import { METHODS, method as methodByName, type SteeringMethod, type FitContext } from '../methods/index.js';
 import { loadConceptData, parseConceptData, type ConceptData } from '../data/concept-data.js';
 import { loadContrastRows, parseContrastRows, contrastAsConceptData, type ContrastRow } from '../methods/cdas/data.js';
-import { lineasSites } from '../methods/lineas/index.js';
-import { parseSite } from '../models/hooks.js';
+import { checkedSite } from '../methods/common-settings.js';
 import { parsePositions, type PositionSpec } from '../intervene/positions.js';
 import { saveArtifact } from '../artifact/io.js';
 import type { Artifact } from '../artifact/artifact.js';
@@ -16,6 +15,7 @@ export type { SteeringMethod, FitContext };
 
 /** The file name every steering artifact ends with. */
 import { checkOutFile } from '../io/out-path.js';
+import { checkContextFits } from '../activations/tokenize.js';
 
 export const ARTIFACT_SUFFIX = '.steer.safetensors';
 
@@ -91,7 +91,7 @@ export function checkTrainingData(method: SteeringMethod, d: TrainingData): void
   if (method.needs === 'pairs' && d.data.kind !== 'pairs') throw new Error(`${d.source}: ${method.name} needs contrastive pairs {"positive", "negative"}, ${d.source === 'data' ? 'these records are' : 'this file has'} labelled texts`);
 }
 
-export interface TrainOptions extends Omit<FitContext, 'model' | 'tokenizer' | 'data' | 'contrast' | 'positions' | 'name' | 'hubId'> {
+export interface TrainOptions<O extends object = object> extends Omit<FitContext<O>, 'model' | 'tokenizer' | 'data' | 'contrast' | 'positions' | 'name' | 'hubId'> {
   model: LoadedModel;
   /** A JSONL file, records, or parsed data (see `TrainData`), or what `trainingData` returned. */
   data: TrainData | TrainingData;
@@ -112,8 +112,9 @@ function isTrainingData(d: TrainData | TrainingData): d is TrainingData {
 /**
  * Fits a steering method by name (`'diffmean'`, `'pca'`, `'probe'`, `'actadd'`, `'cdas'`,
  * `'ablation'`, `'reps'`, `'bipo'`, `'lineas'`, `'steer2edit'`, `'selective'`: see `METHODS`) on
- * a model and returns the artifact; with `out` it is saved too. The options are `FitContext`'s
- * (site, positions, reduce, chat, seed, training, ...), as `steerling train` takes them.
+ * a model and returns the artifact; with `out` it is saved too. The settings are `FitContext`'s
+ * (site, positions, reduce, chat, seed, ...) and the method's own `options` (by key, as its
+ * `options` declare them: `{ steps: 50 }`, `{ rhoAttn: 0.2 }`, ...), as `steerling train` takes them.
  *
  * @example
  * ```ts
@@ -122,21 +123,20 @@ function isTrainingData(d: TrainData | TrainingData): d is TrainingData {
  * const dog = train('diffmean', { model, data: 'dog.jsonl', site: 'layers.2.resid_post' });
  * console.log(dog.meta.interventions[0]!.default_strength);
  * saveArtifact('dog.steer.safetensors', dog);
- * const reps = train('reps', { model, data: 'dog.jsonl', site: 'layers.2.resid_post', training: { steps: 50 }, out: 'dog-reps' });
+ * const reps = train('reps', { model, data: 'dog.jsonl', site: 'layers.2.resid_post', options: { steps: 50 }, out: 'dog-reps' });
  * ```
  */
-export function train(method: string | SteeringMethod, o: TrainOptions): Artifact {
-  const m = typeof method === 'string' ? methodByName(method) : method;
+export function train<O extends object = object>(method: string | SteeringMethod<O>, o: TrainOptions<O>): Artifact {
+  const m = (typeof method === 'string' ? methodByName(method) : method) as SteeringMethod<O>;
   const tokenizer = requireTokenizer(o.model, 'train');
   const d = isTrainingData(o.data) ? o.data : trainingData(m, o.data);
   checkTrainingData(m, d);
-  const layers = o.model.model.arch.layers;
-  // LinEAS maps every block's output unless told otherwise; the others take the site as given.
-  const site = o.site ?? (m.name === 'lineas' ? 'all' : undefined);
-  if (m.name === 'lineas') lineasSites(site ?? 'all', layers);
-  else if (o.site !== undefined) parseSite(o.site, layers);
+  // CDAS rows are checked by CDAS itself, on the sequences it builds from them.
+  if (!d.contrast) checkContextFits(tokenizer, d.data.examples, o.model.model.arch.maxPositions, { chat: o.chat ?? false });
+  // The site as the method takes it (its default where it has one), checked against the model.
+  const site = checkedSite(m, o.site, o.model.model.arch.layers);
   const out = o.out === undefined ? undefined : artifactPath(o.out);
-  const { model, data: _data, positions, name, out: _out, hubId, ...rest } = o;
+  const { model, data: _data, site: _site, positions, name, out: _out, hubId, ...rest } = o;
   const art = m.fit({
     ...rest,
     model: model.model,

@@ -1,7 +1,7 @@
 // The candidate table of directional ablation's automatic selection, rebuilt from an artifact's
 // stats (or taken from the error when every candidate was discarded) and printed by `train`.
 import type { ArtifactMeta } from '../artifact/artifact.js';
-import { discardReasons, type AblationCandidate } from '../methods/ablation-select.js';
+import { discardReasons, type AblationCandidate } from '../methods/ablation/select.js';
 
 export interface CandidateRow {
   layer: number;

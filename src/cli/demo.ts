@@ -131,7 +131,7 @@ function learn(m: LoadedModel, concept: ConceptId, site: string, method: DemoMet
     const rows = parseContrastRows(contrastivePairs(concept, { n: 32, seed: 21, split: 'train' }), `${concept} rows`);
     const bar = progress({ quiet, unit: 'step', label: LABEL[method] });
     try {
-      return { pairs: rows.length, art: METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: `${concept.replace(':', '-')}-cdas`, hubId: null, seed: 1, training: { steps: 200 }, cdas: { sourcePosition: 'clause', basePositions: 'all', rank: 8 }, onProgress: (d, t, phase, info) => bar.update(d, t, phase, info) }) };
+      return { pairs: rows.length, art: METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: `${concept.replace(':', '-')}-cdas`, hubId: null, seed: 1, options: { steps: 200, sourcePosition: 'clause', basePositions: 'all', rank: 8 }, onProgress: (d, t, phase, info) => bar.update(d, t, phase, info) }) };
     } finally {
       bar.stop();
     }

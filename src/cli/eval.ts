@@ -16,7 +16,8 @@ import { organismConceptSpec } from '../organism/axbench.js';
 import { loadContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
 import { BASE_POSITIONS, SOURCE_POSITIONS, resolveVariant } from '../methods/cdas/variants.js';
 import { intArg, numArg } from './options.js';
-import { fitOnOrganism, PREFERENCE_METHODS, type CdasFitOptions } from '../organism/axbench-fit.js';
+import { fitOnOrganism, PREFERENCE_METHODS } from '../organism/axbench-fit.js';
+import type { CdasOptions } from '../methods/cdas/options.js';
 import { runOrganismSpecificity, runOrganismSpecificityCurve } from '../organism/specificity.js';
 import { loadSteering, describeSteering, resolveSteering, timesMultiple } from '../artifact/steering.js';
 import { hooksFor } from '../intervene/index.js';
@@ -96,21 +97,21 @@ export function selectedVerdict(d: { score: number; lo: number; hi: number }): s
 }
 
 
-function cdasFitOptions(f: AxFlags): CdasFitOptions {
+function cdasFitOptions(f: AxFlags): CdasOptions {
   const given = f.sourcePosition !== undefined || f.basePositions !== undefined || f.rank !== undefined || f.steps !== undefined;
   if (given && f.method !== 'cdas') throw new Error('--source-position, --base-positions, --rank and --steps apply to --method cdas');
-  return { cdas: resolveVariant(f), ...(f.steps !== undefined ? { training: { steps: f.steps } } : {}) };
+  return { ...resolveVariant(f), ...(f.steps !== undefined ? { steps: f.steps } : {}) };
 }
 
 /** Fits each concept of a --concept-file on its own data; the scale comes from its positive texts. */
-function fitFromFile(m: LoadedModel, method: string, site: string, concepts: readonly FileConcept[], cdas: CdasFitOptions = {}) {
+function fitFromFile(m: LoadedModel, method: string, site: string, concepts: readonly FileConcept[], cdas: CdasOptions = {}) {
   const tok = m.tokenizer!;
   return (id: string) => {
     const c = concepts.find((x) => x.id === id)!;
     if (method === 'cdas') {
       // The data file must hold CDAS rows (a concept_prompt beside each pair, or the 4-tuple); its errors name the line.
       const rows = loadContrastRows(c.dataPath);
-      const artifact = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: id, hubId: m.repoId, ...cdas });
+      const artifact = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: id, hubId: m.repoId, options: cdas });
       return { artifact, positives: [] };
     }
     if (PREFERENCE_METHODS.includes(method) && c.data.kind !== 'pairs') throw new Error(`${c.dataPath}: ${method} learns from pairs {"prompt", "positive", "negative"}; this file has labelled texts`);

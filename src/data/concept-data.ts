@@ -14,6 +14,8 @@ export interface ConceptExample {
   label: 0 | 1;
   /** Index of the pair this example belongs to (pairs only). */
   pair: number | null;
+  /** Where the record came from (`file:line`), for messages. */
+  source?: string;
 }
 
 export interface ConceptData {
@@ -42,13 +44,13 @@ export function parseConceptData(records: readonly unknown[], source: string, li
     const rec = r as Record<string, unknown>;
     if (kind === 'pairs') {
       const prompt = str(rec, 'prompt', where, true);
-      examples.push({ prompt, completion: str(rec, 'positive', where), label: 1, pair: i });
-      examples.push({ prompt, completion: str(rec, 'negative', where), label: 0, pair: i });
+      examples.push({ prompt, completion: str(rec, 'positive', where), label: 1, pair: i, source: where });
+      examples.push({ prompt, completion: str(rec, 'negative', where), label: 0, pair: i, source: where });
     } else {
       const label = rec['label'];
       const l = label === 1 || label === true ? 1 : label === 0 || label === false ? 0 : null;
       if (l === null) throw new Error(`${where}: "label" must be 1/0 or true/false, got ${JSON.stringify(label)}`);
-      examples.push({ prompt: str(rec, 'prompt', where, true), completion: str(rec, 'text', where), label: l, pair: null });
+      examples.push({ prompt: str(rec, 'prompt', where, true), completion: str(rec, 'text', where), label: l, pair: null, source: where });
     }
   });
   const pos = examples.filter((e) => e.label === 1).length;

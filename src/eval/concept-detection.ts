@@ -4,7 +4,7 @@
 import type { DecoderModel } from '../models/decoder.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import type { Artifact } from '../artifact/artifact.js';
-import { collectActivations } from '../methods/collect.js';
+import { collectActivations } from '../activations/collect.js';
 import { detectionDirection } from './detect.js';
 import { checkArtifactFits } from '../artifact/apply.js';
 import { auroc } from './auroc.js';

@@ -9,7 +9,7 @@ import type { DecoderModel } from '../models/decoder.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import type { Artifact } from '../artifact/artifact.js';
 import { checkArtifactFits } from '../artifact/apply.js';
-import { collectActivations } from '../methods/collect.js';
+import { collectActivations } from '../activations/collect.js';
 
 export interface Detection {
   site: string;

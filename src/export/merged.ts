@@ -19,7 +19,7 @@ import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { checkNewFolder, intoNewFolder, writeFileAtomic } from '../io/out-path.js';
 import { join } from 'node:path';
 import type { Artifact } from '../artifact/artifact.js';
-import { ablationSites } from '../methods/ablation-sites.js';
+import { ablationSites } from '../methods/ablation/sites.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { writeSafetensors } from '../io/safetensors-write.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';

@@ -2,8 +2,9 @@
 // between the positive and negative prompt, added at the same leading positions of the steered
 // prompt, h_j + c·(h⁺_j − h⁻_j), with coefficient c the strength (default 1).
 import { requireSite, type SteeringMethod } from './types.js';
-import { collectActivations } from './collect.js';
-import { tokenizeExample } from './tokenize.js';
+import { readOptions } from './options.js';
+import { collectActivations } from '../activations/collect.js';
+import { tokenizeExample } from '../activations/tokenize.js';
 import { buildArtifact, dataHash } from './build.js';
 import { norm } from './linalg.js';
 
@@ -11,7 +12,11 @@ export const actadd: SteeringMethod = {
   name: 'actadd',
   summary: 'activation addition from one prompt pair (per-position differences)',
   needs: 'pairs',
+  site: { use: 'required' },
+  options: [],
+  parseOptions: (given) => readOptions('actadd', [], given),
   fit(ctx) {
+    actadd.parseOptions(ctx.options);
     const site = requireSite(ctx, 'actadd');
     if (ctx.data.kind !== 'pairs') throw new Error('actadd needs one contrastive pair {"positive": ..., "negative": ...}');
     const pos = ctx.data.examples.find((e) => e.label === 1)!;

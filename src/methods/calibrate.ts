@@ -24,7 +24,7 @@
 // the KL passes EDGE_KL (typically 8–12 points) over at most CALIBRATION_TEXTS texts.
 
 import type { DecoderModel } from '../models/decoder.js';
-import type { TokenizedExample } from './collect.js';
+import type { TokenizedExample } from '../activations/collect.js';
 import type { PositionSpec } from '../intervene/positions.js';
 import { AddIntervention } from '../intervene/interventions.js';
 import { hooksFor } from '../intervene/apply.js';

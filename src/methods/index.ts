@@ -1,6 +1,7 @@
-// Steering methods, all behind one interface (fit → artifact).
+// Steering methods, all behind one interface (fit → artifact); each declares its own options.
 //
 //   const art = METHODS.diffmean.fit({ model, tokenizer, data, site: 'layers.3.resid_post', name: 'ocean' });
+//   const reps = METHODS.reps.fit({ model, tokenizer, data, site: 'layers.3.resid_post', name: 'ocean', options: { epochs: 6 } });
 //   saveArtifact('ocean.steer.safetensors', art);
 import type { SteeringMethod } from './types.js';
 import { diffmean } from './diffmean.js';
@@ -8,12 +9,11 @@ import { pca } from './pca.js';
 import { probe } from './probe.js';
 import { actadd } from './actadd.js';
 import { cdas } from './cdas/index.js';
-import { ablation } from './ablation.js';
-import { reps } from './reps.js';
+import { ablation } from './ablation/index.js';
+import { reps, bipo } from './preference/index.js';
 import { steer2edit } from './steer2edit/index.js';
-import { bipo } from './bipo.js';
 import { lineas } from './lineas/index.js';
-import { selective } from './selective.js';
+import { selective } from './selective/index.js';
 
 export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective };
 
@@ -23,6 +23,14 @@ export function method(name: string): SteeringMethod {
   return m;
 }
 
-export type { SteeringMethod, FitContext } from './types.js';
-export { collectActivations, type TokenizedExample, type Reduce } from './collect.js';
-export { tokenizeExamples, promptIds } from './tokenize.js';
+export type { SteeringMethod, FitContext, SiteUse } from './types.js';
+export { readOptions, optionName, type MethodOption, type OptionType, type OptionContext } from './options.js';
+export { checkReduce, reducesOf, siteFor, checkedSite } from './common-settings.js';
+export type { TrainingOptions } from './training-options.js';
+export type { DirectionOptions } from './direction-fit.js';
+export type { AblationOptions } from './ablation/index.js';
+export type { CdasOptions } from './cdas/index.js';
+export type { LineasOptions } from './lineas/index.js';
+export type { RepsOptions, BipoOptions } from './preference/index.js';
+export type { Steer2EditOptions } from './steer2edit/index.js';
+export type { SelectiveOptions } from './selective/index.js';

@@ -3,7 +3,7 @@
 // that runs them, and the loss at the start and end of training (means of the first and last
 // tenth, so one noisy step does not speak for the run).
 
-import type { TrainingOptions } from './types.js';
+import type { TrainingOptions } from './training-options.js';
 import type { Rng } from '../util/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { tidy } from '../tensor/scope.js';

@@ -5,7 +5,7 @@
 import type { DecoderModel } from '../models/decoder.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import type { Artifact } from '../artifact/artifact.js';
-import type { FitContext } from '../methods/types.js';
+import type { CdasOptions } from '../methods/cdas/options.js';
 import type { ScoredText } from '../eval/concept-detection.js';
 import { contrastivePairs, conceptTopic, topicPairs, type ConceptId } from './corpus/index.js';
 import { parseConceptData } from '../data/concept-data.js';
@@ -16,15 +16,12 @@ import { parseContrastRows, contrastAsConceptData } from '../methods/cdas/data.j
 /** Methods trained on preference pairs: the concept reply (winner) against the plain reply. */
 export const PREFERENCE_METHODS = ['reps', 'bipo'];
 
-/** CDAS's variant and training length (the paper's setting when empty). */
-export type CdasFitOptions = Pick<FitContext, 'cdas' | 'training'>;
-
-export function fitOnOrganism(model: DecoderModel, tok: Tokenizer, method: string, site: string, cdas: CdasFitOptions = {}): (concept: ConceptId) => { artifact: Artifact; positives: ScoredText[] } {
+export function fitOnOrganism(model: DecoderModel, tok: Tokenizer, method: string, site: string, cdas: CdasOptions = {}): (concept: ConceptId) => { artifact: Artifact; positives: ScoredText[] } {
   return (concept) => {
     if (method === 'cdas') {
       // CDAS learns from rows that do and do not ask for the concept (x, y, x_c, y_c); a clamp needs no positives for its scale.
       const rows = parseContrastRows(contrastivePairs(concept, { n: 64, seed: 11, split: 'train' }), `${concept} contrastive pairs`);
-      const artifact = METHODS.cdas!.fit({ model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: concept.replace(':', '-'), hubId: null, ...cdas });
+      const artifact = METHODS.cdas!.fit({ model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name: concept.replace(':', '-'), hubId: null, options: cdas });
       return { artifact, positives: [] };
     }
     const m = METHODS[method];

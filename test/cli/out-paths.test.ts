@@ -60,3 +60,14 @@ test('--steer with a folder or a GGUF file says what it is; export gguf into a f
   assert.deepEqual(readdirSync(join(dir, 'taken')), []);
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
 });
+
+test('train: a record longer than the model context is named with its file:line before any work', async () => {
+  const dir = tempDir();
+  const lines = readFileSync(DOG_DATA, 'utf8').split('\n').filter(Boolean);
+  const long = JSON.stringify({ prompt: 'Once upon a time,', positive: ' dog'.repeat(2000), negative: ' box.' });
+  writeFileSync(join(dir, 'long.jsonl'), [...lines.slice(0, 3), long, ...lines.slice(3, 6)].join('\n') + '\n');
+  const r = await train(join(dir, 'long.jsonl'), join(dir, 'long'));
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /long\.jsonl:4: \d+ tokens, more than the model's context \(\d+\); shorten it/);
+  assert.ok(oneLine(r.stderr), r.stderr);
+});

@@ -44,7 +44,7 @@ test('organism: axbench sweeps the CDAS clamp multiplier on the selection half a
   const m = await loadModel(ORGANISM);
   const tok = m.tokenizer!;
   const rows = parseContrastRows(contrastivePairs(CONCEPT, { n: 16, seed: 11, split: 'train' }), CONCEPT);
-  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site: 'layers.2.resid_post', name: 'ocean', seed: 1, training: { steps: 10 } });
+  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site: 'layers.2.resid_post', name: 'ocean', seed: 1, options: { steps: 10 } });
   const instructions = 6;
   const seed = 0;
   // The instructions runAxBench draws (organismConceptSpec: seed + 3), and their unsteered greedy replies.

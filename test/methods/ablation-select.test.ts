@@ -2,10 +2,10 @@
 // score, the discard rules, and the post-instruction template positions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { refusalScore, klDivergence } from '../../src/methods/next-token.js';
-import { discardReasons, KL_MAX } from '../../src/methods/ablation-select.js';
-import { postInstructionCount } from '../../src/methods/template-positions.js';
-import { promptIds } from '../../src/methods/tokenize.js';
+import { refusalScore, klDivergence } from '../../src/activations/next-token.js';
+import { discardReasons, KL_MAX } from '../../src/methods/ablation/select.js';
+import { postInstructionCount } from '../../src/methods/ablation/template-positions.js';
+import { promptIds } from '../../src/activations/tokenize.js';
 import { loadTokenizer } from '../../src/tokenizer/index.js';
 
 const ORGANISM = new URL('../../../models/organism/', import.meta.url).pathname;

@@ -7,8 +7,8 @@ import { loadModel, stopIds } from '../../src/models/load.js';
 import { contrastivePairs, steeringInstructions } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
-import { bipoLoss, withReference, type BipoRow } from '../../src/methods/bipo.js';
-import { tokenizePairs } from '../../src/methods/preference.js';
+import { bipoLoss, withReference, type BipoRow } from '../../src/methods/preference/bipo.js';
+import { tokenizePairs } from '../../src/methods/preference/preference.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/generate/replies.js';
@@ -53,7 +53,7 @@ test('bipo loss: log 2 at v = 0; swapping r_T/r_O together with d (and v → −
 test('organism: BiPO\'s loss falls, +v brings the topic in and −v takes it out', async () => {
   const m = await loadModel(ORGANISM);
   const concept = 'topic:ocean';
-  const art = METHODS.bipo!.fit({ model: m.model, tokenizer: m.tokenizer!, data: pairsData(concept, 32, 11), site: SITE, chat: true, name: 'ocean', training: { epochs: 6 } });
+  const art = METHODS.bipo!.fit({ model: m.model, tokenizer: m.tokenizer!, data: pairsData(concept, 32, 11), site: SITE, chat: true, name: 'ocean', options: { epochs: 6 } });
   const st = art.meta.stats!;
   const rec = art.meta.interventions[0]!;
   assert.equal(rec.kind, 'add');

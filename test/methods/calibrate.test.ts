@@ -1,6 +1,6 @@
 // Strength calibration (src/methods/calibrate.ts) on stories260K: the measured KL curve rises with
 // strength, the default sits where the mean KL on the concept-absent texts is DEFAULT_KL (checked by
-// measuring again at that strength), the range edge where it is EDGE_KL, and `calibrate: false`
+// measuring again at that strength), the range edge where it is EDGE_KL, and `strengthRule: 'rho'`
 // falls back to the ρ rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { loadConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
 import { calibrateStrength, DEFAULT_KL, EDGE_KL } from '../../src/methods/calibrate.js';
 import { DEFAULT_FRACTION, RANGE_FRACTION } from '../../src/methods/strength.js';
-import { tokenizeExamples } from '../../src/methods/tokenize.js';
+import { tokenizeExamples } from '../../src/activations/tokenize.js';
 
 const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
 const DATA = fileURLToPath(new URL('../../../examples/stories260K/dog.jsonl', import.meta.url));
@@ -39,7 +39,7 @@ test('calibrated strength: the default moves the concept-absent texts by DEFAULT
   assert.ok(Math.abs(at.strength - iv.default_strength) < 1e-9 * rho + 1e-6);
   assert.ok(Math.abs(at.kl - DEFAULT_KL) < 0.15 * DEFAULT_KL, `KL at the default ${at.kl}`);
 
-  const plain = METHODS.diffmean!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: SITE, name: 'dog', calibrate: false });
+  const plain = METHODS.diffmean!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: SITE, name: 'dog', options: { strengthRule: 'rho' } });
   const pv = plain.meta.interventions[0]!;
   assert.equal(plain.meta.settings['strength_rule'], 'rho');
   assert.ok(Math.abs(pv.default_strength - DEFAULT_FRACTION * rho) < 1e-6 * rho);

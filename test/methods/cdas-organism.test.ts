@@ -40,7 +40,7 @@ const model = () => (modelP ??= loadModel(ORGANISM));
 function fitAt(m: LoadedModel, site: string): { art: Artifact; seconds: number } {
   const rows = parseContrastRows(ROWS, CONCEPT);
   const t0 = Date.now();
-  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: CONCEPT, seed: 1, training: { steps: 100 } });
+  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: CONCEPT, seed: 1, options: { steps: 100 } });
   return { art, seconds: (Date.now() - t0) / 1000 };
 }
 

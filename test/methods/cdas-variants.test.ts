@@ -100,7 +100,7 @@ test('organism: rank 3 trains, its rows stay orthonormal, and its clamps set eac
   const m = await loadModel(ORGANISM);
   const rows = parseContrastRows(contrastivePairs('topic:ocean', { n: 8, seed: 21, split: 'train' }), 'ocean');
   const site = 'layers.1.resid_post';
-  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: 'ocean', seed: 2, training: { steps: 6, batchSize: 4 }, cdas: { rank: 3, sourcePosition: 'clause' } });
+  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site, name: 'ocean', seed: 2, options: { steps: 6, batchSize: 4, rank: 3, sourcePosition: 'clause' } });
   assert.equal(art.meta.settings['rank'], 3);
   assert.equal(art.meta.settings['source_position'], 'clause');
   assert.equal(art.meta.settings['base_positions'], 'all');

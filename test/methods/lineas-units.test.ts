@@ -102,12 +102,12 @@ test('source = target: the identity has loss 0 and training leaves it; a large l
   assert.ok(free.bias.some((b) => b.some((x) => x !== 0)), 'without the penalty the maps move');
   const pinned = trainOn(1e4);
   assert.ok(pinned.scale.every((w) => w.every((x) => x === 1)) && pinned.bias.every((b) => b.every((x) => x === 0)));
-  assert.throws(() => METHODS.lineas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: fit, site: 'all', chat: true, name: 'x', training: { steps: 2, l1: 1e4 } }), /every map shrank back to the identity/);
+  assert.throws(() => METHODS.lineas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: fit, site: 'all', chat: true, name: 'x', options: { steps: 2, l1: 1e4 } }), /every map shrank back to the identity/);
 });
 
 test('LinEAS artifact: one coordinate-wise affine intervention per moved site (scale, bias), round-trips and applies h + λ(ω⊙h + b − h)', async () => {
   const m = await loadModel(ORGANISM);
-  const art = METHODS.lineas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: oceanTexts(4), site: 'layers.1.resid_post,layers.2.resid_post', chat: true, name: 'ocean', training: { steps: 3 } });
+  const art = METHODS.lineas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: oceanTexts(4), site: 'layers.1.resid_post,layers.2.resid_post', chat: true, name: 'ocean', options: { steps: 3 } });
   const file = join(mkdtempSync(join(tmpdir(), 'steerling-lineas-')), 'ocean.steer.safetensors');
   saveArtifact(file, art);
   const back = loadArtifact(file);

@@ -8,7 +8,7 @@ import { loadModel, stopIds } from '../../src/models/load.js';
 import { contrastivePairs, steeringInstructions } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
-import { rowLogProbs, replyLength, tokenizePairs } from '../../src/methods/preference.js';
+import { rowLogProbs, replyLength, tokenizePairs } from '../../src/methods/preference/preference.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/generate/replies.js';
@@ -22,7 +22,7 @@ test('organism: LinEAS from plain to topic replies raises the topic reply\'s mar
   const concept = 'topic:ocean';
   const rows = contrastivePairs(concept, { n: 16, seed: 11, split: 'train' });
   const data = parseConceptData(rows.flatMap((r) => [{ prompt: r.prompt, text: r.negative, label: 0 }, { prompt: r.concept_prompt, text: r.positive, label: 1 }]), concept);
-  const art = METHODS.lineas!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: 'all', chat: true, name: 'ocean', training: { steps: 30 } });
+  const art = METHODS.lineas!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: 'all', chat: true, name: 'ocean', options: { steps: 30 } });
   const st = art.meta.stats!;
   assert.deepEqual(art.meta.interventions.map((r) => r.site), [0, 1, 2, 3].map((l) => `layers.${l}.resid_post`));
   const hooks = (strength: number) => hooksFor(artifactInterventions(art, m.model, { strength }), m.model.arch.layers);

@@ -7,7 +7,7 @@ import { loadModel, stopIds } from '../../src/models/load.js';
 import { contrastivePairs, steeringInstructions } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
-import { replyLogProbs } from '../../src/methods/preference.js';
+import { replyLogProbs } from '../../src/methods/preference/preference.js';
 import { padBatch } from '../../src/methods/cdas/batch.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
@@ -40,7 +40,7 @@ test('organism: RePS steers a topic in fluently and, negated, out', async () => 
   const concept = 'topic:ocean';
   const rows = contrastivePairs(concept, { n: 48, seed: 11, split: 'train' });
   const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
-  const art = METHODS.reps!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: 'layers.2.resid_post', chat: true, name: 'ocean', training: { epochs: 6 } });
+  const art = METHODS.reps!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: 'layers.2.resid_post', chat: true, name: 'ocean', options: { epochs: 6 } });
   const st = art.meta.stats!;
   assert.ok((st['loss_end'] as number) < (st['loss_start'] as number), `the loss falls: ${st['loss_start']} → ${st['loss_end']}`);
   assert.equal(art.meta.interventions[0]!.kind, 'add');

@@ -3,7 +3,7 @@
 // turn Δ takes the negative class mean onto the positive class's in-plane angle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { candidateDirection, mostCentral, secondBasis, meanUnitProjection, discriminativeLayers, classTurn, planeAngle, angleBetween } from '../../src/methods/selective-plane.js';
+import { candidateDirection, mostCentral, secondBasis, meanUnitProjection, discriminativeLayers, classTurn, planeAngle, angleBetween } from '../../src/methods/selective/plane.js';
 import { RotateIntervention } from '../../src/intervene/index.js';
 import { tensor, noGrad } from '../../src/index.js';
 import { dot, norm } from '../../src/methods/linalg.js';

@@ -28,7 +28,7 @@ test('organism: a Steer2Edit MLP edit at negative strength takes an asked-for to
   const rows = topicPairs(concept, { n: 32, seed: 11, split: 'train' });
   const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
   const t0 = Date.now();
-  const art = METHODS.steer2edit!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: '', chat: true, name: 'ocean-edit', steer2edit: { rhoAttn: -1, rhoMlp: 0.5, alpha: 0.5 } });
+  const art = METHODS.steer2edit!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: '', chat: true, name: 'ocean-edit', options: { rhoAttn: -1, rhoMlp: 0.5, alpha: 0.5 } });
   const st = art.meta.stats!;
   const range = art.meta.interventions[0]!.strength_range;
   console.log(`fit ${Date.now() - t0} ms: ${st['neurons_edited']}/${st['neurons_total']} neurons in ${art.meta.interventions.length} layers, range [${range.map((x) => x.toFixed(2)).join(', ')}], KL at 1: ${(st['kl_default'] as number).toFixed(4)}`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadModel, type LoadedModel } from '../../src/models/load.js';
 import { loadConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
-import { tokenizeExamples } from '../../src/methods/tokenize.js';
+import { tokenizeExamples } from '../../src/activations/tokenize.js';
 import {
   elasticNetLambda, siteDirection, headScores, neuronScores, collectPreMeans, computeEdits, resolveOptions, addRankOne, responseWindow,
 } from '../../src/methods/steer2edit/index.js';
@@ -78,7 +78,7 @@ async function storiesModel(): Promise<LoadedModel> {
 function fitDog(m: LoadedModel, labels: 'as-is' | 'swapped' = 'as-is', opts = { rhoAttn: 0.5, rhoMlp: 0.4, alpha: 0.5 }): Artifact {
   const data = loadConceptData(DOG_DATA);
   if (labels === 'swapped') data.examples = data.examples.map((e) => ({ ...e, label: e.label === 1 ? 0 : 1 }));
-  return METHODS.steer2edit!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: '', name: 'dog-edit', steer2edit: opts, calibrate: false });
+  return METHODS.steer2edit!.fit({ model: m.model, tokenizer: m.tokenizer!, data, site: '', name: 'dog-edit', options: { ...opts, calibrate: false } });
 }
 
 function vec(a: Artifact, name: string | undefined): Float32Array {
@@ -165,7 +165,7 @@ test('ρ so large that |g| ≤ ρα everywhere: no weight changes, and fitting r
   }
   const small = computeEdits(m.model, pre, resolveOptions({ rhoAttn: 0.3, rhoMlp: 0.3, alpha: 0.5 }, m.model.arch.layers));
   assert.ok(small.some((e) => e.edited > 0), 'a smaller ρ edits something on the same data');
-  const fit = (o: object) => METHODS.steer2edit!.fit({ model: m.model, tokenizer: m.tokenizer!, data: { kind: 'labelled', examples }, site: '', chat: true, name: 'x', steer2edit: o, calibrate: false });
+  const fit = (o: object) => METHODS.steer2edit!.fit({ model: m.model, tokenizer: m.tokenizer!, data: { kind: 'labelled', examples }, site: '', chat: true, name: 'x', options: { ...o, calibrate: false } });
   assert.throws(() => fit({ rhoAttn: 10, rhoMlp: 10, alpha: 0.2 }), /no head or neuron passes the Elastic-Net threshold \(heads: max \|g\| [\d.]+ against ρ_attn·α = 2\.000; neurons: max \|g\| [\d.]+ against ρ_mlp·α = 2\.000\)/);
   assert.throws(() => fit({ alpha: 1 }), /alpha must be in \[0, 1\)/);
   assert.throws(() => fit({ rhoAttn: 0, rhoMlp: -1 }), /both ≤ 0/);

@@ -8,12 +8,12 @@ import { loadModel, stopIds, type LoadedModel } from '../../src/models/load.js';
 import { refusalSets } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
-import { ablationSites } from '../../src/methods/ablation.js';
+import { ablationSites } from '../../src/methods/ablation/index.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { hooksFor } from '../../src/intervene/index.js';
 import { chatReplies } from '../../src/generate/replies.js';
 import { isRefusal, fluency, REFUSAL_START } from '../../src/organism/judges/index.js';
-import { NoCandidateLeft } from '../../src/methods/ablation-select.js';
+import { NoCandidateLeft } from '../../src/methods/ablation/select.js';
 import { candidateRows } from '../../src/cli/ablation-table.js';
 import type { Artifact } from '../../src/artifact/artifact.js';
 import { saveArtifact, loadArtifact } from '../../src/artifact/io.js';
@@ -42,7 +42,7 @@ function fit(m: LoadedModel, site: string): Artifact {
 /** Automatic selection; R = the organism's refusal-start word. */
 function select(m: LoadedModel, pruneLayers?: number): Artifact {
   const refusalTokens = REFUSAL_START.map((w) => m.tokenizer!.tokenToId(w)!);
-  return METHODS.ablation!.fit({ model: m.model, tokenizer: m.tokenizer!, data: trainingData(), chat: true, name: 'refusal', selection: { refusalTokens, ...(pruneLayers !== undefined ? { pruneLayers } : {}) } });
+  return METHODS.ablation!.fit({ model: m.model, tokenizer: m.tokenizer!, data: trainingData(), chat: true, name: 'refusal', options: { refusalTokens, ...(pruneLayers !== undefined ? { pruneLayers } : {}) } });
 }
 
 const direction = (art: Artifact) => art.tensors.get(art.meta.interventions[0]!.tensors['direction']!)!.toFloat('f32').data as Float32Array;

@@ -11,8 +11,8 @@ import { loadModel, stopIds, type LoadedModel } from '../../src/models/load.js';
 import { refusalSets } from '../../src/organism/corpus/index.js';
 import { parseConceptData } from '../../src/data/concept-data.js';
 import { METHODS } from '../../src/methods/index.js';
-import { selectiveSites, rotationSite } from '../../src/methods/selective.js';
-import { discriminativeLayers } from '../../src/methods/selective-plane.js';
+import { selectiveSites, rotationSite } from '../../src/methods/selective/method.js';
+import { discriminativeLayers } from '../../src/methods/selective/plane.js';
 import { artifactInterventions } from '../../src/artifact/apply.js';
 import { saveArtifact, loadArtifact } from '../../src/artifact/io.js';
 import { hooksFor, RotateIntervention } from '../../src/intervene/index.js';
@@ -33,7 +33,7 @@ let adaptive: Artifact;
 function fit(threshold?: number): Artifact {
   const train = refusalSets({ n: 48, seed: 1, split: 'train' });
   const records = [...train.harmful.map((r) => ({ prompt: r.prompt, text: '', label: 1 })), ...train.benign.map((r) => ({ prompt: r.prompt, text: '', label: 0 }))];
-  return METHODS.selective!.fit({ model: m.model, tokenizer: m.tokenizer!, data: parseConceptData(records, 'refusal'), chat: true, name: 'refusal', ...(threshold !== undefined ? { threshold } : {}) });
+  return METHODS.selective!.fit({ model: m.model, tokenizer: m.tokenizer!, data: parseConceptData(records, 'refusal'), chat: true, name: 'refusal', ...(threshold !== undefined ? { options: { threshold } } : {}) });
 }
 
 before(async () => {

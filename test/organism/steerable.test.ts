@@ -22,7 +22,7 @@ const CONCEPT = 'topic:animals';
 test('organism: CDAS (clause source, rank 8) at layer 1 steers a topic in and out at its derived ×1, replies parsing', async () => {
   const m = await loadModel(ORGANISM);
   const rows = parseContrastRows(contrastivePairs(CONCEPT, { n: 32, seed: 21, split: 'train' }), CONCEPT);
-  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site: 'layers.1.resid_post', name: 'animals', seed: 1, training: { steps: 200 }, cdas: { sourcePosition: 'clause', basePositions: 'all', rank: 8 } });
+  const art = METHODS.cdas!.fit({ model: m.model, tokenizer: m.tokenizer!, data: contrastAsConceptData(rows), contrast: rows, site: 'layers.1.resid_post', name: 'animals', seed: 1, options: { steps: 200, sourcePosition: 'clause', basePositions: 'all', rank: 8 } });
   assert.equal(art.meta.interventions.length, 8);
   const neutral = steeringInstructions(CONCEPT, { n: 16, seed: 3, split: 'eval' }).map((s) => s.prompt);
   const asking = contrastivePairs(CONCEPT, { n: 16, seed: 4, split: 'eval' }).map((r) => r.concept_prompt);

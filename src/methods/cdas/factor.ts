@@ -12,7 +12,7 @@
 // reason: it is what training wrote. With R rows, each row gets its own pair of means.
 
 import type { DecoderModel } from '../../models/decoder.js';
-import { collectActivations } from '../collect.js';
+import { collectActivations } from '../../activations/collect.js';
 import { projectionStats, type ProjectionStats } from '../strength.js';
 import type { RowPrompts } from './tokenize.js';
 

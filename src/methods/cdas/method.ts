@@ -23,6 +23,7 @@
 // all R coordinates at once. Unless told otherwise, the clamp acts where training wrote.
 
 import { requireSite, type SteeringMethod, type FitContext } from '../types.js';
+import { CDAS_OPTIONS, parseCdasOptions, type CdasOptions } from './options.js';
 import type { Artifact } from '../../artifact/artifact.js';
 import { buildArtifact, dataHash } from '../build.js';
 import { contrastAsConceptData } from './data.js';
@@ -57,18 +58,23 @@ function downsample(xs: readonly number[], n: number): number[] {
   return Array.from({ length: n }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (n - 1))]!);
 }
 
-function fit(ctx: FitContext): Artifact {
+function fit(ctx: FitContext<CdasOptions>): Artifact {
+  const o = parseCdasOptions(ctx.options);
   const site = requireSite(ctx, 'cdas');
   const rows = ctx.contrast;
   if (!rows || rows.length === 0) {
     throw new Error('cdas needs contrast rows (x, y, x_c, y_c): load them with loadContrastRows() and pass them as ctx.contrast');
   }
-  const variant = resolveVariant(ctx.cdas);
-  const tokens = tokenizeContrast(ctx.tokenizer, rows, { ...(ctx.sourceTokens !== undefined ? { sourceTokens: ctx.sourceTokens } : {}), sourcePosition: variant.sourcePosition });
+  const variant = resolveVariant(o);
+  const tokens = tokenizeContrast(ctx.tokenizer, rows, { ...(o.sourceTokens !== undefined ? { sourceTokens: o.sourceTokens } : {}), sourcePosition: variant.sourcePosition });
   const seed = ctx.seed ?? 0;
   const started = Date.now();
+  const { steps, epochs, lr, batchSize } = o;
   const res = trainCdas(ctx.model, site, tokens, {
-    ...(ctx.training ?? {}),
+    steps,
+    epochs,
+    lr,
+    batchSize,
     seed,
     rank: variant.rank,
     basePositions: variant.basePositions,
@@ -129,9 +135,12 @@ function fit(ctx: FitContext): Artifact {
   });
 }
 
-export const cdas: SteeringMethod = {
+export const cdas: SteeringMethod<CdasOptions> = {
   name: 'cdas',
   summary: 'Concept DAS: a rank-1 (or rank-R) interchange direction trained by matching the concept-prompted distribution (JSD); steers by clamping its coordinate to a class mean',
   needs: 'contrast',
+  site: { use: 'required' },
+  options: CDAS_OPTIONS,
+  parseOptions: parseCdasOptions,
   fit,
 };

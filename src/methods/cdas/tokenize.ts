@@ -10,7 +10,7 @@
 // tokens must line up one to one: checkAligned asserts it.
 
 import type { Tokenizer } from '../../tokenizer/index.js';
-import { promptIds } from '../tokenize.js';
+import { promptIds } from '../../activations/tokenize.js';
 import type { ContrastRow } from './data.js';
 import { rowSpans, type Span } from './spans.js';
 import type { SourcePosition } from './variants.js';

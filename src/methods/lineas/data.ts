@@ -10,8 +10,8 @@ import type { DecoderModel } from '../../models/decoder.js';
 import { fromStorage, type Tensor } from '../../tensor/tensor.js';
 import * as ops from '../../tensor/ops/index.js';
 import type { Hooks } from '../../models/hooks.js';
-import type { TokenizedExample, Reduce } from '../collect.js';
-import { tokenizeExamples } from '../tokenize.js';
+import type { TokenizedExample, Reduce } from '../../activations/collect.js';
+import { tokenizeExamples } from '../../activations/tokenize.js';
 import { padBatch } from '../cdas/batch.js';
 
 export interface LineasTexts {

@@ -18,6 +18,7 @@ import { parseSite } from '../../models/hooks.js';
 import { lossEnds } from '../minibatch.js';
 import { lineasTexts } from './data.js';
 import { LINEAS_DEFAULTS, targetActivations, trainLineas } from './train.js';
+import { LINEAS_OPTIONS, parseLineasOptions, type LineasOptions } from './options.js';
 
 /** The sites a LinEAS site spec names: "all" (every block's resid_post) or a comma-separated list. */
 export function lineasSites(spec: string, numLayers: number): string[] {
@@ -27,18 +28,18 @@ export function lineasSites(spec: string, numLayers: number): string[] {
   return sites;
 }
 
-function fit(ctx: FitContext): Artifact {
+function fit(ctx: FitContext<LineasOptions>): Artifact {
+  const o = parseLineasOptions(ctx.options);
   const sites = lineasSites(ctx.site ?? 'all', ctx.model.arch.layers);
   const texts = lineasTexts(ctx.data, ctx.tokenizer, { chat: ctx.chat ?? false, maxPositions: ctx.model.arch.maxPositions });
   const padId = ctx.tokenizer.padTokenId ?? 0;
   const bos = ctx.tokenizer.bosTokenId;
   const excludeBos = bos !== null && [...texts.source, ...texts.target].every((e) => e.ids[0] === bos);
-  const training = ctx.training ?? {};
-  const batchSize = training.batchSize ?? LINEAS_DEFAULTS.batchSize;
+  const batchSize = o.batchSize ?? LINEAS_DEFAULTS.batchSize;
   const pooling = ctx.reduce ?? LINEAS_DEFAULTS.pooling;
   const target = targetActivations(ctx.model, texts.target, sites, { batchSize, padId, pooling, onProgress: (d, t) => ctx.onProgress?.(d, t, 'activations') });
   const seed = ctx.seed ?? 0;
-  const res = trainLineas(ctx.model, sites, { source: texts.source, target }, excludeBos, { ...training, pooling, seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
+  const res = trainLineas(ctx.model, sites, { source: texts.source, target }, excludeBos, { ...o, pooling, seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
   const loss = lossEnds(res.losses);
   // Maps the sparsity returned exactly to the identity change nothing: leave them out.
   const moved = (k: number) => res.scale[k]!.some((w) => w !== 1) || res.bias[k]!.some((b) => b !== 0);
@@ -50,8 +51,8 @@ function fit(ctx: FitContext): Artifact {
     method: 'lineas',
     settings: {
       sites, objective: 'sum over sites and coordinates of 1-D W2^2 between sorted source and target samples', pooling, chat: ctx.chat ?? false,
-      lr: training.lr ?? LINEAS_DEFAULTS.lr, batch_texts: batchSize, steps: res.steps, optimizer: 'adam step, then sparse-group-lasso prox',
-      l1: training.l1 ?? LINEAS_DEFAULTS.l1, group: training.group ?? LINEAS_DEFAULTS.group,
+      lr: o.lr ?? LINEAS_DEFAULTS.lr, batch_texts: batchSize, steps: res.steps, optimizer: 'adam step, then sparse-group-lasso prox',
+      l1: o.l1 ?? LINEAS_DEFAULTS.l1, group: o.group ?? LINEAS_DEFAULTS.group,
     },
     model: ctx.model,
     hubId: ctx.hubId ?? null,
@@ -68,9 +69,13 @@ function fit(ctx: FitContext): Artifact {
   });
 }
 
-export const lineas: SteeringMethod = {
+export const lineas: SteeringMethod<LineasOptions> = {
   name: 'lineas',
   summary: 'LinEAS: coordinate-wise affine maps at every layer, trained end to end to carry the source texts\' activation distributions onto the target texts\' (1-D optimal transport, sparse-group lasso)',
   needs: 'pairs-or-labelled',
+  site: { use: 'optional', note: 'takes a comma-separated list or all (default: every block\'s resid_post)', default: 'all', check: (site, layers) => void lineasSites(site, layers) },
+  reduces: ['mean', 'last', 'all'],
+  options: LINEAS_OPTIONS,
+  parseOptions: parseLineasOptions,
   fit,
 };

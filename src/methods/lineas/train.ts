@@ -11,8 +11,8 @@
 // size does not suit them all. The prox uses the step's learning rate as γ.
 
 import type { DecoderModel } from '../../models/decoder.js';
-import type { TokenizedExample } from '../collect.js';
-import type { TrainingOptions } from '../types.js';
+import type { TokenizedExample } from '../../activations/collect.js';
+import type { TrainingOptions } from '../training-options.js';
 import { parseSite } from '../../models/hooks.js';
 import { fromStorage, type Tensor } from '../../tensor/tensor.js';
 import { tidy } from '../../tensor/scope.js';

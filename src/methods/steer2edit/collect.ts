@@ -9,14 +9,14 @@
 // W x̄ + b, and the steering direction post⁺ − post⁻ = W (x̄⁺ − x̄⁻) is computed from these means
 // (scores.ts). That also keeps the numbers independent of whatever follows the projection.
 
-import { sortedBatches } from '../sorted-batches.js';
+import { sortedBatches } from '../../activations/sorted-batches.js';
 import { fromStorage } from '../../tensor/tensor.js';
 import { noGrad } from '../../tensor/tape.js';
 import { tidy } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { DecoderModel } from '../../models/decoder.js';
 import { Hooks } from '../../models/hooks.js';
-import type { TokenizedExample } from '../collect.js';
+import type { TokenizedExample } from '../../activations/collect.js';
 
 export interface ClassMeans {
   pos: Float64Array;

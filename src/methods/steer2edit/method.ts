@@ -12,10 +12,10 @@
 // derived); the range is measured (range.ts).
 
 import type { SteeringMethod } from '../types.js';
-import { tokenizeExamples } from '../tokenize.js';
+import { tokenizeExamples } from '../../activations/tokenize.js';
 import { buildArtifact, dataHash, type FittedIntervention } from '../build.js';
 import { checkWeightEditable, weightEditSite, weightEditTarget } from '../../intervene/weight-edit.js';
-import { resolveOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, parseSteer2EditOptions, STEER2EDIT_OPTIONS, type ResolvedOptions, type Steer2EditOptions } from './options.js';
 import { collectPreMeans } from './collect.js';
 import { computeEdits, type ProjectionEdit } from './edits.js';
 import { editRange } from './range.js';
@@ -33,16 +33,20 @@ function nothingPasses(edits: readonly ProjectionEdit[], o: ResolvedOptions): Er
   return new Error(`steer2edit: no head or neuron passes the Elastic-Net threshold (${parts.join('; ')}), so the edit would change nothing; lower rho or alpha`);
 }
 
-export const steer2edit: SteeringMethod = {
+export const steer2edit: SteeringMethod<Steer2EditOptions> = {
   name: 'steer2edit',
   summary: 'Steer2Edit: the steering direction at every o_proj and down_proj as sparse rank-1 edits of attention heads and MLP neurons (Elastic-Net magnitudes)',
   needs: 'pairs-or-labelled',
+  site: { use: 'none', note: 'edits the o_proj and down_proj of every layer (restrict with --layers)' },
+  options: STEER2EDIT_OPTIONS,
+  parseOptions: parseSteer2EditOptions,
   fit(ctx) {
+    const given = parseSteer2EditOptions(ctx.options);
     const model = ctx.model;
     const a = model.arch;
     if (ctx.reduce !== undefined) throw new Error(`steer2edit averages each example's response tokens; --reduce ${ctx.reduce} does not apply`);
     if (ctx.positions !== undefined && ctx.positions !== 'all') throw new Error(`steer2edit edits weights, which act at every position; --positions ${JSON.stringify(ctx.positions)} does not apply`);
-    const o = resolveOptions(ctx.steer2edit, a.layers);
+    const o = resolveOptions(given, a.layers);
     for (const l of o.layers) {
       if (o.rhoAttn > 0) checkWeightEditable(model, weightEditTarget(weightEditSite(l, 'o_proj')));
       if (o.rhoMlp > 0) checkWeightEditable(model, weightEditTarget(weightEditSite(l, 'down_proj')));
@@ -58,7 +62,7 @@ export const steer2edit: SteeringMethod = {
     const all = computeEdits(model, pre, o);
     const edits = all.filter((e) => e.edited > 0);
     if (edits.length === 0) throw nothingPasses(all, o);
-    const measured = ctx.calibrate !== false;
+    const measured = given.calibrate !== false;
     const r = measured
       ? editRange(model, edits, toks.filter((_, i) => labels[i] === 1), toks.filter((_, i) => labels[i] === 0), (d, t) => ctx.onProgress?.(d, t, 'range'))
       : null;

@@ -9,6 +9,8 @@
 // 0.1/0.3/0.4, truthfulness on Gemma-2-2B attention-only 0.3 with α 0.9, shorter reasoning on
 // Qwen3-4B MLP-only 0.8 with α 0.05. ρ ≤ 0 switches a family off.
 
+import { readOptions, type MethodOption } from '../options.js';
+
 export interface Steer2EditOptions {
   /** Elastic-Net ρ for attention heads (o_proj column blocks); ≤ 0: no head is edited. */
   rhoAttn?: number;
@@ -18,9 +20,38 @@ export interface Steer2EditOptions {
   alpha?: number;
   /** Layers to edit (default: all). */
   layers?: readonly number[];
+  /**
+   * Measure the strength range on the model (range.ts; default true); false: ±1, no extra forward
+   * passes.
+   */
+  calibrate?: boolean;
 }
 
 export const STEER2EDIT_DEFAULTS = { rhoAttn: 0.18, rhoMlp: 0.55, alpha: 0.8 } as const;
+
+/** --layers: comma-separated layer numbers (the library gives an array; resolveOptions checks they exist). */
+function parseLayers(v: unknown): number[] {
+  if (Array.isArray(v)) return v.map((x) => {
+    if (typeof x !== 'number') throw new Error(`steer2edit: layers must be numbers, got ${JSON.stringify(x)}`);
+    return x;
+  });
+  const text = String(v);
+  return text.split(',').map((x) => {
+    if (!/^\d+$/.test(x.trim())) throw new Error(`--layers ${text}: expected comma-separated layer numbers`);
+    return Number(x);
+  });
+}
+
+export const STEER2EDIT_OPTIONS: readonly MethodOption[] = [
+  { key: 'rhoAttn', flag: '--rho-attn', value: '<rho>', type: 'number', default: STEER2EDIT_DEFAULTS.rhoAttn, help: 'Elastic-Net ρ for attention heads; ≤ 0 edits no head' },
+  { key: 'rhoMlp', flag: '--rho-mlp', value: '<rho>', type: 'number', default: STEER2EDIT_DEFAULTS.rhoMlp, help: 'Elastic-Net ρ for MLP neurons; ≤ 0 edits no neuron' },
+  // No bounds here: resolveOptions says why α must stay below 1.
+  { key: 'alpha', flag: '--alpha', value: '<a>', type: 'number', default: STEER2EDIT_DEFAULTS.alpha, help: 'L1/L2 mix in [0, 1); a component is edited when its score |g| > ρ·α' },
+  { key: 'layers', flag: '--layers', value: '<i,j,...>', type: 'list', parse: parseLayers, help: 'edit only these layers (default: all)' },
+  { key: 'calibrate', type: 'boolean', default: true, help: 'measure the strength range on the model (KL 1 nat/token); false: ±1 without running the model' },
+];
+
+export const parseSteer2EditOptions = (given: object | undefined): Steer2EditOptions => readOptions<Steer2EditOptions>('steer2edit', STEER2EDIT_OPTIONS, given);
 
 export interface ResolvedOptions {
   rhoAttn: number;

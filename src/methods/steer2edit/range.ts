@@ -10,7 +10,7 @@
 // derived edit itself (s = 1) is already past that point (kl_default ≥ 1).
 
 import type { DecoderModel } from '../../models/decoder.js';
-import type { TokenizedExample } from '../collect.js';
+import type { TokenizedExample } from '../../activations/collect.js';
 import { hooksFor } from '../../intervene/apply.js';
 import { WeightEditIntervention, weightEditSite } from '../../intervene/weight-edit.js';
 import { fromStorage } from '../../tensor/tensor.js';

@@ -45,7 +45,7 @@ export async function axbenchClaim(o: AxBenchClaimOptions): Promise<{ section: C
     });
     runs.push({ key, label, res });
   };
-  for (const s of o.cdas ?? [PAPER_SETTING, oursSetting()]) await run(`cdas-${s.id}`, s.label, 'cdas', { cdas: s.variant, ...(s.steps !== undefined ? { training: { steps: s.steps } } : {}) });
+  for (const s of o.cdas ?? [PAPER_SETTING, oursSetting()]) await run(`cdas-${s.id}`, s.label, 'cdas', { ...s.variant, ...(s.steps !== undefined ? { steps: s.steps } : {}) });
   await run('diffmean', 'DiffMean', 'diffmean', {});
   await run('reps', 'RePS', 'reps', {});
 

@@ -29,7 +29,7 @@ export function oursSetting(steps = 200): CdasSetting {
 }
 
 export function fitCdas(model: DecoderModel, tok: Tokenizer, rows: readonly ContrastRow[], site: string, s: CdasSetting, name: string): Artifact {
-  return METHODS.cdas!.fit({ model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name, hubId: null, seed: 1, cdas: s.variant, ...(s.steps !== undefined ? { training: { steps: s.steps } } : {}) });
+  return METHODS.cdas!.fit({ model, tokenizer: tok, data: contrastAsConceptData(rows), contrast: rows, site, name, hubId: null, seed: 1, options: { ...s.variant, ...(s.steps !== undefined ? { steps: s.steps } : {}) } });
 }
 
 /** The card figures with the clamp to μ− and to μ+, both at multiplier 1. */

@@ -6,7 +6,7 @@
 import type { DecoderModel } from '../../models/decoder.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
 import type { ConceptData } from '../../data/concept-data.js';
-import { tokenizeExamples } from '../../methods/tokenize.js';
+import { tokenizeExamples } from '../../activations/tokenize.js';
 import { collectPreMeans } from '../../methods/steer2edit/collect.js';
 import { computeEdits } from '../../methods/steer2edit/edits.js';
 import { resolveOptions } from '../../methods/steer2edit/options.js';

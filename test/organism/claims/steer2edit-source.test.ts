@@ -8,7 +8,7 @@ import { Hooks } from '../../../src/models/hooks.js';
 import { noGrad } from '../../../src/tensor/tape.js';
 import { tidy } from '../../../src/tensor/scope.js';
 import { fromStorage } from '../../../src/tensor/tensor.js';
-import { tokenizeExamples } from '../../../src/methods/tokenize.js';
+import { tokenizeExamples } from '../../../src/activations/tokenize.js';
 import { responseWindow } from '../../../src/methods/steer2edit/collect.js';
 import { parseConceptData } from '../../../src/data/concept-data.js';
 import { steer2editSourceVectors, sourceSteering } from '../../../src/organism/claims/steer2edit-source.js';

@@ -3,15 +3,15 @@
 // residual site that spares BOS, the frozen model's log-probabilities, and the derived strength
 // read off the per-token preference margin as the vector is scaled up.
 
-import type { FitContext } from './types.js';
-import type { DecoderModel } from '../models/decoder.js';
-import { promptIds } from './tokenize.js';
-import { padBatch } from './cdas/batch.js';
-import { fromStorage, type Tensor } from '../tensor/tensor.js';
-import { tidy } from '../tensor/scope.js';
-import { noGrad } from '../tensor/tape.js';
-import * as ops from '../tensor/ops/index.js';
-import { Hooks } from '../models/hooks.js';
+import type { FitContext } from '../types.js';
+import type { DecoderModel } from '../../models/decoder.js';
+import { promptIds } from '../../activations/tokenize.js';
+import { padBatch } from '../cdas/batch.js';
+import { fromStorage, type Tensor } from '../../tensor/tensor.js';
+import { tidy } from '../../tensor/scope.js';
+import { noGrad } from '../../tensor/tape.js';
+import * as ops from '../../tensor/ops/index.js';
+import { Hooks } from '../../models/hooks.js';
 
 export interface Seq {
   ids: number[];

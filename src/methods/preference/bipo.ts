@@ -19,19 +19,26 @@
 // Strengths are multiples of v (training used ±1). The default and range are derived from the
 // per-token preference margin on the training rows, as for RePS (preference.ts marginStrength).
 
-import { requireSite, type SteeringMethod, type FitContext, type TrainingOptions } from './types.js';
-import type { Artifact } from '../artifact/artifact.js';
-import type { DecoderModel } from '../models/decoder.js';
-import { buildArtifact, dataHash } from './build.js';
-import { checkResidualSite, logSigmoid, marginStrength, pairBatch, replyLogProbs, rowLogProbs, siteHooks, splitPairs, tokenizePairs, type PreferenceRow } from './preference.js';
-import { lossEnds, runSteps, stepPlan } from './minibatch.js';
-import { fromStorage, type Tensor } from '../tensor/tensor.js';
-import * as ops from '../tensor/ops/index.js';
-import { AdamW } from '../nn/optim.js';
-import { cosineSchedule } from '../nn/schedule.js';
-import { Rng } from '../util/rng.js';
+import type { SteeringMethod, FitContext } from '../types.js';
+import { readOptions, type MethodOption } from '../options.js';
+import { trainingOptions, type TrainingOptions } from '../training-options.js';
+import type { Artifact } from '../../artifact/artifact.js';
+import type { DecoderModel } from '../../models/decoder.js';
+import { checkResidualSite, logSigmoid, pairBatch, replyLogProbs, rowLogProbs, siteHooks, splitPairs, type PreferenceRow } from './preference.js';
+import { fitPreference, preferenceArtifact } from './fit.js';
+import { runSteps, stepPlan } from '../minibatch.js';
+import { fromStorage, type Tensor } from '../../tensor/tensor.js';
+import * as ops from '../../tensor/ops/index.js';
+import { AdamW } from '../../nn/optim.js';
+import { cosineSchedule } from '../../nn/schedule.js';
+import { Rng } from '../../util/rng.js';
 
 export const BIPO_DEFAULTS = { beta: 0.1, epochs: 10, lr: 0.02, batchSize: 4, weightDecay: 0.05, warmupFraction: 0.05, clip: 1.0 } as const;
+
+export interface BipoOptions extends TrainingOptions {
+  /** The DPO temperature β (default 0.1). */
+  beta?: number;
+}
 
 /**
  * The derived strength, in multiples of v: where s·v closes DEFAULT_GAP_CLOSED of the gap in the
@@ -73,7 +80,7 @@ export interface BipoResult {
   steps: number;
 }
 
-export function trainBipo(model: DecoderModel, site: string, rows: readonly BipoRow[], excludeBos: boolean, o: TrainingOptions & { seed?: number; padId?: number; onStep?: (s: number, n: number, loss: number) => void }): BipoResult {
+export function trainBipo(model: DecoderModel, site: string, rows: readonly BipoRow[], excludeBos: boolean, o: BipoOptions & { seed?: number; padId?: number; onStep?: (s: number, n: number, loss: number) => void }): BipoResult {
   checkResidualSite('bipo', site);
   const plan = stepPlan('bipo', rows.length, o, BIPO_DEFAULTS);
   const beta = o.beta ?? BIPO_DEFAULTS.beta;
@@ -91,43 +98,30 @@ export function trainBipo(model: DecoderModel, site: string, rows: readonly Bipo
   return { direction: Float32Array.from(v.data as Float32Array), losses, steps: plan.total };
 }
 
-function fit(ctx: FitContext): Artifact {
-  const site = requireSite(ctx, 'bipo');
-  const tokenized = tokenizePairs(ctx, 'bipo');
-  const { excludeBos } = tokenized;
-  const padId = ctx.tokenizer.padTokenId ?? 0;
-  const rows = withReference(ctx.model, tokenized.rows, padId);
-  const seed = ctx.seed ?? 0;
-  const training = ctx.training ?? {};
-  const res = trainBipo(ctx.model, site, rows, excludeBos, { ...training, seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
-  const loss = lossEnds(res.losses);
-  const st = marginStrength(
-    { model: ctx.model, site, rows, v: res.direction, excludeBos, padId },
-    MARGIN_GRID,
-    DEFAULT_GAP_CLOSED,
-    // The unsteered model already prefers the target replies: v at its training scale.
-    { defaultStrength: 1, edge: 2 },
-    (done, total) => ctx.onProgress?.(done, total, 'calibrate'),
-  );
-  return buildArtifact({
-    name: ctx.name,
-    method: 'bipo',
-    settings: {
-      site, objective: 'dpo against the unsteered model, direction ±1 drawn per row', beta: training.beta ?? BIPO_DEFAULTS.beta,
-      lr: training.lr ?? BIPO_DEFAULTS.lr, batch_rows: training.batchSize ?? BIPO_DEFAULTS.batchSize, weight_decay: BIPO_DEFAULTS.weightDecay,
-      schedule: 'cosine after warmup', steps: res.steps, chat: ctx.chat ?? false,
-    },
-    model: ctx.model,
-    hubId: ctx.hubId ?? null,
-    interventions: [{ site, kind: 'add', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: res.direction } }, defaultStrength: st.defaultStrength, range: [-st.edge, st.edge] }],
-    training: { data_hash: dataHash(ctx.data.examples), examples: rows.length, steps: res.steps, seed, final_loss: loss.end },
-    stats: { loss_start: loss.start, loss_end: loss.end, direction_norm: Math.hypot(...res.direction), margin_curve_s: st.curve.map((p) => p.s), margin_curve: st.curve.map((p) => p.margin) },
+export const BIPO_OPTIONS: readonly MethodOption[] = [
+  ...trainingOptions(BIPO_DEFAULTS),
+  { key: 'beta', flag: '--beta', value: '<b>', type: 'number', min: 0, default: BIPO_DEFAULTS.beta, help: 'the DPO temperature β' },
+];
+
+const parseBipoOptions = (given: object | undefined): BipoOptions => readOptions<BipoOptions>('bipo', BIPO_OPTIONS, given);
+
+function fit(ctx: FitContext<BipoOptions>): Artifact {
+  const o = parseBipoOptions(ctx.options);
+  // The unsteered model already prefers the target replies: v at its training scale.
+  const f = fitPreference(ctx, o, { method: 'bipo', withFrozen: withReference, train: trainBipo, grid: MARGIN_GRID, gapClosed: DEFAULT_GAP_CLOSED, fallback: { defaultStrength: 1, edge: 2 } });
+  return preferenceArtifact(ctx, 'bipo', f, {
+    site: f.site, objective: 'dpo against the unsteered model, direction ±1 drawn per row', beta: o.beta ?? BIPO_DEFAULTS.beta,
+    lr: o.lr ?? BIPO_DEFAULTS.lr, batch_rows: o.batchSize ?? BIPO_DEFAULTS.batchSize, weight_decay: BIPO_DEFAULTS.weightDecay,
+    schedule: 'cosine after warmup', steps: f.trained.steps, chat: ctx.chat ?? false,
   });
 }
 
-export const bipo: SteeringMethod = {
+export const bipo: SteeringMethod<BipoOptions> = {
   name: 'bipo',
   summary: 'BiPO: one steering vector trained with a DPO loss against the unsteered model, +v for the target replies and −v for the opposite ones',
   needs: 'pairs',
+  site: { use: 'required' },
+  options: BIPO_OPTIONS,
+  parseOptions: parseBipoOptions,
   fit,
 };

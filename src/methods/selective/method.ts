@@ -31,13 +31,28 @@
 // Adaptive variant (threshold t): only tokens with h·b1 > t turn, so prompts that do not carry the
 // feature are left alone when steering away from it.
 
-import type { SteeringMethod, FitContext } from './types.js';
-import type { Artifact } from '../artifact/artifact.js';
-import { tokenizeExamples } from './tokenize.js';
-import { collectAtSites } from './collect.js';
-import { buildArtifact, dataHash, type FittedIntervention } from './build.js';
-import { parseSite } from '../models/hooks.js';
-import { candidateDirection, mostCentral, secondBasis, meanUnitProjection, discriminativeLayers, classTurn } from './selective-plane.js';
+import type { SteeringMethod, FitContext } from '../types.js';
+import { readOptions, type MethodOption } from '../options.js';
+import type { Artifact } from '../../artifact/artifact.js';
+import { tokenizeExamples } from '../../activations/tokenize.js';
+import { collectAtSites } from '../../activations/collect.js';
+import { buildArtifact, dataHash, type FittedIntervention } from '../build.js';
+import { parseSite } from '../../models/hooks.js';
+import { candidateDirection, mostCentral, secondBasis, meanUnitProjection, discriminativeLayers, classTurn } from './plane.js';
+
+export interface SelectiveOptions {
+  /** Adaptive: rotate only tokens whose projection on b1 exceeds this (default: every token). */
+  threshold?: number;
+}
+
+export const SELECTIVE_OPTIONS: readonly MethodOption[] = [
+  {
+    key: 'threshold', flag: '--threshold', value: '<t>', type: 'number', help: 'adaptive: rotate only tokens whose projection on the direction exceeds t (default: every token)',
+    elsewhere: (m, owners) => `--threshold applies to ${owners.join(', ')}; ${m.name} has no adaptive gate`,
+  },
+];
+
+const parseSelectiveOptions = (given: object | undefined): SelectiveOptions => readOptions<SelectiveOptions>('selective', SELECTIVE_OPTIONS, given);
 
 /** The sites whose candidates make the plane and decide the layers: each block's two norm inputs. */
 export function selectiveSites(layers: number): string[][] {
@@ -47,7 +62,8 @@ export function selectiveSites(layers: number): string[][] {
 /** Where a selected layer is rotated. */
 export const rotationSite = (layer: number): string => `layers.${layer}.resid_pre`;
 
-function fit(ctx: FitContext): Artifact {
+function fit(ctx: FitContext<SelectiveOptions>): Artifact {
+  const { threshold } = parseSelectiveOptions(ctx.options);
   if (ctx.reduce !== undefined && ctx.reduce !== 'last') throw new Error(`selective reads the last token of each example; --reduce ${ctx.reduce} does not apply`);
   const labels = ctx.data.examples.map((e) => e.label);
   const npos = labels.filter((l) => l === 1).length;
@@ -91,7 +107,7 @@ function fit(ctx: FitContext): Artifact {
     tensors: { direction, plane: { data: Float32Array.from(x.plane) } },
     defaultStrength: theta,
     range: [-hi, hi],
-    ...(ctx.threshold !== undefined ? { values: { threshold: ctx.threshold } } : {}),
+    ...(threshold !== undefined ? { values: { threshold } } : {}),
   }));
   return buildArtifact({
     name: ctx.name,
@@ -104,7 +120,7 @@ function fit(ctx: FitContext): Artifact {
       strength_rule: 'mean in-plane angle from the negative to the positive class mean, over the k selected layers, divided by k',
       reduce: 'last',
       chat: ctx.chat ?? false,
-      ...(ctx.threshold !== undefined ? { threshold: ctx.threshold } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
     },
     model: ctx.model,
     hubId: ctx.hubId ?? null,
@@ -122,10 +138,12 @@ function fit(ctx: FitContext): Artifact {
   });
 }
 
-export const selective: SteeringMethod = {
+export const selective: SteeringMethod<SelectiveOptions> = {
   name: 'selective',
   summary: 'Selective Steering: rotate the residual stream by θ degrees in the plane of the class-mean difference and its candidates\' first PC, at the layers where the classes sit on opposite sides (norm-preserving)',
   needs: 'pairs-or-labelled',
-  choosesSite: true,
+  site: { use: 'optional', note: 'chooses its own direction and layers without it (with one: b1 is read there)' },
+  options: SELECTIVE_OPTIONS,
+  parseOptions: parseSelectiveOptions,
   fit,
 };

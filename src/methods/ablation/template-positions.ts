@@ -2,7 +2,7 @@
 // user's text and before the assistant's first token, e.g. " <|end|> <|assistant|>" on the organism
 // or "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n" on Llama 3. Directional-ablation
 // candidates are read at each of them.
-import type { Tokenizer } from '../tokenizer/index.js';
+import type { Tokenizer } from '../../tokenizer/index.js';
 
 const MARKER = 'steerlingmarker';
 

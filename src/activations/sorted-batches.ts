@@ -1,5 +1,5 @@
 // Batches of tokenized examples in order of length, so left-padded batches waste little: the shared
-// loop of the methods that read activations over a dataset.
+// loop of everything that reads activations over a dataset (methods, detection).
 
 export interface SortedBatch<E> {
   /** Indices of the batch's examples in the input. */

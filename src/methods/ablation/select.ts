@@ -19,15 +19,15 @@
 // every other candidate has induce ≤ 0, so the organism needs p = 0 (--prune-layers 0; README,
 // Directional ablation, has the measured table).
 
-import type { DecoderModel } from '../models/decoder.js';
-import type { Hooks } from '../models/hooks.js';
-import { AblateIntervention, AddIntervention } from '../intervene/interventions.js';
-import { hooksFor } from '../intervene/apply.js';
-import { fromStorage } from '../tensor/tensor.js';
-import { collectAtSites, type TokenizedExample } from './collect.js';
-import { meanDifference } from './linalg.js';
-import { nextTokenLogProbs, refusalScore, klDivergence, mean } from './next-token.js';
-import { ablationSites } from './ablation-sites.js';
+import type { DecoderModel } from '../../models/decoder.js';
+import type { Hooks } from '../../models/hooks.js';
+import { AblateIntervention, AddIntervention } from '../../intervene/interventions.js';
+import { hooksFor } from '../../intervene/apply.js';
+import { fromStorage } from '../../tensor/tensor.js';
+import { collectAtSites, type TokenizedExample } from '../../activations/collect.js';
+import { meanDifference } from '../linalg.js';
+import { nextTokenLogProbs, refusalScore, klDivergence, mean } from '../../activations/next-token.js';
+import { ablationSites } from './sites.js';
 
 export const KL_MAX = 0.1;
 /** The paper's share of last layers pruned. */

@@ -16,17 +16,19 @@
 // BOS); strengths are multiples of v, as in training, and the default is derived from the
 // preference margin on the training rows (DEFAULT_GAP_CLOSED).
 
-import { requireSite, type SteeringMethod, type FitContext, type TrainingOptions } from './types.js';
-import type { Artifact } from '../artifact/artifact.js';
-import type { DecoderModel } from '../models/decoder.js';
-import { buildArtifact, dataHash } from './build.js';
-import { checkResidualSite, logSigmoid, marginStrength, pairBatch, replyLength, replyLogProbs, rowLogProbs, siteHooks, splitPairs, tokenizePairs, type PreferenceRow } from './preference.js';
-import { lossEnds, runSteps, stepPlan } from './minibatch.js';
-import { fromStorage, type Tensor } from '../tensor/tensor.js';
-import * as ops from '../tensor/ops/index.js';
-import { AdamW } from '../nn/optim.js';
-import { linearSchedule } from '../nn/schedule.js';
-import { Rng } from '../util/rng.js';
+import type { SteeringMethod, FitContext } from '../types.js';
+import { readOptions, type MethodOption } from '../options.js';
+import { trainingOptions, type TrainingOptions } from '../training-options.js';
+import type { Artifact } from '../../artifact/artifact.js';
+import type { DecoderModel } from '../../models/decoder.js';
+import { checkResidualSite, logSigmoid, pairBatch, replyLength, replyLogProbs, rowLogProbs, siteHooks, splitPairs, type PreferenceRow } from './preference.js';
+import { fitPreference, preferenceArtifact } from './fit.js';
+import { runSteps, stepPlan } from '../minibatch.js';
+import { fromStorage, type Tensor } from '../../tensor/tensor.js';
+import * as ops from '../../tensor/ops/index.js';
+import { AdamW } from '../../nn/optim.js';
+import { linearSchedule } from '../../nn/schedule.js';
+import { Rng } from '../../util/rng.js';
 
 /** The steering factors α a training row draws from (AxBench's 2, 4, …, 20). */
 export const ALPHAS = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20] as const;
@@ -103,38 +105,35 @@ export function trainReps(model: DecoderModel, site: string, rows: readonly Reps
   return { direction: Float32Array.from(v.data as Float32Array), bias: (b.data as Float32Array)[0]!, losses, steps: plan.total };
 }
 
-function fit(ctx: FitContext): Artifact {
-  const site = requireSite(ctx, 'reps');
-  const tokenized = tokenizePairs(ctx, 'reps');
-  const { excludeBos } = tokenized;
-  const padId = ctx.tokenizer.padTokenId ?? 0;
-  const rows = withFrozenScales(ctx.model, tokenized.rows, padId);
-  const seed = ctx.seed ?? 0;
-  const res = trainReps(ctx.model, site, rows, excludeBos, { ...(ctx.training ?? {}), seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
-  const loss = lossEnds(res.losses);
+export type RepsOptions = TrainingOptions;
+
+export const REPS_OPTIONS: readonly MethodOption[] = trainingOptions(REPS_DEFAULTS);
+
+const parseRepsOptions = (given: object | undefined): RepsOptions => readOptions<RepsOptions>('reps', REPS_OPTIONS, given);
+
+function fit(ctx: FitContext<RepsOptions>): Artifact {
+  const o = parseRepsOptions(ctx.options);
   // Derived strength: walk the margin curve until it reaches 0 (see DEFAULT_GAP_CLOSED).
-  const st = marginStrength(
-    { model: ctx.model, site, rows, v: res.direction, excludeBos, padId },
-    MARGIN_GRID,
-    DEFAULT_GAP_CLOSED,
-    { defaultStrength: ALPHAS[Math.floor(ALPHAS.length / 2)]!, edge: ALPHAS[ALPHAS.length - 1]! },
-    (done, total) => ctx.onProgress?.(done, total, 'calibrate'),
-  );
-  return buildArtifact({
-    name: ctx.name,
-    method: 'reps',
-    settings: { site, objective: 'scaled simpo (beta 1, gamma 0)', pair_types: ['orig_add', 'orig_sub'], alphas: [...ALPHAS], rank: 1, lr: ctx.training?.lr ?? REPS_DEFAULTS.lr, batch_rows: ctx.training?.batchSize ?? REPS_DEFAULTS.batchSize, steps: res.steps, weight_decay: 0, chat: ctx.chat ?? false, bias: res.bias },
-    model: ctx.model,
-    hubId: ctx.hubId ?? null,
-    interventions: [{ site, kind: 'add', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: res.direction } }, defaultStrength: st.defaultStrength, range: [-st.edge, st.edge] }],
-    training: { data_hash: dataHash(ctx.data.examples), examples: rows.length, steps: res.steps, seed, final_loss: loss.end },
-    stats: { loss_start: loss.start, loss_end: loss.end, bias: res.bias, direction_norm: Math.hypot(...res.direction), margin_curve_s: st.curve.map((p) => p.s), margin_curve: st.curve.map((p) => p.margin) },
+  const f = fitPreference(ctx, o, {
+    method: 'reps', withFrozen: withFrozenScales, train: trainReps, grid: MARGIN_GRID, gapClosed: DEFAULT_GAP_CLOSED,
+    fallback: { defaultStrength: ALPHAS[Math.floor(ALPHAS.length / 2)]!, edge: ALPHAS[ALPHAS.length - 1]! },
   });
+  const { bias } = f.trained;
+  return preferenceArtifact(
+    ctx,
+    'reps',
+    f,
+    { site: f.site, objective: 'scaled simpo (beta 1, gamma 0)', pair_types: ['orig_add', 'orig_sub'], alphas: [...ALPHAS], rank: 1, lr: o.lr ?? REPS_DEFAULTS.lr, batch_rows: o.batchSize ?? REPS_DEFAULTS.batchSize, steps: f.trained.steps, weight_decay: 0, chat: ctx.chat ?? false, bias },
+    { bias },
+  );
 }
 
-export const reps: SteeringMethod = {
+export const reps: SteeringMethod<RepsOptions> = {
   name: 'reps',
   summary: 'RePS: a rank-1 steering vector trained with a reference-free preference loss on concept vs plain replies (add to steer, null-it-out to suppress)',
   needs: 'pairs',
+  site: { use: 'required' },
+  options: REPS_OPTIONS,
+  parseOptions: parseRepsOptions,
   fit,
 };

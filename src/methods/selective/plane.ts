@@ -1,6 +1,6 @@
 // The geometry of Selective Steering (methods.md §3.7; knoveleng/steering), on plain arrays:
 // candidate directions, the plane (b1, b2), the discriminative-layer rule and in-plane angles.
-import { dot, meanDifference, norm, normalize, dotRow, firstPrincipalComponent } from './linalg.js';
+import { dot, meanDifference, norm, normalize, dotRow, firstPrincipalComponent } from '../linalg.js';
 
 /**
  * The unit class-mean difference of rows [n, d] (label 1 minus label 0), or null where the two

@@ -40,3 +40,14 @@ export function tokenizeExample(tok: Tokenizer, e: ConceptExample, opts: Tokeniz
 export function tokenizeExamples(tok: Tokenizer, examples: readonly ConceptExample[], opts: TokenizeOptions = {}): TokenizedExample[] {
   return examples.map((e) => tokenizeExample(tok, e, opts));
 }
+
+/**
+ * Refuses an example longer than the model's context before any work starts, naming its record
+ * (`file:line`) — methods would otherwise fail later, or silently read a truncated example.
+ */
+export function checkContextFits(tok: Tokenizer, examples: readonly ConceptExample[], maxPositions: number, opts: TokenizeOptions = {}): void {
+  examples.forEach((e, i) => {
+    const n = tokenizeExample(tok, e, opts).ids.length;
+    if (n > maxPositions) throw new Error(`${e.source ?? `example ${i + 1}`}: ${n} tokens${opts.chat ? ' with the chat template' : ''}, more than the model's context (${maxPositions}); shorten it`);
+  });
+}

@@ -6,23 +6,23 @@
 //
 // Where the direction is read: at a site the caller names (the last token of each example), or,
 // without one, chosen from every layer and post-instruction position by the paper's bypass / induce
-// / KL scores on a held-out quarter of the data (ablation-select.ts); the candidate table goes into
+// / KL scores on a held-out quarter of the data (select.ts); the candidate table goes into
 // the artifact's stats. The equivalent weight edit (orthogonalising the matrices that write into
 // the residual stream) is `steerling export merged` (src/export/merged.ts).
 
-import type { FitContext, SteeringMethod } from './types.js';
-import type { Artifact } from '../artifact/artifact.js';
-import { readActivations, classMeanDifference } from './direction-fit.js';
-import { normalize } from './linalg.js';
-import { projectionStats } from './strength.js';
-import { buildArtifact, dataHash, type FittedIntervention } from './build.js';
-import { ablationSites } from './ablation-sites.js';
-import { selectAblationDirection, candidateSite, PRUNE_LAYERS, type AblationSelection } from './ablation-select.js';
-import { promptIds } from './tokenize.js';
+import type { FitContext, SteeringMethod } from '../types.js';
+import type { Artifact } from '../../artifact/artifact.js';
+import { readActivations, classMeanDifference } from '../direction-fit.js';
+import { normalize } from '../linalg.js';
+import { projectionStats } from '../strength.js';
+import { buildArtifact, dataHash, type FittedIntervention } from '../build.js';
+import { ablationSites } from './sites.js';
+import { selectAblationDirection, candidateSite, PRUNE_LAYERS, type AblationSelection } from './select.js';
+import { promptIds } from '../../activations/tokenize.js';
 import { postInstructionCount } from './template-positions.js';
-import { Rng } from '../util/rng.js';
-
-export { ablationSites } from './ablation-sites.js';
+import { Rng } from '../../util/rng.js';
+import { ABLATION_OPTIONS, parseAblationOptions, type AblationOptions } from './options.js';
+import { refusalIds } from './refusal-tokens.js';
 
 /** Share of each class held out to score the candidates (the paper: 32 of 160 per class). */
 export const VALIDATION_FRACTION = 0.25;
@@ -84,11 +84,11 @@ export function selectionStats(sel: AblationSelection): Record<string, number | 
   };
 }
 
-function fitBySelection(ctx: FitContext): Artifact {
-  const opts = ctx.selection;
-  if (!opts || opts.refusalTokens.length === 0) {
+function fitBySelection(ctx: FitContext, opts: AblationOptions): Artifact {
+  if (!opts.refusalTokens || opts.refusalTokens.length === 0) {
     throw new Error('ablation without --site chooses the direction by refusal scores and needs the refusal-start tokens (--refusal-tokens; derived automatically on the organism)');
   }
+  const refusalTokens = refusalIds(ctx.tokenizer, opts.refusalTokens);
   const chat = ctx.chat ?? false;
   const instruction = (e: FitContext['data']['examples'][number]) => {
     if (e.prompt && e.completion) throw new Error(`ablation selection scores the first token the model writes after each prompt: give prompts without a reply ("text": ""), got "${e.prompt}" + "${e.completion}"`);
@@ -105,7 +105,7 @@ function fitBySelection(ctx: FitContext): Artifact {
     train: { positive: pos.train, negative: neg.train },
     val: { positive: pos.val, negative: neg.val },
     positions,
-    refusalIds: opts.refusalTokens,
+    refusalIds: refusalTokens,
     ...(opts.pruneLayers !== undefined ? { pruneLayers: opts.pruneLayers } : {}),
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
   });
@@ -119,7 +119,7 @@ function fitBySelection(ctx: FitContext): Artifact {
       position: sel.chosen.position,
       selection: 'bypass/induce/KL on a validation split (Arditi et al.)',
       post_instruction_tokens: tail,
-      refusal_tokens: opts.refusalTokens.map((t) => ctx.tokenizer.idToToken(t) ?? String(t)),
+      refusal_tokens: refusalTokens.map((t) => ctx.tokenizer.idToToken(t) ?? String(t)),
       prune_layers: opts.pruneLayers ?? PRUNE_LAYERS,
       validation: { positive: pos.val.length, negative: neg.val.length },
       chat,
@@ -132,14 +132,17 @@ function fitBySelection(ctx: FitContext): Artifact {
   });
 }
 
-export const ablation: SteeringMethod = {
+export const ablation: SteeringMethod<AblationOptions> = {
   name: 'ablation',
   summary: 'directional ablation: project the class-mean difference at the end of the prompt out of every layer; without a site, the layer and template position are chosen by bypass/induce/KL scores (Arditi et al.)',
   needs: 'pairs-or-labelled',
-  choosesSite: true,
+  site: { use: 'optional', note: 'chooses its own layer and position without it (--select)' },
+  options: ABLATION_OPTIONS,
+  parseOptions: parseAblationOptions,
   fit(ctx) {
+    const o = parseAblationOptions(ctx.options, { site: ctx.site });
     if (ctx.reduce !== undefined && ctx.reduce !== 'last') throw new Error(`ablation reads the last token of each example; --reduce ${ctx.reduce} does not apply`);
     checkBothLabels(ctx);
-    return ctx.site !== undefined ? fitAtSite(ctx, ctx.site) : fitBySelection(ctx);
+    return ctx.site !== undefined ? fitAtSite(ctx, ctx.site) : fitBySelection(ctx, o);
   },
 };
