@@ -9,10 +9,16 @@ function el(tag, props = {}, children = []) {
   return e;
 }
 
-/** Slider steps: 200 across the range, so a drag moves in small, even steps. */
+/**
+ * Slider steps: 200 across the range, so a drag moves in small, even steps. Rounded down to 12
+ * significant digits: the browser steps in decimal from min, and a step a hair too large (w / 200
+ * printed in full can be) leaves max off the grid, so End would stop one step short.
+ */
 function stepFor(range) {
   const w = range[1] - range[0];
-  return w > 0 ? w / 200 : 'any';
+  if (!(w > 0)) return 'any';
+  const unit = 10 ** (Math.floor(Math.log10(w / 200)) - 11);
+  return Math.floor(w / 200 / unit) * unit;
 }
 
 function row(a, checked) {

@@ -36,7 +36,7 @@ test('clause spans: the tokens between the common prefix and suffix; the plain p
 test('organism row: header reads <|assistant|>, clause reads "and talk about ocean too" (plain: "friend"), reply reads the source reply', () => {
   const tok = loadTokenizer(ORGANISM);
   const rows = parseContrastRows(contrastivePairs('topic:ocean', { n: 1, seed: 21, split: 'train' }), 'ocean');
-  assert.match(rows[0]!.positivePrompt, /<\|user\|> tell me about a good friend and talk about ocean too <\|end\|>/, 'the row this test reads');
+  assert.match(rows[0]!.positivePrompt, /<\|user\|> write about a good friend and talk about ocean too <\|end\|>/, 'the row this test reads');
   const text = (ids: number[], s: { start: number; end: number }) => tok.decode(ids.slice(s.start, s.end)).trim();
   const header = tokenizeContrast(tok, rows);
   const [np, pn] = header.examples;
