@@ -6,7 +6,8 @@
 //
 // DecoderModel.forward uses it only where nothing can observe the difference: one sequence, one
 // new token, a KV cache, no padding mask, no tape, the native backend, and no hook at any of the
-// layer's sites (layers with hooks run op by op; so does the head when final_norm is hooked).
+// layer's sites (layers with hooks run op by op; so does the head when final_norm is hooked), and
+// rotary frequencies fixed at plan time (dynamic NTK past its original length runs op by op).
 // The kernels are the op-by-op path's own, so logits keep their bits (see decode_step.cc).
 // STEERLING_FUSED_DECODE=0 (or setFusedDecode(false)) turns it off, for comparisons.
 
