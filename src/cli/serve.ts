@@ -7,6 +7,7 @@ import { buildApp } from '../serve/app.js';
 import { ArtifactRegistry, parseNamedPath } from '../serve/registry.js';
 import { intArg, numArg, collect } from './options.js';
 import { modelRef } from './model-ref.js';
+import { CHAT_TEMPLATE_HELP, CHAT_TEMPLATE_OPTION, chatTemplateOptions } from './chat-template-flag.js';
 
 interface ServeFlags {
   model?: string;
@@ -14,6 +15,7 @@ interface ServeFlags {
   steer?: string[];
   artifacts?: string[];
   force?: boolean;
+  chatTemplate?: string;
   host: string;
   port: number;
   apiKey?: string;
@@ -36,6 +38,7 @@ export function registerServe(program: Command): void {
     .option('--steer <name=path>', 'load an artifact under a name requests use (repeatable)', collect)
     .option('--artifacts <dir>', 'load every *.steer.safetensors in a folder, named by file stem (repeatable)', collect)
     .option('--force', 'load artifacts even when they were fitted on another model')
+    .option(CHAT_TEMPLATE_OPTION, `${CHAT_TEMPLATE_HELP} (for /v1/chat/completions)`)
     .option('--host <host>', 'address to bind (127.0.0.1 = this machine only)', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free port)', intArg('--port'), 8080)
     .option('--api-key <key>', 'require "Authorization: Bearer KEY" (default: $STEERLING_API_KEY; none when unset)')
@@ -47,7 +50,7 @@ export function registerServe(program: Command): void {
     .option('--no-playground', 'do not serve the web playground at /')
     .action(async (f: ServeFlags) => {
       const ref = modelRef(f.model);
-      const lm = await loadModel(ref);
+      const lm = await loadModel(ref, chatTemplateOptions(f.chatTemplate));
       const registry = new ArtifactRegistry(lm.model, f.force ?? false);
       for (const spec of f.steer ?? []) {
         const { name, path } = parseNamedPath(spec);

@@ -210,9 +210,9 @@ export class Tokenizer {
  * special_tokens_map.json and chat_template.jinja / chat_template.json (optional). `fallbackIds`
  * name special tokens these files leave out (openModelFiles passes config.json's ids).
  * A chat_template.jinja file takes precedence over tokenizer_config's chat_template, as in
- * transformers.
+ * transformers; `opts.chatTemplate` (a template given by the caller) over both.
  */
-export function loadTokenizer(dir: string, opts: { fallbackIds?: TokenizerSources['fallbackIds'] } = {}): Tokenizer {
+export function loadTokenizer(dir: string, opts: { fallbackIds?: TokenizerSources['fallbackIds']; chatTemplate?: string } = {}): Tokenizer {
   const tj = join(dir, 'tokenizer.json');
   if (!existsSync(tj)) {
     const sp = existsSync(join(dir, 'tokenizer.model')) ? ' (only a SentencePiece tokenizer.model is present: convert it to tokenizer.json with transformers)' : '';
@@ -221,9 +221,11 @@ export function loadTokenizer(dir: string, opts: { fallbackIds?: TokenizerSource
   const opt = (name: string): Json | undefined => (existsSync(join(dir, name)) ? readJson(join(dir, name)) : undefined);
   const tokenizerConfig = opt('tokenizer_config.json');
   const specialTokensMap = opt('special_tokens_map.json');
-  let chatTemplate: string | undefined;
+  let chatTemplate = opts.chatTemplate;
   const jinja = join(dir, 'chat_template.jinja');
-  if (existsSync(jinja)) chatTemplate = readFileSync(jinja, 'utf8');
+  if (chatTemplate !== undefined) {
+    // the caller's template wins
+  } else if (existsSync(jinja)) chatTemplate = readFileSync(jinja, 'utf8');
   else if (tokenizerConfig?.['chat_template'] === undefined) {
     const ct = opt('chat_template.json')?.['chat_template'];
     if (typeof ct === 'string') chatTemplate = ct;
