@@ -13,6 +13,7 @@ enum RowIsa : int { ISA_GENERIC = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
 
 // The best supported set (honouring STEERLING_ISA), unless rowopsIsa() forced another.
 RowIsa row_isa();
+const char* isa_name(int isa);  // "generic", "avx2" or "avx512"
 
 // Below this much work a kernel runs on the calling thread. Units are "simple f32 operations per
 // element" (a multiply = 1, an exp ≈ 12), and 1 unit ≈ 0.06–0.1 ns on one AVX-512 core, so the

@@ -46,9 +46,9 @@ RowIsa row_isa() {
   return best;
 }
 
-namespace {
-
 const char* isa_name(int isa) { return isa == ISA_AVX512 ? "avx512" : isa == ISA_AVX2 ? "avx2" : "generic"; }
+
+namespace {
 
 bool is_null(const Napi::Value& v) { return v.IsNull() || v.IsUndefined(); }
 
