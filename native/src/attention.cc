@@ -262,103 +262,39 @@ void attentionBackward(const Problem& P, const float* out, const float* lse, con
   });
 }
 
-
-// ---------------------------------------------------------------------------------------------
-// N-API.
-
-const float* optionalF32(const Napi::Value& v) { return v.IsNull() || v.IsUndefined() ? nullptr : ptr<float>(v); }
-
-void need(Napi::Env env, bool ok, const char* what) {
-  if (!ok) throw Napi::Error::New(env, std::string("attention (native): ") + what);
-}
-
-// dims: Float64Array [batch, tq, tk, hq, hkv, d, dv, scale, causal, qOffset, window, softcap].
-Problem problemFrom(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  need(env, info.Length() >= 6 && info[5].IsTypedArray(), "expected (q, k, v, mask, maskBatch, dims, ...)");
-  const double* dm = ptr<double>(info[5]);
-  need(env, length(info[5]) == 12, "dims must have 12 entries");
+// The Problem of a call (the views its task bodies index with).
+Problem problem(const float* q, const float* k, const float* v, const float* mask, int64_t maskBatch, const st_attention_dims& D) {
   Problem P{};
-  P.B = static_cast<int64_t>(dm[0]);
-  P.tq = static_cast<int64_t>(dm[1]);
-  P.tk = static_cast<int64_t>(dm[2]);
-  P.hq = static_cast<int64_t>(dm[3]);
-  P.hkv = static_cast<int64_t>(dm[4]);
-  P.d = static_cast<int64_t>(dm[5]);
-  P.dv = static_cast<int64_t>(dm[6]);
-  P.scale = static_cast<float>(dm[7]);
-  P.causal = dm[8] != 0;
-  P.qOffset = static_cast<int64_t>(dm[9]);
-  P.window = static_cast<int64_t>(dm[10]);
-  P.softcap = static_cast<float>(dm[11]);
-  need(env, P.hkv > 0 && P.hq % P.hkv == 0, "hq must be a multiple of hkv");
-  P.G = P.hq / P.hkv;
-  P.q = ptr<float>(info[0]);
-  P.k = ptr<float>(info[1]);
-  P.v = ptr<float>(info[2]);
-  P.mask = optionalF32(info[3]);
-  P.maskBatch = i64(info[4]);
-  need(env, length(info[0]) == static_cast<size_t>(P.B * P.tq * P.hq * P.d), "q has the wrong length");
-  need(env, length(info[1]) == static_cast<size_t>(P.B * P.tk * P.hkv * P.d), "k has the wrong length");
-  need(env, length(info[2]) == static_cast<size_t>(P.B * P.tk * P.hkv * P.dv), "v has the wrong length");
-  if (P.mask) need(env, (P.maskBatch == 1 || P.maskBatch == P.B) && length(info[3]) == static_cast<size_t>(P.maskBatch * P.tq * P.tk), "mask has the wrong length");
+  P.q = q;
+  P.k = k;
+  P.v = v;
+  P.mask = mask;
+  P.maskBatch = maskBatch;
+  P.B = D.batch;
+  P.tq = D.tq;
+  P.tk = D.tk;
+  P.hq = D.hq;
+  P.hkv = D.hkv;
+  P.d = D.d;
+  P.dv = D.dv;
+  P.G = D.hq / D.hkv;
+  P.scale = D.scale;
+  P.softcap = D.softcap;
+  P.causal = D.causal;
+  P.qOffset = D.q_offset;
+  P.window = D.window;
   return P;
 }
-
-// attentionForwardF32(q, k, v, mask|null, maskBatch, dims, out, lse)
-Napi::Value ForwardF32(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  const Problem P = problemFrom(info);
-  need(env, info.Length() == 8, "expected 8 arguments");
-  need(env, length(info[6]) == static_cast<size_t>(P.B * P.tq * P.hq * P.dv), "out has the wrong length");
-  need(env, length(info[7]) == static_cast<size_t>(P.B * P.hq * P.tq), "lse has the wrong length");
-  attentionForward(P, ptr<float>(info[6]), ptr<float>(info[7]));
-  return env.Undefined();
-}
-
-// attentionBackwardF32(q, k, v, mask|null, maskBatch, dims, out, lse, gOut, dq, dk, dv)
-Napi::Value BackwardF32(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
-  const Problem P = problemFrom(info);
-  need(env, info.Length() == 12, "expected 12 arguments");
-  const size_t nOut = static_cast<size_t>(P.B * P.tq * P.hq * P.dv);
-  need(env, length(info[6]) == nOut && length(info[8]) == nOut, "out / gOut have the wrong length");
-  need(env, length(info[7]) == static_cast<size_t>(P.B * P.hq * P.tq), "lse has the wrong length");
-  need(env, length(info[9]) == length(info[0]) && length(info[10]) == length(info[1]) && length(info[11]) == length(info[2]),
-       "dq / dk / dv have the wrong length");
-  attentionBackward(P, ptr<float>(info[6]), ptr<float>(info[7]), ptr<float>(info[8]), ptr<float>(info[9]), ptr<float>(info[10]),
-                    ptr<float>(info[11]));
-  return env.Undefined();
-}
-
-Napi::Value Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), isa_name(row_isa())); }
 
 }  // namespace
 
 // One decode step's attention for one kv head, on the calling thread (see rowkernels.h): the
 // forward's own block routine over every key at once, so with keys that the threaded forward
-// does not split (tk ≤ 64, or one thread) the bits are the same as attentionForwardF32's.
+// does not split (tk ≤ 64, or one thread) the bits are the same as st_attention_forward_f32's.
 void attention_decode_kvhead(const float* q, const float* k, const float* v, int64_t tk, int64_t hq, int64_t hkv, int64_t d, float scale, int64_t window,
                              int64_t kvh, float* out) {
-  Problem P{};
-  P.q = q;
-  P.k = k;
-  P.v = v;
-  P.mask = nullptr;
-  P.maskBatch = 1;
-  P.B = 1;
-  P.tq = 1;
-  P.tk = tk;
-  P.hq = hq;
-  P.hkv = hkv;
-  P.d = d;
-  P.dv = d;
-  P.G = hq / hkv;
-  P.scale = scale;
-  P.softcap = 0;
-  P.causal = true;
-  P.qOffset = tk - 1;
-  P.window = window;
+  const st_attention_dims D{1, 1, tk, hq, hkv, d, d, scale, 0.0f, true, tk - 1, window};
+  const Problem P = problem(q, k, v, nullptr, 1, D);
   thread_local FwdBuffers buf;
   ST_ISA_CALL(forward_block, P, 0, kvh, 0, 1, 0, tk, nullptr, buf);
   for (int64_t g = 0; g < P.G; g++) {
@@ -371,9 +307,12 @@ void attention_decode_kvhead(const float* q, const float* k, const float* v, int
 }
 }  // namespace st
 
-void st_init_attention(Napi::Env env, Napi::Object exports) {
-  using namespace st;
-  exports.Set("attentionForwardF32", Napi::Function::New(env, ForwardF32));
-  exports.Set("attentionBackwardF32", Napi::Function::New(env, BackwardF32));
-  exports.Set("attentionIsa", Napi::Function::New(env, Isa));
+void st_attention_forward_f32(const float* q, const float* k, const float* v, const float* mask, int64_t mask_batch, const st_attention_dims* dims, float* out,
+                              float* lse) {
+  st::attentionForward(st::problem(q, k, v, mask, mask_batch, *dims), out, lse);
+}
+
+void st_attention_backward_f32(const float* q, const float* k, const float* v, const float* mask, int64_t mask_batch, const st_attention_dims* dims,
+                               const float* out, const float* lse, const float* g_out, float* dq, float* dk, float* dv) {
+  st::attentionBackward(st::problem(q, k, v, mask, mask_batch, *dims), out, lse, g_out, dq, dk, dv);
 }

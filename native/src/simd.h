@@ -1,6 +1,6 @@
 // Small SIMD vector types for the row-wise kernels: one portable scalar type (VS) and, on x86,
 // AVX2 (V8) and AVX-512 (V16) types, all with the same interface, so a kernel is written once
-// (rowops_impl.inc, eltwise_impl.inc) and compiled once per type (isa_expand.inc).
+// (rowops_impl.inc, eltwise_impl.inc, attention_impl.inc) and compiled once per type (isa_expand.inc).
 //
 // Interface of a vector type V (N float lanes; M is its comparison mask):
 //   zero, set1, load(p), load(p, m, fill) (first m lanes, rest = fill), store(p), store(p, m),
@@ -11,7 +11,7 @@
 //   select(mask, a, b) (a where mask), hsum, hmax, hsums(a) (lane j = a[j].hsum(), for an array
 //   a of N vectors: N dot products finished at once).
 // The x86 types are compiled under `#pragma GCC target` so the file builds with portable flags;
-// callers dispatch at run time (see rowops.cc).
+// callers dispatch at run time (rowisa.h).
 #pragma once
 // GCC contracts a·b ± c into an FMA on its own under C++ (even on intrinsics); that makes results
 // depend on inlining decisions (e.g. x·w − Σ x·w no longer cancels exactly). The kernels write
