@@ -13,8 +13,8 @@ import { WorkQueue, QueueFullError, QueueTimeoutError } from './queue.js';
 import { registerPlayground } from './playground.js';
 import { chatCompletionSchema, completionSchema, detectSchema, type ChatCompletionBody, type CompletionBody, type DetectBody, type SamplingBody } from './schemas.js';
 import {
-  chatMessages, CHAT_PROMPT, templateRefused, promptOrBos, checkPromptChars, prepareGeneration, runGeneration, finishReason, TextStreamer,
-  GenerationTimeoutError, ClientGoneError, type Limits, type PreparedGeneration,
+  chatMessages, CHAT_PROMPT, templateRefused, promptOrBos, checkPromptChars, checkContext, prepareSampling, runGeneration, finishReason, TextStreamer,
+  GenerationTimeoutError, ClientGoneError, type Limits, type PreparedGeneration, type PreparedSampling,
 } from './generation.js';
 import { hostAllowed, type AllowedHosts } from './hosts.js';
 
@@ -130,6 +130,7 @@ export function buildApp(o: ServeOptions): FastifyInstance {
   const created = Math.floor(Date.now() / 1000);
   // Prompts are tokenized in a worker thread: a long one must not stall every other client.
   const encoder = new TokenizerThread(tok);
+  encoder.warm();
 
   const app = Fastify({
     logger: logLevel === 'silent' ? false : { level: logLevel, stream: o.logStream ?? process.stderr },
@@ -202,27 +203,40 @@ export function buildApp(o: ServeOptions): FastifyInstance {
     }
   }
 
-  async function complete(req: FastifyRequest, reply: FastifyReply, kind: 'chat' | 'text', g: PreparedGeneration, body: SamplingBody, started: number): Promise<unknown> {
+  /**
+   * Runs a generation when the model is free. The prompt is tokenized then, inside the queue (so a
+   * full queue is a 429 at once, before any work) and off the event loop (`prompt`).
+   */
+  async function complete(req: FastifyRequest, reply: FastifyReply, kind: 'chat' | 'text', s: PreparedSampling, prompt: { field: string; ids: () => Promise<number[]> }, body: SamplingBody, started: number): Promise<unknown> {
     const deadline = started + timeoutSeconds * 1000;
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
     const createdAt = Math.floor(started / 1000);
     const object = kind === 'chat' ? 'chat.completion' : 'text_completion';
     const gone = watchGone(reply);
-    const usage = (n: number) => ({ prompt_tokens: g.promptIds.length, completion_tokens: n, total_tokens: g.promptIds.length + n });
-    const extra = g.applied.length ? { steering: g.applied } : {};
+    const withPrompt = async (): Promise<PreparedGeneration> => {
+      const promptIds = await prompt.ids();
+      checkContext(lm, promptIds, prompt.field);
+      return { ...s, promptIds };
+    };
+    const usage = (g: PreparedGeneration, n: number) => ({ prompt_tokens: g.promptIds.length, completion_tokens: n, total_tokens: g.promptIds.length + n });
+    const extra = s.applied.length ? { steering: s.applied } : {};
 
     if (!body.stream) {
-      const r = await queue.run(() => runGeneration(lm, g, { deadline, timeoutSeconds, gone }), deadline - Date.now());
+      const [g, r] = await queue.run(async () => {
+        const g = await withPrompt();
+        return [g, await runGeneration(lm, g, { deadline, timeoutSeconds, gone })] as const;
+      }, deadline - Date.now());
       const text = r.text ?? '';
       const choice = kind === 'chat'
         ? { index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: finishReason(r) }
         : { index: 0, text, logprobs: null, finish_reason: finishReason(r) };
-      return { id, object, created: createdAt, model: o.modelId, choices: [choice], usage: usage(r.tokens.length), ...extra };
+      return { id, object, created: createdAt, model: o.modelId, choices: [choice], usage: usage(g, r.tokens.length), ...extra };
     }
 
     // Streaming: wait for the model first (so a full queue is still a plain 429), then send events.
     const includeUsage = body.stream_options?.include_usage === true;
     await queue.run(async () => {
+      const g = await withPrompt();
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -249,7 +263,7 @@ export function buildApp(o: ServeOptions): FastifyInstance {
         const rest = streamer.finish(r.text ?? '');
         if (rest) chunk(rest, null);
         chunk(null, finishReason(r));
-        if (includeUsage) send({ id, object: chunkObject, created: createdAt, model: o.modelId, choices: [], usage: usage(r.tokens.length) });
+        if (includeUsage) send({ id, object: chunkObject, created: createdAt, model: o.modelId, choices: [], usage: usage(g, r.tokens.length) });
       } catch (e) {
         if (!(e instanceof ClientGoneError)) {
           const err = e as Error;
@@ -284,9 +298,9 @@ export function buildApp(o: ServeOptions): FastifyInstance {
     checkN(body);
     const messages = chatMessages(body.messages);
     checkPromptChars(messages.reduce((n, m) => n + m.content.length, 0), maxPromptChars, 'messages');
-    const ids = (await tokenized(started, encoder.applyChatTemplate(messages, CHAT_PROMPT).catch((e: unknown) => Promise.reject(templateRefused(e))))).ids;
     const field = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
-    return complete(req, reply, 'chat', prepareGeneration(lm, tok, o.registry, limits, body, ids, { prompt: 'messages', maxTokens: field }), body, started);
+    const ids = async () => (await tokenized(started, encoder.applyChatTemplate(messages, CHAT_PROMPT).catch((e: unknown) => Promise.reject(templateRefused(e))))).ids;
+    return complete(req, reply, 'chat', prepareSampling(lm, tok, o.registry, limits, body, field), { field: 'messages', ids }, body, started);
   });
 
   app.post('/v1/completions', { schema: { body: completionSchema } }, async (req, reply) => {
@@ -297,24 +311,24 @@ export function buildApp(o: ServeOptions): FastifyInstance {
     if (body.echo) throw new RequestError('echo is not supported', 'echo');
     const prompt = typeof body.prompt === 'string' ? body.prompt : body.prompt[0]!;
     checkPromptChars(prompt.length, maxPromptChars, 'prompt');
-    const ids = promptOrBos(lm, await tokenized(started, encoder.encode(prompt, { addSpecialTokens: true })));
-    return complete(req, reply, 'text', prepareGeneration(lm, tok, o.registry, limits, body, ids, { prompt: 'prompt', maxTokens: 'max_tokens' }), body, started);
+    const ids = async () => promptOrBos(lm, await tokenized(started, encoder.encode(prompt, { addSpecialTokens: true })));
+    return complete(req, reply, 'text', prepareSampling(lm, tok, o.registry, limits, body, 'max_tokens'), { field: 'prompt', ids }, body, started);
   });
 
   app.post('/v1/detect', { schema: { body: detectSchema } }, async (req) => {
     const started = Date.now();
     const body = req.body as DetectBody;
     checkModel(body);
+    checkPromptChars(body.text.length, maxPromptChars, 'text');
     const reg = o.registry.get(body.artifact);
     if (!reg) {
       const known = o.registry.names();
       throw new RequestError(`no artifact named "${body.artifact}" is loaded (${known.length ? `loaded: ${known.join(', ')}` : 'this server has none'})`, 'artifact', 'unknown_artifact');
     }
-    checkPromptChars(body.text.length, maxPromptChars, 'text');
-    const n = (await tokenized(started, encoder.encode(body.text, { addSpecialTokens: true }))).length;
-    const ctx = lm.model.arch.maxPositions;
-    if (n > ctx) throw new RequestError(`the text is ${n} tokens; this model reads at most ${ctx}`, 'text', 'context_length_exceeded');
     const d = await queue.run(async () => {
+      const n = (await tokenized(started, encoder.encode(body.text, { addSpecialTokens: true }))).length;
+      const ctx = lm.model.arch.maxPositions;
+      if (n > ctx) throw new RequestError(`the text is ${n} tokens; this model reads at most ${ctx}`, 'text', 'context_length_exceeded');
       try {
         return detect(lm.model, tok, reg.artifact, body.text, { force: true });
       } catch (e) {

@@ -96,10 +96,16 @@ export function promptOrBos(lm: LoadedModel, ids: number[]): number[] {
   return [bos];
 }
 
-export function prepareGeneration(lm: LoadedModel, tok: Tokenizer, registry: ArtifactRegistry, limits: Limits, body: SamplingBody, promptIds: number[], fields: { prompt: string; maxTokens: string }): PreparedGeneration {
-  const maxTokensField = fields.maxTokens;
+/** Everything about a generation but its prompt (checked before the request waits for the model). */
+export type PreparedSampling = Omit<PreparedGeneration, 'promptIds'>;
+
+/** Refuses a prompt that leaves no room to generate in the model's context. */
+export function checkContext(lm: LoadedModel, promptIds: readonly number[], field: string): void {
   const ctx = lm.model.arch.maxPositions;
-  if (promptIds.length >= ctx) throw new RequestError(`the prompt is ${promptIds.length} tokens; this model's context is ${ctx} tokens, which leaves no room to generate`, fields.prompt, 'context_length_exceeded');
+  if (promptIds.length >= ctx) throw new RequestError(`the prompt is ${promptIds.length} tokens; this model's context is ${ctx} tokens, which leaves no room to generate`, field, 'context_length_exceeded');
+}
+
+export function prepareSampling(lm: LoadedModel, tok: Tokenizer, registry: ArtifactRegistry, limits: Limits, body: SamplingBody, maxTokensField: string): PreparedSampling {
   const asked = body.max_completion_tokens ?? body.max_tokens ?? null;
   if (asked !== null && asked > limits.maxTokensLimit) throw new RequestError(`${maxTokensField} is ${asked}; this server allows at most ${limits.maxTokensLimit} (--max-tokens-limit)`, maxTokensField, 'max_tokens_too_large');
   const maxTokens = asked ?? limits.defaultMaxTokens;
@@ -118,7 +124,12 @@ export function prepareGeneration(lm: LoadedModel, tok: Tokenizer, registry: Art
     hooks,
     decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }),
   };
-  return { promptIds, options, applied, maxTokens, stop };
+  return { options, applied, maxTokens, stop };
+}
+
+export function prepareGeneration(lm: LoadedModel, tok: Tokenizer, registry: ArtifactRegistry, limits: Limits, body: SamplingBody, promptIds: number[], fields: { prompt: string; maxTokens: string }): PreparedGeneration {
+  checkContext(lm, promptIds, fields.prompt);
+  return { promptIds, ...prepareSampling(lm, tok, registry, limits, body, fields.maxTokens) };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Tokenizing off the event loop: a worker thread with its own copy of a tokenizer. A server
 // tokenizes prompts here, so that a long one (seconds of BPE on a slow tokenizer) never stalls the
-// requests around it. Jobs run one at a time in the order given; the worker starts on first use,
-// holds the process open only while it has work, and is started again if it dies.
+// requests around it. Jobs run one at a time in the order given; the worker starts on first use
+// (or warm()), holds the process open only while it has work, and is started again if it dies.
 //
 //   const thread = new TokenizerThread(tok);
 //   const ids = await thread.encode('Once upon a time');   // as tok.encode
@@ -28,6 +28,11 @@ export class TokenizerThread {
 
   applyChatTemplate(messages: readonly ChatMessage[], opts: ApplyChatTemplateOptions = {}): Promise<ChatTemplateResult> {
     return this.call('applyChatTemplate', [messages, opts]) as Promise<ChatTemplateResult>;
+  }
+
+  /** Starts the worker now, so that the first job does not wait for it. */
+  warm(): void {
+    this.start();
   }
 
   /** Stops the worker; jobs still running fail. */
