@@ -2,6 +2,7 @@
 // loaded at startup (see src/serve/ and the Server section of the README).
 import type { Command } from 'commander';
 import { basename } from 'node:path';
+import { isIP } from 'node:net';
 import { loadModel } from '../models/load.js';
 import { buildApp, LOG_LEVELS, type LogLevel } from '../serve/app.js';
 import { parseAllowedHosts } from '../serve/hosts.js';
@@ -61,7 +62,8 @@ export function registerServe(program: Command): void {
       if (f.apiKey !== undefined && f.apiKey.trim() === '') throw new Error('--api-key is empty (an unset variable?): give a key, or leave the flag out to serve without one');
       const envKey = process.env['STEERLING_API_KEY'];
       if (f.apiKey === undefined && envKey !== undefined && envKey.trim() === '') throw new Error('STEERLING_API_KEY is set but empty: give a key, or unset it to serve without one');
-      const allowedHosts = parseAllowedHosts(f.allowedHosts ?? []);
+      // A name given to --host is one the server answers to, as its address is.
+      const allowedHosts = parseAllowedHosts([...(f.allowedHosts ?? []), ...(isIP(f.host) ? [] : [f.host])]);
       const ref = modelRef(f.model);
       const lm = await loadModel(ref, chatTemplateOptions(f.chatTemplate));
       const registry = new ArtifactRegistry(lm.model, f.force ?? false);

@@ -312,7 +312,9 @@ export function buildApp(o: ServeOptions): FastifyInstance {
     const prompt = typeof body.prompt === 'string' ? body.prompt : body.prompt[0]!;
     checkPromptChars(prompt.length, maxPromptChars, 'prompt');
     const ids = async () => promptOrBos(lm, await tokenized(started, encoder.encode(prompt, { addSpecialTokens: true })));
-    return complete(req, reply, 'text', prepareSampling(lm, tok, o.registry, limits, body, 'max_tokens'), { field: 'prompt', ids }, body, started);
+    // max_completion_tokens is chat's; here it is a field we do not know, ignored unchecked.
+    const { max_completion_tokens: _, ...sampling } = body;
+    return complete(req, reply, 'text', prepareSampling(lm, tok, o.registry, limits, sampling, 'max_tokens'), { field: 'prompt', ids }, body, started);
   });
 
   app.post('/v1/detect', { schema: { body: detectSchema } }, async (req) => {

@@ -51,6 +51,9 @@ test('numbers past the float64 range (JSON 1e309 is Infinity) are refused with a
   const steer = await post(a, '/v1/chat/completions', '{"messages": [{"role": "user", "content": "hi"}], "steering": [{"artifact": "x", "multiple": 1e400}]}');
   assert.equal(steer.status, 400);
   assert.equal(steer.body.error!.param, 'steering[0].multiple');
+  // Found by the fuzzer: a chat-only field with a wrong type on /v1/completions was read unchecked (a 500).
+  const chatOnly = await post(a, '/v1/completions', { prompt: 'hi', max_tokens: 2, max_completion_tokens: '' });
+  assert.equal(chatOnly.status, 200, JSON.stringify(chatOnly.body));
   const huge = await post(a, '/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }], steering: [{ artifact: 'x', strength: 1e300 }] });
   assert.equal(huge.status, 400);
   assert.equal(huge.body.error!.param, 'steering[0].strength');
