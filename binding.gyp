@@ -3,7 +3,13 @@
     {
       "target_name": "steerling_native",
       "sources": [
-        "native/src/addon.cc",
+        "native/napi/addon.cc",
+        "native/napi/system_napi.cc",
+        "native/napi/matmul_napi.cc",
+        "native/napi/attention_napi.cc",
+        "native/napi/rowops_napi.cc",
+        "native/napi/eltwise_napi.cc",
+        "native/napi/decode_napi.cc",
         "native/src/threadpool.cc",
         "native/src/cpu.cc",
         "native/src/gemm.cc",
@@ -17,7 +23,7 @@
         "native/src/decode_plan.cc",
         "native/src/decode_step.cc"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include", "native/src"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-std=gnu++17"],

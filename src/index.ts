@@ -6,7 +6,7 @@
 // built from follow, for work the friendly functions do not cover.
 
 // ── The library API ─────────────────────────────────────────────────────────────────────────
-export { loadModel, requireTokenizer, encodePrompt, stopIds, ORGANISM_DIR, STORIES_DIR, STORIES_DOG_PAIRS, type LoadedModel, type PromptOptions } from './api/model.js';
+export { loadModel, requireTokenizer, encodePrompt, stopIds, ORGANISM_DIR, STORIES_DIR, STORIES_DOG_PAIRS, type LoadedModel, type LoadOptions, type PromptOptions } from './api/model.js';
 export { generate, generateDetailed, type GenerateTextOptions, type Generation } from './api/generate.js';
 export { steer, steeringSummary, type SteerInput, type SteerOptions, type Steering } from './api/steer.js';
 export { train, trainingData, checkTrainingData, artifactPath, ARTIFACT_SUFFIX, METHODS, type TrainOptions, type TrainData, type TrainingData, type SteeringMethod, type FitContext } from './api/train.js';

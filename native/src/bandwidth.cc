@@ -1,4 +1,4 @@
-// streamReadGbs(bytes, reps): the memory read bandwidth this process gets from all pool threads
+// st_stream_read_gbs (streamReadGbs): the memory read bandwidth this process gets from all pool threads
 // summing one buffer, best of `reps` passes, in GB/s. It is the yardstick of decode speed: a
 // decode step must stream every weight once, so (this bandwidth) / (bytes per token) bounds
 // tokens per second. The buffer should be at least as large as the weights, so that caches do
@@ -87,17 +87,7 @@ double stream_read_gbs(int64_t bytes, int reps) {
   return best;
 }
 
-Napi::Value StreamReadGbs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int64_t bytes = i64(info[0]), reps = info.Length() > 1 ? i64(info[1]) : 5;
-  if (bytes <= 0 || bytes > (int64_t(1) << 36)) throw Napi::RangeError::New(env, "streamReadGbs: bytes must be in (0, 64 GiB]");
-  if (reps < 1 || reps > 1000) throw Napi::RangeError::New(env, "streamReadGbs: reps must be in [1, 1000]");
-  return Napi::Number::New(env, stream_read_gbs(bytes, int(reps)));
-}
-
 }  // namespace
 }  // namespace st
 
-void st_init_bandwidth(Napi::Env env, Napi::Object exports) {
-  exports.Set("streamReadGbs", Napi::Function::New(env, st::StreamReadGbs));
-}
+double st_stream_read_gbs(int64_t bytes, int reps) { return st::stream_read_gbs(bytes, reps); }

@@ -49,19 +49,7 @@ float f16_to_f32(uint16_t h) {
 
 }  // namespace st
 
-static Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
-  auto env = info.Env();
+st_cpu_features st_cpu(void) {
   const auto& f = st::cpu();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("avx2", f.avx2);
-  o.Set("fma", f.fma);
-  o.Set("f16c", f.f16c);
-  o.Set("avx512f", f.avx512f);
-  const char* isa = f.avx512f && f.fma ? "avx512" : (f.avx2 && f.fma ? "avx2" : "generic");
-  o.Set("isa", isa);
-  return o;
-}
-
-void st_init_cpu(Napi::Env env, Napi::Object exports) {
-  exports.Set("cpuInfo", Napi::Function::New(env, CpuInfo));
+  return {f.avx2, f.fma, f.f16c, f.avx512f};
 }

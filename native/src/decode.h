@@ -1,5 +1,5 @@
 // A fused decode step: the whole per-token work of a run of llama-family decoder layers (and
-// optionally the final norm and LM head) for one sequence, in one N-API call and one pool job.
+// optionally the final norm and LM head) for one sequence, in one call (st_decode_step) and one pool job.
 // Built for generation with a KV cache, where op-by-op execution pays a pool wake-up and a JS
 // round trip per small matrix–vector product; see decode_step.cc for the schedule.
 //

@@ -368,17 +368,17 @@ void linear_many(const float* x, int64_t m, int64_t k, const LinearOut* outs, in
   bool same_dt = true;
   int64_t rows = 0;
   for (int i = 0; i < count; i++) {
-    same_dt = same_dt && outs[i].dt == outs[0].dt;
+    same_dt = same_dt && outs[i].dtype == outs[0].dtype;
     rows += outs[i].n;
   }
   // Decode-sized x on a kit with the dot path: prepare x once, then one job over every weight's
   // rows. Anything else (longer x, mixed weight types, the generic kit) is one product each.
   if (count == 0 || k == 0 || m > 4 || K.dot_max_m < m || !same_dt) {
-    for (int i = 0; i < count; i++) matmul(x, outs[i].w, outs[i].dt, outs[i].out, 1, m, outs[i].n, k, false, true, 0, 0);
+    for (int i = 0; i < count; i++) matmul(x, outs[i].w, outs[i].dtype, outs[i].out, 1, m, outs[i].n, k, false, true, 0, 0);
     return;
   }
   float* ap = tls_shared.get(K.dot_size(m, k));
-  K.dot_prep(x, false, k, m, k, outs[0].dt, ap);
+  K.dot_prep(x, false, k, m, k, outs[0].dtype, ap);
   struct Piece {
     int w;
     int64_t j0, j1;
@@ -396,7 +396,7 @@ void linear_many(const float* x, int64_t m, int64_t k, const LinearOut* outs, in
   auto run = [&](int64_t t) {
     const Piece& pc = pieces[size_t(t)];
     const LinearOut& o = outs[pc.w];
-    K.dot_t(ap, m, o.w, o.dt, k, pc.j0, pc.j1, o.out, o.n);
+    K.dot_t(ap, m, o.w, o.dtype, k, pc.j0, pc.j1, o.out, o.n);
   };
   const int64_t np = int64_t(pieces.size());
   if (parallel) parallel_for(np, run);
@@ -407,98 +407,33 @@ void linear_many(const float* x, int64_t m, int64_t k, const LinearOut* outs, in
 }  // namespace gemm
 }  // namespace st
 
-namespace {
+// ---- the C interface (steerling.h) ----------------------------------------------------------
 
-using st::i64;
-
-// matmulMany(x, [w...], [out...], m, k, [n...], [bDtype...]): out_i [m, n_i] = x [m, k] · w_iᵀ
-// (w_i [n_i, k]), for a few weights sharing x; outs are Float32Arrays, fully overwritten.
-Napi::Value MatmulMany(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 7 || !info[1].IsArray() || !info[2].IsArray() || !info[5].IsArray() || !info[6].IsArray())
-    throw Napi::TypeError::New(env, "matmulMany: expected (x, ws[], outs[], m, k, ns[], bDtypes[])");
-  const auto ws = info[1].As<Napi::Array>(), outs = info[2].As<Napi::Array>(), ns = info[5].As<Napi::Array>(), dts = info[6].As<Napi::Array>();
-  const int64_t m = i64(info[3]), k = i64(info[4]);
-  const uint32_t count = ws.Length();
-  if (outs.Length() != count || ns.Length() != count || dts.Length() != count) throw Napi::RangeError::New(env, "matmulMany: ws, outs, ns and bDtypes differ in length");
-  if (count > 16) throw Napi::RangeError::New(env, "matmulMany: at most 16 weights");
-  if (m < 0 || k < 0) throw Napi::RangeError::New(env, "matmulMany: negative size");
-  if (info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "matmulMany: x must be a Float32Array");
-  if (int64_t(st::length(info[0])) < m * k) throw Napi::RangeError::New(env, "matmulMany: x is shorter than m·k");
-  st::gemm::LinearOut o[16];
-  for (uint32_t i = 0; i < count; i++) {
-    const Napi::Value w = ws[i], out = outs[i];
-    const int64_t n = i64(ns[i]), dt = i64(dts[i]);
-    if (n < 0) throw Napi::RangeError::New(env, "matmulMany: negative n");
-    if (dt < 0 || dt > 2) throw Napi::RangeError::New(env, "matmulMany: bDtype must be 0 (f32), 1 (bf16) or 2 (f16)");
-    if (!w.IsTypedArray() || w.As<Napi::TypedArray>().TypedArrayType() != (dt == 0 ? napi_float32_array : napi_uint16_array))
-      throw Napi::TypeError::New(env, "matmulMany: each weight must be a Float32Array (f32) or a Uint16Array of bits (bf16/f16)");
-    if (!out.IsTypedArray() || out.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) throw Napi::TypeError::New(env, "matmulMany: outs must be Float32Arrays");
-    if (int64_t(st::length(w)) < n * k) throw Napi::RangeError::New(env, "matmulMany: a weight is shorter than n·k");
-    if (int64_t(st::length(out)) < m * n) throw Napi::RangeError::New(env, "matmulMany: an output is shorter than m·n");
-    const void* wp = dt == 0 ? static_cast<const void*>(st::ptr<float>(w)) : static_cast<const void*>(st::ptr<uint16_t>(w));
-    o[i] = {wp, int(dt), n, st::ptr<float>(out)};
-  }
-  if (m > 0) {
-    if (k == 0) {
-      for (uint32_t i = 0; i < count; i++) std::fill(o[i].out, o[i].out + m * o[i].n, 0.f);
-    } else {
-      st::gemm::linear_many(st::ptr<float>(info[0]), m, k, o, int(count));
-    }
-  }
-  return env.Undefined();
+void st_matmul(const float* a, const void* b, st_dtype b_dtype, float* out, int64_t batch, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b,
+               int64_t a_batch_stride, int64_t b_batch_stride) {
+  st::gemm::matmul(a, b, b_dtype, out, batch, m, n, k, trans_a, trans_b, a_batch_stride, b_batch_stride);
 }
 
-// matmul(a, b, out, batch, m, n, k, transA, transB, aBatchStride, bBatchStride, bDtype)
-// a: Float32Array; b: Float32Array (bDtype 0) or Uint16Array of bf16 (1) / f16 (2) bits;
-// out: Float32Array of batch·m·n, fully overwritten.
-Napi::Value Matmul(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 12) throw Napi::TypeError::New(env, "matmul: expected 12 arguments");
-  const int64_t batch = i64(info[3]), m = i64(info[4]), n = i64(info[5]), k = i64(info[6]);
-  const bool ta = st::flag(info[7]), tb = st::flag(info[8]);
-  const int64_t as = i64(info[9]), bs = i64(info[10]), bdt = i64(info[11]);
-  if (batch < 0 || m < 0 || n < 0 || k < 0 || as < 0 || bs < 0) throw Napi::RangeError::New(env, "matmul: negative size or stride");
-  if (bdt < 0 || bdt > 2) throw Napi::RangeError::New(env, "matmul: bDtype must be 0 (f32), 1 (bf16) or 2 (f16)");
-  const auto at = info[0].As<Napi::TypedArray>().TypedArrayType();
-  const auto bt = info[1].As<Napi::TypedArray>().TypedArrayType();
-  const auto ot = info[2].As<Napi::TypedArray>().TypedArrayType();
-  if (at != napi_float32_array || ot != napi_float32_array) throw Napi::TypeError::New(env, "matmul: a and out must be Float32Array");
-  if (bt != (bdt == 0 ? napi_float32_array : napi_uint16_array))
-    throw Napi::TypeError::New(env, bdt == 0 ? "matmul: f32 b must be a Float32Array" : "matmul: bf16/f16 b must be a Uint16Array of bits");
-  if (batch > 0 && m > 0 && n > 0) {
-    const auto need = [&](int64_t stride, int64_t per) { return (batch - 1) * stride + per; };
-    if (int64_t(st::length(info[0])) < need(as, m * k)) throw Napi::RangeError::New(env, "matmul: a is shorter than batch, m, k and aBatchStride imply");
-    if (int64_t(st::length(info[1])) < need(bs, k * n)) throw Napi::RangeError::New(env, "matmul: b is shorter than batch, k, n and bBatchStride imply");
-    if (int64_t(st::length(info[2])) < batch * m * n) throw Napi::RangeError::New(env, "matmul: out is shorter than batch·m·n");
+void st_linear_many(const float* x, int64_t m, int64_t k, const st_linear_out* outs, int count) {
+  if (m <= 0) return;
+  if (k == 0) {
+    for (int i = 0; i < count; i++) std::fill(outs[i].out, outs[i].out + m * outs[i].n, 0.f);
+    return;
   }
-  const void* b = bdt == 0 ? static_cast<const void*>(st::ptr<float>(info[1])) : static_cast<const void*>(st::ptr<uint16_t>(info[1]));
-  st::gemm::matmul(st::ptr<float>(info[0]), b, int(bdt), st::ptr<float>(info[2]), batch, m, n, k, ta, tb, as, bs);
-  return env.Undefined();
+  st::gemm::linear_many(x, m, k, outs, count);
 }
 
-// gemmIsa() → the kit in use; gemmIsa(name) forces 'generic' | 'avx2' | 'avx512' (or 'auto' for
-// the best the CPU has). Lets tests cover every path on one machine, and benchmarks compare them.
-Napi::Value GemmIsa(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() > 0 && info[0].IsString()) {
-    const std::string name = info[0].As<Napi::String>().Utf8Value();
-    if (name == "auto") {
-      st::gemm::g_forced = nullptr;
-    } else if (name == "generic" || name == "avx2" || name == "avx512") {
-      if (!st::gemm::kit_supported(name)) throw Napi::Error::New(env, "gemmIsa: this CPU (or STEERLING_ISA) does not allow the " + name + " path");
-      st::gemm::g_forced = &st::gemm::kit_by_name(name);
-    } else {
-      throw Napi::RangeError::New(env, "gemmIsa: unknown path '" + name + "' (expected auto, generic, avx2 or avx512)");
-    }
+const char* st_gemm_isa(void) { return st::gemm::active_kit().name; }
+
+// Lets tests cover every path on one machine, and benchmarks compare them.
+int st_force_gemm_isa(const char* name) {
+  const std::string s(name);
+  if (s == "auto") {
+    st::gemm::g_forced = nullptr;
+    return 0;
   }
-  return Napi::String::New(env, st::gemm::active_kit().name);
-}
-
-}  // namespace
-
-void st_init_gemm(Napi::Env env, Napi::Object exports) {
-  exports.Set("matmul", Napi::Function::New(env, Matmul));
-  exports.Set("gemmIsa", Napi::Function::New(env, GemmIsa));
-  exports.Set("matmulMany", Napi::Function::New(env, MatmulMany));
+  if (s != "generic" && s != "avx2" && s != "avx512") return -1;
+  if (!st::gemm::kit_supported(s)) return -2;
+  st::gemm::g_forced = &st::gemm::kit_by_name(s);
+  return 0;
 }

@@ -11,8 +11,10 @@
 #pragma once
 #include <cstdint>
 
+#include "steerling.h"
+
 namespace st {
-float f16_to_f32(uint16_t h);  // cpu.cc; also declared in common.h (kits stay free of N-API)
+float f16_to_f32(uint16_t h);  // cpu.cc; also declared in common.h
 
 namespace gemm {
 
@@ -51,13 +53,8 @@ struct Kit {
   void (*dot_t)(const float* ap, int64_t m, const void* b, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc);
 };
 
-// One weight of linear_many: out [m, n] = x [m, k] · Wᵀ, W [n, k] of dtype dt.
-struct LinearOut {
-  const void* w;
-  int dt;
-  int64_t n;
-  float* out;
-};
+// One weight of linear_many: out [m, n] = x [m, k] · Wᵀ, W [n, k] of dtype.
+using LinearOut = st_linear_out;
 
 // Several products of one x with different weights (q/k/v or gate/up projections in decode),
 // run as one pool job so the threads wake once and share all the rows out.

@@ -1,5 +1,6 @@
-// Run-time choice of the instruction set for the row-wise and elementwise kernels (rowops.cc,
-// eltwise.cc), and the threading rule they share.
+// Run-time choice of the instruction set for the kernels expanded by isa_expand.inc (row-wise,
+// elementwise and attention: rowops.cc, eltwise.cc, attention.cc), and the threading rule of the
+// row-wise and elementwise ones.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -11,8 +12,9 @@ namespace st {
 
 enum RowIsa : int { ISA_GENERIC = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
 
-// The best supported set (honouring STEERLING_ISA), unless rowopsIsa() forced another.
+// The best supported set (honouring STEERLING_ISA), unless st_force_isa (rowopsIsa()) forced another.
 RowIsa row_isa();
+const char* isa_name(int isa);  // "generic", "avx2" or "avx512"
 
 // Below this much work a kernel runs on the calling thread. Units are "simple f32 operations per
 // element" (a multiply = 1, an exp ≈ 12), and 1 unit ≈ 0.06–0.1 ns on one AVX-512 core, so the

@@ -1,6 +1,6 @@
 // Single-thread entry points into the row-wise, elementwise, attention and GEMM kernels, for fused
-// kernels that run inside one pool job (decode_step.cc) and so cannot call the threaded N-API
-// functions. Each runs the very code its N-API function runs, so fused results keep the same bits.
+// kernels that run inside one pool job (decode_step.cc) and so cannot call the threaded kernels of
+// steerling.h. Each runs the very code its steerling.h kernel runs, so fused results keep the bits.
 #pragma once
 #include <cstdint>
 

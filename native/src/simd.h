@@ -1,6 +1,6 @@
 // Small SIMD vector types for the row-wise kernels: one portable scalar type (VS) and, on x86,
 // AVX2 (V8) and AVX-512 (V16) types, all with the same interface, so a kernel is written once
-// (rowops_impl.inc, eltwise_impl.inc) and compiled once per type (isa_expand.inc).
+// (rowops_impl.inc, eltwise_impl.inc, attention_impl.inc) and compiled once per type (isa_expand.inc).
 //
 // Interface of a vector type V (N float lanes; M is its comparison mask):
 //   zero, set1, load(p), load(p, m, fill) (first m lanes, rest = fill), store(p), store(p, m),
@@ -8,9 +8,10 @@
 //   max, min, abs, sqrt, round (to nearest), pow2i(n) = 2^n for integral n in [−126, 127],
 //   ldexp(x, n) = x·2^n for integral n (at least [−252, 254]),
 //   frexp(x, e) (x = mantissa·2^e, mantissa in [0.5, 1), positive normal x), lt/le/gt/ge/eq,
-//   select(mask, a, b) (a where mask), hsum, hmax.
+//   select(mask, a, b) (a where mask), hsum, hmax, hsums(a) (lane j = a[j].hsum(), for an array
+//   a of N vectors: N dot products finished at once).
 // The x86 types are compiled under `#pragma GCC target` so the file builds with portable flags;
-// callers dispatch at run time (see rowops.cc).
+// callers dispatch at run time (rowisa.h).
 #pragma once
 // GCC contracts a·b ± c into an FMA on its own under C++ (even on intrinsics); that makes results
 // depend on inlining decisions (e.g. x·w − Σ x·w no longer cancels exactly). The kernels write
@@ -77,6 +78,7 @@ struct VS {
   static VS select(M m, VS a, VS b) { return m ? a : b; }
   float hsum() const { return v; }
   float hmax() const { return v; }
+  static VS hsums(const VS* a) { return a[0]; }
 };
 
 #ifdef ST_X86
@@ -92,18 +94,17 @@ struct V8 {
   static V8 zero() { return _mm256_setzero_ps(); }
   static V8 set1(float x) { return _mm256_set1_ps(x); }
   static V8 load(const float* p) { return _mm256_loadu_ps(p); }
+  // Lanes [0, m) set (masked loads and stores never touch memory past the first m floats).
+  static __m256i first(int m) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(m), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
   static V8 load(const float* p, int m, float fill) {
     if (m == N) return _mm256_loadu_ps(p);
-    alignas(32) float t[N];
-    for (int i = 0; i < N; i++) t[i] = i < m ? p[i] : fill;
-    return _mm256_load_ps(t);
+    const __m256i k = first(m);
+    return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, k), _mm256_castsi256_ps(k));
   }
   void store(float* p) const { _mm256_storeu_ps(p, v); }
   void store(float* p, int m) const {
     if (m == N) return _mm256_storeu_ps(p, v);
-    alignas(32) float t[N];
-    _mm256_store_ps(t, v);
-    std::memcpy(p, t, sizeof(float) * m);
+    _mm256_maskstore_ps(p, first(m), v);
   }
   static __m128i load_u16(const uint16_t* p, int m) {
     if (m == N) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -155,6 +156,16 @@ struct V8 {
     s = _mm_max_ps(s, _mm_movehl_ps(s, s));
     s = _mm_max_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
+  }
+  // A transposing tree (unpack ps, unpack pd, 128-bit halves): 7 adds for 8 sums.
+  static V8 hsums(const V8* a) {
+    __m256 t[4], u[2];
+    for (int j = 0; j < 4; j++) t[j] = _mm256_add_ps(_mm256_unpacklo_ps(a[2 * j].v, a[2 * j + 1].v), _mm256_unpackhi_ps(a[2 * j].v, a[2 * j + 1].v));
+    for (int j = 0; j < 2; j++) {
+      const __m256d x = _mm256_castps_pd(t[2 * j]), y = _mm256_castps_pd(t[2 * j + 1]);
+      u[j] = _mm256_add_ps(_mm256_castpd_ps(_mm256_unpacklo_pd(x, y)), _mm256_castpd_ps(_mm256_unpackhi_pd(x, y)));
+    }
+    return _mm256_add_ps(_mm256_permute2f128_ps(u[0], u[1], 0x20), _mm256_permute2f128_ps(u[0], u[1], 0x31));
   }
 };
 // Operators as free functions: GCC 12 drops the pragma target on in-class friends.
@@ -220,6 +231,19 @@ struct V16 {
   static V16 select(M m, V16 a, V16 b) { return _mm512_mask_blend_ps(m, b.v, a.v); }
   float hsum() const { return _mm512_reduce_add_ps(v); }
   float hmax() const { return _mm512_reduce_max_ps(v); }
+  // A transposing tree (unpack ps, unpack pd, two 128-bit lane shuffles): 15 adds for 16 sums.
+  static V16 hsums(const V16* a) {
+    __m512 t[8], u[4];
+    for (int j = 0; j < 8; j++) t[j] = _mm512_add_ps(_mm512_unpacklo_ps(a[2 * j].v, a[2 * j + 1].v), _mm512_unpackhi_ps(a[2 * j].v, a[2 * j + 1].v));
+    for (int j = 0; j < 4; j++) {
+      const __m512d x = _mm512_castps_pd(t[2 * j]), y = _mm512_castps_pd(t[2 * j + 1]);
+      u[j] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
+    }
+    // u[m]'s 128-bit block L holds block L's sums of a[4m .. 4m + 3]; fold the four blocks.
+    const __m512 v01 = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88), _mm512_shuffle_f32x4(u[0], u[1], 0xDD));
+    const __m512 v23 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88), _mm512_shuffle_f32x4(u[2], u[3], 0xDD));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(v01, v23, 0x88), _mm512_shuffle_f32x4(v01, v23, 0xDD));
+  }
 };
 // Operators as free functions: GCC 12 drops the pragma target on in-class friends.
 inline V16 operator+(V16 a, V16 b) { return _mm512_add_ps(a.v, b.v); }

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "common.h"
+#include "steerling.h"
 
 namespace st {
 namespace {
@@ -205,15 +205,5 @@ void parallel_for(int64_t n_tasks, const std::function<void(int64_t)>& fn) {
 
 }  // namespace st
 
-static Napi::Value GetThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), st::num_threads());
-}
-static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  st::set_num_threads(static_cast<int>(st::i64(info[0])));
-  return info.Env().Undefined();
-}
-
-void st_init_threadpool(Napi::Env env, Napi::Object exports) {
-  exports.Set("getThreads", Napi::Function::New(env, GetThreads));
-  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
-}
+int st_num_threads(void) { return st::num_threads(); }
+void st_set_num_threads(int n) { st::set_num_threads(n); }

@@ -12,7 +12,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 export function parseControlVectorSpec(spec: string): { path: string; scale: number } {
   const i = spec.lastIndexOf(':');
-  if (i > 0 && NUMBER.test(spec.slice(i + 1)) && !existsSync(spec)) return { path: spec.slice(0, i), scale: Number(spec.slice(i + 1)) };
+  if (i > 0 && NUMBER.test(spec.slice(i + 1)) && !existsSync(spec)) {
+    const scale = Number(spec.slice(i + 1));
+    if (!Number.isFinite(scale)) throw new Error(`--control-vector ${spec}: the scale ${spec.slice(i + 1)} is not a finite number`);
+    return { path: spec.slice(0, i), scale };
+  }
   return { path: spec, scale: 1 };
 }
 

@@ -1,19 +1,19 @@
 // Loading a model for the library API: a local folder, a hub id in the Hugging Face cache,
 // "organism" (the default), the model organism shipped in this package, or "stories260K", the small
 // pretrained checkpoint shipped beside it.
-import { loadModel as loadResolved, stopIds, type LoadedModel } from '../models/load.js';
-import type { ResolveOptions } from '../io/resolve.js';
+import { loadModel as loadResolved, stopIds, type LoadedModel, type LoadOptions } from '../models/load.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import { modelRef, ORGANISM_DIR, STORIES_DIR, STORIES_DOG_PAIRS } from './model-ref.js';
 
-export type { LoadedModel };
+export type { LoadedModel, LoadOptions };
 export { stopIds, ORGANISM_DIR, STORIES_DIR, STORIES_DOG_PAIRS };
 
 /**
  * Loads a model with its tokenizer and generation defaults: a local folder, a hub id found in the
  * Hugging Face cache (or downloaded when `opts` allows), `'organism'` (the default), the small
  * model shipped in this package, or `'stories260K'`, the pretrained checkpoint shipped beside it
- * (when no folder of that name is where the program runs).
+ * (when no folder of that name is where the program runs). `opts.chatTemplate` replaces the
+ * model's chat template (a Jinja string, as in chat_template.jinja).
  *
  * @example
  * ```ts
@@ -22,7 +22,7 @@ export { stopIds, ORGANISM_DIR, STORIES_DIR, STORIES_DOG_PAIRS };
  * console.log(model.config.modelType, model.model.arch.layers); // llama 5
  * ```
  */
-export async function loadModel(ref: string = 'organism', opts: ResolveOptions = {}): Promise<LoadedModel> {
+export async function loadModel(ref: string = 'organism', opts: LoadOptions = {}): Promise<LoadedModel> {
   return loadResolved(modelRef(ref), opts);
 }
 

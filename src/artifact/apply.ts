@@ -7,6 +7,8 @@ import { interventionBuilder } from '../intervene/registry.js';
 import type { Artifact, InterventionRecord } from './artifact.js';
 import type { SteeringRequest } from './steering.js';
 import { mismatch } from './fingerprint.js';
+import { checkRecordTensors, siteDims } from './validate.js';
+import { escapeControl } from '../util/escape.js';
 
 /** A steering request's strength fields, for an artifact already in hand. */
 export interface UseOptions extends Omit<SteeringRequest, 'artifact' | 'target'> {
@@ -61,10 +63,11 @@ export function artifactInterventions(art: Artifact, model: DecoderModel, opts: 
   if (opts.target !== undefined && !art.meta.interventions.some((r) => r.kind === 'clamp')) {
     throw new Error(`artifact ${art.meta.name}: a clamp target ("${opts.target}") only applies to clamp interventions; this ${art.meta.method} artifact has ${[...new Set(art.meta.interventions.map((r) => r.kind))].join(', ')}`);
   }
-  return art.meta.interventions.map((rec) => {
+  const dims = siteDims(model);
+  return art.meta.interventions.map((rec, i) => {
     parseSite(rec.site, model.arch.layers);
     const build = interventionBuilder(rec.kind, `artifact ${art.meta.name}: intervention at ${rec.site}`);
-    return build({
+    const iv = build({
       site: rec.site,
       options: { positions: rec.positions, strength: recordStrength(rec, opts), excludeBos: rec.excludeBos ?? false },
       model,
@@ -73,5 +76,13 @@ export function artifactInterventions(art: Artifact, model: DecoderModel, opts: 
       value: (key) => rec.values?.[key],
       clamp: () => clampTarget(art, rec, opts.target),
     });
+    // Widths the file cannot tell (heads, MLP size) are checked on this model, even with force:
+    // a wrong one could never run.
+    try {
+      checkRecordTensors(rec, `interventions[${i}]`, (role) => (rec.tensors[role] === undefined ? undefined : art.tensors.get(rec.tensors[role]!)), dims);
+    } catch (e) {
+      throw new Error(`artifact ${escapeControl(art.meta.name)}: ${(e as Error).message}`);
+    }
+    return iv;
   });
 }

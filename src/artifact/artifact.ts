@@ -13,6 +13,13 @@ import type { ModelFingerprint } from './fingerprint.js';
 
 export const ARTIFACT_FORMAT = 1;
 
+/**
+ * The largest strength (either sign) an artifact may record or a request may give, and the largest
+ * multiple. Far past any useful steering; what it bounds is garbage (1e300 overflows the
+ * activations to Infinity and the text to noise).
+ */
+export const MAX_STRENGTH = 1e6;
+
 export interface InterventionRecord {
   site: string;
   kind: InterventionKind;

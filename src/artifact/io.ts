@@ -1,10 +1,16 @@
-// Saving and loading artifacts; loading validates the metadata and every tensor reference.
+// Saving and loading artifacts. Loading treats the file as data from strangers: the header is
+// bounded before it is read, and the metadata and every tensor an intervention names are checked
+// (validate.ts) before anything uses them; only those tensors are read.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { writeSafetensors } from '../io/safetensors-write.js';
 import { SafetensorsFile } from '../io/safetensors.js';
-import { ARTIFACT_FORMAT, type Artifact, type ArtifactMeta } from './artifact.js';
-import { validatePositions } from '../intervene/positions.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { escapeControl } from '../util/escape.js';
+import type { Artifact, ArtifactMeta } from './artifact.js';
+import { ArtifactFieldError, checkArtifactMeta, checkRecordTensors, MAX_META_BYTES } from './validate.js';
 
-const KINDS = new Set(['add', 'ablate', 'clamp', 'affine', 'interchange', 'rotate', 'weight-edit']);
+/** Largest safetensors header an artifact may have: its metadata plus a table of its tensors. */
+const MAX_HEADER_BYTES = MAX_META_BYTES + 4 * 1024 * 1024;
 
 export function saveArtifact(path: string, art: Artifact): void {
   for (const iv of art.meta.interventions) {
@@ -16,43 +22,73 @@ export function saveArtifact(path: string, art: Artifact): void {
 }
 
 function fail(path: string, msg: string): never {
-  throw new Error(`${path}: not a valid steering artifact: ${msg}`);
+  throw new Error(`${escapeControl(path)}: not a valid steering artifact: ${escapeControl(msg)}`);
 }
 
 export function parseArtifactMeta(json: string, path: string): ArtifactMeta {
-  let m: ArtifactMeta;
+  if (json.length > MAX_META_BYTES) fail(path, `its metadata is ${json.length} characters (an artifact's is at most ${MAX_META_BYTES})`);
+  let raw: unknown;
   try {
-    m = JSON.parse(json) as ArtifactMeta;
+    raw = JSON.parse(json);
   } catch (e) {
     fail(path, `metadata is not JSON (${(e as Error).message})`);
   }
-  if (!m || typeof m !== 'object') fail(path, 'metadata is not an object');
-  if (m.format !== ARTIFACT_FORMAT) fail(path, `format ${String(m.format)} is not supported (this steerling reads format ${ARTIFACT_FORMAT})`);
-  if (typeof m.method !== 'string') fail(path, 'missing method');
-  if (!m.model || typeof m.model.model_type !== 'string') fail(path, 'missing model fingerprint');
-  if (!Array.isArray(m.interventions) || m.interventions.length === 0) fail(path, 'no interventions');
-  m.interventions.forEach((iv, i) => {
-    if (typeof iv.site !== 'string') fail(path, `intervention ${i} has no site`);
-    if (!KINDS.has(iv.kind)) fail(path, `intervention ${i} has unknown kind ${JSON.stringify(iv.kind)}`);
-    try {
-      validatePositions(iv.positions);
-    } catch (e) {
-      fail(path, `intervention ${i}: ${(e as Error).message}`);
-    }
-    if (!Number.isFinite(iv.default_strength)) fail(path, `intervention ${i} has no default strength`);
-    if (!Array.isArray(iv.strength_range) || iv.strength_range.length !== 2) fail(path, `intervention ${i} has no strength range`);
-  });
-  return m;
+  try {
+    return checkArtifactMeta(raw);
+  } catch (e) {
+    if (e instanceof ArtifactFieldError) fail(path, e.message);
+    throw e;
+  }
+}
+
+/** Refuses a header past MAX_HEADER_BYTES before it is read (other problems are SafetensorsFile's to name). */
+function checkHeaderSize(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return;
+    const first8 = Buffer.alloc(8);
+    if (readSync(fd, first8, 0, 8, 0) < 8) return;
+    const n = first8.readBigUInt64LE(0);
+    // A length past the end of the file (or a GGUF magic read as one) is SafetensorsFile's to name.
+    if (n > BigInt(MAX_HEADER_BYTES) && n <= BigInt(fstatSync(fd).size - 8)) fail(path, `its header is ${n} bytes (an artifact's is at most ${MAX_HEADER_BYTES})`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function loadArtifact(path: string): Artifact {
-  const f = SafetensorsFile.open(path);
-  const raw = f.metadata['steerling'];
-  if (raw === undefined) fail(path, 'no "steerling" metadata entry (is this a model checkpoint?)');
-  const meta = parseArtifactMeta(raw, path);
-  const tensors = new Map(f.keys().map((k) => [k, f.get(k)] as const));
-  meta.interventions.forEach((iv, i) => {
-    for (const [role, name] of Object.entries(iv.tensors)) if (!tensors.has(name)) fail(path, `intervention ${i} (${iv.site}) names missing tensor ${name} (${role})`);
-  });
-  return { meta, tensors };
+  checkHeaderSize(path);
+  const f = SafetensorsFile.open(path, { lazy: true });
+  try {
+    const raw = f.metadata['steerling'];
+    if (raw === undefined) fail(path, 'no "steerling" metadata entry (is this a model checkpoint?)');
+    const meta = parseArtifactMeta(raw, path);
+    const tensors = new Map<string, Tensor>();
+    meta.interventions.forEach((iv, i) => {
+      for (const [role, name] of Object.entries(iv.tensors)) {
+        if (tensors.has(name)) continue;
+        if (!f.has(name)) fail(path, `interventions[${i}].tensors.${role} names tensor ${name}, which is not in the file`);
+        try {
+          tensors.set(name, f.get(name));
+        } catch (e) {
+          fail(path, `interventions[${i}].tensors.${role} (${name}): ${(e as Error).message.replace(`${path}: `, '')}`);
+        }
+      }
+    });
+    const dims = { hidden: meta.model.hidden_size, heads: null, headDim: null, intermediate: null };
+    try {
+      meta.interventions.forEach((iv, i) => checkRecordTensors(iv, `interventions[${i}]`, (role) => tensors.get(iv.tensors[role]!), dims, true));
+    } catch (e) {
+      if (e instanceof ArtifactFieldError) fail(path, e.message);
+      throw e;
+    }
+    return { meta, tensors };
+  } finally {
+    f.close();
+  }
 }

@@ -16,7 +16,8 @@
 import { existsSync } from 'node:fs';
 import { loadArtifact } from './io.js';
 import { artifactInterventions } from './apply.js';
-import type { Artifact } from './artifact.js';
+import { MAX_STRENGTH, type Artifact } from './artifact.js';
+import { shownValue } from '../util/escape.js';
 import type { DecoderModel } from '../models/decoder.js';
 import type { Intervention } from '../intervene/interventions.js';
 
@@ -36,6 +37,7 @@ export interface SteeringRequest {
 
 const FIELDS = ['artifact', 'strength', 'multiple', 'target'] as const;
 
+
 /** A bad request, naming the field at fault (null: the request as a whole). */
 export class SteeringError extends Error {
   constructor(message: string, readonly field: string | null) {
@@ -50,8 +52,8 @@ export const steeringRequestSchema = {
   required: ['artifact'],
   properties: {
     artifact: { type: 'string', minLength: 1, maxLength: 128 },
-    strength: { type: 'number' },
-    multiple: { type: 'number' },
+    strength: { type: 'number', minimum: -MAX_STRENGTH, maximum: MAX_STRENGTH },
+    multiple: { type: 'number', minimum: -MAX_STRENGTH, maximum: MAX_STRENGTH },
     target: { type: 'string', enum: CLAMP_TARGETS },
   },
 } as const;
@@ -66,11 +68,12 @@ export function checkSteering(req: SteeringRequest, where: string): SteeringRequ
   for (const k of ['strength', 'multiple'] as const) {
     const v = req[k];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new SteeringError(`${where}: ${k} must be a finite number, got ${typeof v === 'number' ? v : JSON.stringify(v)}`, k);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new SteeringError(`${where}: ${k} must be a finite number, got ${typeof v === 'number' ? v : shownValue(v)}`, k);
+    if (Math.abs(v) > MAX_STRENGTH) throw new SteeringError(`${where}: ${k} is ${v}; a ${k} must lie within ±${MAX_STRENGTH.toExponential()}`, k);
     out[k] = v;
   }
   if (req.target !== undefined) {
-    if (!CLAMP_TARGETS.includes(req.target)) throw new SteeringError(`${where}: clamp target ${JSON.stringify(req.target)} is not one of ${CLAMP_TARGETS.join(', ')}`, 'target');
+    if (!CLAMP_TARGETS.includes(req.target)) throw new SteeringError(`${where}: clamp target ${shownValue(req.target)} is not one of ${CLAMP_TARGETS.join(', ')}`, 'target');
     out.target = req.target;
   }
   return out;

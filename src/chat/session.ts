@@ -20,6 +20,8 @@ export interface ChatOptions extends SamplingOptions {
   seed: number;
   system?: string;
   force?: boolean;
+  /** A Jinja chat template to use instead of the model's. */
+  chatTemplate?: string;
 }
 
 export interface TurnResult {
@@ -38,12 +40,14 @@ export class ChatSession {
 
   private constructor(readonly loaded: LoadedModel, readonly opts: ChatOptions) {
     if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling chat needs one`);
-    if (loaded.tokenizer.chatTemplate === null) throw new Error(`${loaded.dir} has no chat template (tokenizer_config.json "chat_template"); use steerling generate for plain text`);
+    if (loaded.tokenizer.chatTemplate === null) {
+      throw new Error(`${loaded.dir} has no chat template (tokenizer_config.json "chat_template"); give one with --chat-template FILE (a Jinja file, as Hugging Face's chat_template.jinja), or use steerling generate for plain text`);
+    }
     if (opts.system) this.history.push({ role: 'system', content: opts.system });
   }
 
   static async open(modelPath: string, opts: ChatOptions): Promise<ChatSession> {
-    return new ChatSession(await loadModel(modelPath), opts);
+    return new ChatSession(await loadModel(modelPath, opts.chatTemplate !== undefined ? { chatTemplate: opts.chatTemplate } : {}), opts);
   }
 
   /** Adds artifacts (the --steer syntax: A, A:4, A:x2, A:neg). */

@@ -10,7 +10,7 @@ import { benchForward } from '../bench/forward.js';
 export function intOption(name: string): (v: string) => number {
   return (v: string) => {
     const x = Number(v);
-    if (!Number.isInteger(x)) throw new Error(`${name} expects an integer, got '${v}'`);
+    if (v.trim() === '' || !Number.isSafeInteger(x)) throw new Error(`${name} expects an integer, got '${v}'`);
     return x;
   };
 }

@@ -7,10 +7,12 @@ import { createInterface } from 'node:readline';
 import { ChatSession } from '../chat/session.js';
 import { intArg, collect, addSamplingOptions, type SamplingFlags } from './options.js';
 import { modelRef } from './model-ref.js';
+import { CHAT_TEMPLATE_HELP, CHAT_TEMPLATE_OPTION, chatTemplateOptions } from './chat-template-flag.js';
 
 interface ChatFlags extends SamplingFlags {
   model?: string;
   system?: string;
+  chatTemplate?: string;
   steer?: string[];
   maxTokens: number;
   seed: number;
@@ -34,13 +36,14 @@ export function registerChat(program: Command): void {
     .description('chat with a model, with steering you can change between turns'))
     .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
     .option('--system <text>', 'system message')
+    .option(CHAT_TEMPLATE_OPTION, CHAT_TEMPLATE_HELP)
     .option('--steer <artifact[:strength]>', 'steer with an artifact (as in generate); repeatable', collect)
     .option('-n, --max-tokens <n>', 'tokens per reply', intArg('--max-tokens', 1), 128)
     .option('--seed <s>', 'random seed (turn k samples with seed + k)', intArg('--seed'), 0)
     .option('--compare', 'also show the unsteered reply to every message')
     .option('--force', 'use artifacts made for another model')
     .action(async (f: ChatFlags) => {
-      const session = await ChatSession.open(modelRef(f.model), { maxTokens: f.maxTokens, temperature: f.temperature, topK: f.topK, topP: f.topP, repetitionPenalty: f.repetitionPenalty, seed: f.seed, system: f.system, force: f.force });
+      const session = await ChatSession.open(modelRef(f.model), { maxTokens: f.maxTokens, temperature: f.temperature, topK: f.topK, topP: f.topP, repetitionPenalty: f.repetitionPenalty, seed: f.seed, system: f.system, force: f.force, ...chatTemplateOptions(f.chatTemplate) });
       if (f.steer?.length) session.steer(f.steer);
       let compare = f.compare ?? false;
       const tty = process.stdin.isTTY === true;

@@ -5,11 +5,13 @@ import { generateDetailed } from '../api/generate.js';
 import { steer, steeringSummary } from '../api/steer.js';
 import { intArg, collect, addSamplingOptions, type SamplingFlags } from './options.js';
 import { modelRef } from './model-ref.js';
+import { CHAT_TEMPLATE_HELP, CHAT_TEMPLATE_OPTION, chatTemplateOptions, noChatTemplate } from './chat-template-flag.js';
 
 interface GenerateFlags extends SamplingFlags {
   model?: string;
   prompt: string;
   chat?: boolean;
+  chatTemplate?: string;
   system?: string;
   maxTokens: number;
   seed: number;
@@ -27,6 +29,7 @@ export function registerGenerate(program: Command): void {
     .option('-m, --model <path-or-id>', 'model folder, hub id in the HF cache, or "organism" (default)')
     .option('-p, --prompt <text>', 'prompt text ("" starts from BOS alone)', '')
     .option('--chat', 'wrap the prompt as a user turn with the model\'s chat template')
+    .option(CHAT_TEMPLATE_OPTION, `${CHAT_TEMPLATE_HELP} (implies --chat)`)
     .option('--system <text>', 'system message (with --chat)')
     .option('-n, --max-tokens <n>', 'tokens to generate', intArg('--max-tokens'), 64)
     .option('--seed <s>', 'random seed', intArg('--seed'), 0)
@@ -37,13 +40,15 @@ export function registerGenerate(program: Command): void {
     .option('--force', 'use --steer artifacts (and control vectors) even when they were made for another model')
     .action(async (f: GenerateFlags) => {
       const t0 = performance.now();
-      const m = await loadModel(modelRef(f.model));
+      const chat = (f.chat ?? false) || f.chatTemplate !== undefined;
+      const m = await loadModel(modelRef(f.model), chatTemplateOptions(f.chatTemplate));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer.json; steerling generate needs one`);
+      if (chat && m.tokenizer.chatTemplate === null) throw noChatTemplate(m.dir);
       const steering = steer(m, f.steer ?? [], { force: f.force ?? false, controlVectors: f.controlVector ?? [] });
       const tLoad = performance.now();
       let firstTokenAt = 0;
       const [r] = generateDetailed(m, f.prompt, {
-        chat: f.chat ?? false,
+        chat,
         ...(f.system !== undefined ? { system: f.system } : {}),
         maxTokens: f.maxTokens,
         temperature: f.temperature,

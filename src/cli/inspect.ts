@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { loadArtifact } from '../artifact/io.js';
 import type { Artifact } from '../artifact/artifact.js';
+import { escapeControl } from '../util/escape.js';
 
 export interface TensorInfo {
   name: string;
@@ -50,7 +51,8 @@ export function renderInspect(art: Artifact, path: string): string {
   const tr = m.training;
   out.push(`  training   ${tr.examples} examples, ${tr.steps} steps, seed ${tr.seed ?? '–'}, final loss ${tr.final_loss === null ? '–' : num(tr.final_loss)}, data ${tr.data_hash ?? '–'}`);
   if (m.stats) out.push(`  stats      ${Object.entries(m.stats).map(([k, v]) => `${k}=${val(v)}`).join('  ')}`);
-  return out.join('\n');
+  // Names, sites, settings and tensor names come from the file: each line is printed escaped.
+  return out.map(escapeControl).join('\n');
 }
 
 export function registerInspect(program: Command): void {

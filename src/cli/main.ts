@@ -14,6 +14,7 @@ import { registerEdit, registerExport } from './export.js';
 import { registerEval } from './eval.js';
 import { registerServe } from './serve.js';
 import { registerTrace } from './trace.js';
+import { escapeControl } from '../util/escape.js';
 
 const program = new Command();
 program
@@ -41,7 +42,8 @@ registerBench(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;
-  console.error(`steerling: ${err.message}`);
+  // Messages may quote files and names from strangers: no control character reaches the terminal raw.
+  console.error(`steerling: ${String(err?.message ?? e).split('\n').map(escapeControl).join('\n')}`);
   if (program.opts().verbose) console.error(err.stack);
   process.exit(1);
 });

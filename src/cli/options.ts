@@ -4,7 +4,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 export function intArg(name: string, min = 0): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${v}"`);
+    // Number('') is 0 and Number('1e300') an "integer": neither is what the user meant.
+    if (v.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${v}"`);
     return n;
   };
 }

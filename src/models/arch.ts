@@ -53,6 +53,7 @@ export interface ArchConfig {
   headDim: number;
   intermediate: number;
   vocab: number;
+  /** The context: max_position_embeddings, or the length YaRN / dynamic NTK scaling stretches it to. */
   maxPositions: number;
   norm: 'rms' | 'layer';
   normEps: number;
@@ -61,8 +62,16 @@ export interface ArchConfig {
   embedScale: number;
   act: UnaryOp;
   gatedMlp: boolean;
-  /** Rotary frequencies per layer (null for learned positions); Gemma 3 differs for local layers. */
-  ropeInvFreq: (layer: number) => Float64Array | null;
+  /**
+   * Rotary frequencies per layer (null for learned positions); Gemma 3 differs for local layers.
+   * seqLen is the forward call's longest position + 1: dynamic NTK scaling depends on it, and
+   * without it gives the frequencies of sequences up to ropeStaticUpTo.
+   */
+  ropeInvFreq: (layer: number, seqLen?: number) => Float64Array | null;
+  /** Factor on rotated q and k per layer (YaRN's attention_factor; 1 otherwise): scores scale by its square. */
+  ropeAttentionFactor: (layer: number) => number;
+  /** Sequence lengths up to which ropeInvFreq does not depend on seqLen (Infinity unless dynamic NTK). */
+  ropeStaticUpTo: number;
   attnScale: number;
   attnSoftcap: number;
   finalSoftcap: number;

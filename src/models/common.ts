@@ -3,7 +3,7 @@ import type { UnaryOp } from '../backend/kernels.js';
 import type { ArchConfig, Linear, Norm } from './arch.js';
 import type { WeightReader } from './weights.js';
 import type { ModelConfig } from '../io/config.js';
-import type { RopeInvFreqOptions } from '../tensor/ops/rope.js';
+import type { RopeScaling } from '../tensor/ops/rope-freq.js';
 
 /** Maps Hugging Face activation names to our unary ops. */
 export function activationOf(name: string): UnaryOp {
@@ -33,8 +33,8 @@ export function normOf(r: WeightReader, name: string, dim: number, bias: boolean
 }
 
 /** The config's rope_scaling in the shape ropeInvFreq takes (null: none). */
-export function ropeScalingOf(c: ModelConfig): RopeInvFreqOptions['scaling'] {
-  return (c.ropeScaling ?? null) as RopeInvFreqOptions['scaling'];
+export function ropeScalingOf(c: ModelConfig): RopeScaling | null {
+  return (c.ropeScaling ?? null) as RopeScaling | null;
 }
 
 /** The fields every family reads the same way from a config; families override the rest. */
@@ -56,6 +56,8 @@ export function baseArch(c: ModelConfig): ArchConfig {
     act: activationOf(c.hiddenAct),
     gatedMlp: true,
     ropeInvFreq: () => null,
+    ropeAttentionFactor: () => 1,
+    ropeStaticUpTo: Infinity,
     attnScale: 1 / Math.sqrt(c.headDim),
     attnSoftcap: 0,
     finalSoftcap: 0,

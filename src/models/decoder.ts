@@ -37,6 +37,8 @@ interface BlockContext {
   total: number;
   offset: number;
   positions: Tensor;
+  /** Largest position + 1 over the batch: the sequence length dynamic NTK scaling is computed for. */
+  ropeLen: number;
   mask: Tensor | null;
   cache: KVCache | null;
   hook: (site: string, layer: number | null, h: Tensor) => Tensor;
@@ -52,9 +54,13 @@ export class DecoderModel {
 
   constructor(readonly arch: ArchConfig, readonly weights: ModelWeights) {}
 
-  /** The fused decoder when this forward call may use it: one new token of one sequence, a cache, no mask, no tape. */
-  private fusedFor(B: number, T: number, cache: KVCache | null, mask: Tensor | null): FusedDecode | null {
+  /**
+   * The fused decoder when this forward call may use it: one new token of one sequence, a cache, no
+   * mask, no tape, and rotary frequencies that are still the ones its plan was built with.
+   */
+  private fusedFor(B: number, T: number, cache: KVCache | null, mask: Tensor | null, ropeLen: number): FusedDecode | null {
     if (B !== 1 || T !== 1 || !cache || mask || isRecording() || !fusedDecodeEnabled()) return null;
+    if (ropeLen > this.arch.ropeStaticUpTo) return null;
     if (this.fused === undefined || (this.fused && !this.fused.current())) this.fused = FusedDecode.build(this.arch, this.weights);
     return this.fused;
   }
@@ -94,6 +100,8 @@ export class DecoderModel {
     const pos = new Int32Array(B * T);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) pos[b * T + t] = Math.max(0, offset + t - (padding ? padding[b]! : 0));
     const positions = fromStorage(pos, [B, T], 'i32');
+    let ropeLen = 0;
+    for (let i = 0; i < pos.length; i++) ropeLen = Math.max(ropeLen, pos[i]! + 1);
     const total = offset + T;
     let mask: Tensor | null = null;
     if (padding && padding.some((p) => p > 0)) {
@@ -106,13 +114,13 @@ export class DecoderModel {
     if (a.embedScale !== 1) x = ops.scale(x, a.embedScale);
     if (w.posEmbed) x = ops.add(x, ops.embedding(w.posEmbed, positions));
     x = hook('embed', null, x);
-    const ctxFor: BlockContext = { B, T, total, offset, positions, mask, cache, hook };
+    const ctxFor: BlockContext = { B, T, total, offset, positions, ropeLen, mask, cache, hook };
 
     const nLayers = opts.stopAfterLayer ?? a.layers;
     // Without a tape nothing needs a block's intermediates after the block: free them per block,
     // so inference peaks at one block's working set instead of the whole forward's.
     const perBlock = !isRecording();
-    const fused = this.fusedFor(B, T, cache, mask);
+    const fused = this.fusedFor(B, T, cache, mask, ropeLen);
     // A layer runs fused only if no hook listens at any of its sites.
     const fusable = (i: number) => fused !== null && fused.layerOk[i]! && !(hooks && LAYER_SITES.some((s) => hooks.has(`layers.${i}.${s}`)));
     if (fused) cache!.reserve(total);
@@ -153,7 +161,7 @@ export class DecoderModel {
 
   private block(i: number, xIn: Tensor, c: BlockContext): Tensor {
     const a = this.arch;
-    const { B, T, total, offset, positions, mask, cache, hook } = c;
+    const { B, T, total, offset, positions, ropeLen, mask, cache, hook } = c;
     let x = xIn;
     {
       const L = this.weights.layers[i]!;
@@ -167,7 +175,7 @@ export class DecoderModel {
       let v = ops.reshape(vp, [B, T, a.kvHeads, a.headDim]);
       if (L.qNorm) q = this.norm(q, L.qNorm);
       if (L.kNorm) k = this.norm(k, L.kNorm);
-      const inv = a.ropeInvFreq(i);
+      const inv = a.ropeInvFreq(i, ropeLen);
       if (inv) {
         q = ops.rope(q, positions, inv);
         k = ops.rope(k, positions, inv);
@@ -180,7 +188,8 @@ export class DecoderModel {
       let z = ops.attention(q, k, v, {
         causal: true,
         mask,
-        scale: a.attnScale,
+        // transformers multiplies cos and sin by YaRN's attention factor, so q·k carries its square.
+        scale: a.attnScale * a.ropeAttentionFactor(i) ** 2,
         qOffset: offset,
         window: a.window(i),
         softcap: a.attnSoftcap,

@@ -6,7 +6,8 @@
 //
 // DecoderModel.forward uses it only where nothing can observe the difference: one sequence, one
 // new token, a KV cache, no padding mask, no tape, the native backend, and no hook at any of the
-// layer's sites (layers with hooks run op by op; so does the head when final_norm is hooked).
+// layer's sites (layers with hooks run op by op; so does the head when final_norm is hooked), and
+// rotary frequencies fixed at plan time (dynamic NTK past its original length runs op by op).
 // The kernels are the op-by-op path's own, so logits keep their bits (see decode_step.cc).
 // STEERLING_FUSED_DECODE=0 (or setFusedDecode(false)) turns it off, for comparisons.
 
@@ -49,6 +50,8 @@ function layerProblem(a: ArchConfig, w: ModelWeights, i: number): string | null 
   if (a.window(i) < 0) return 'negative window';
   const inv = a.ropeInvFreq(i);
   if (inv && inv.length * 2 !== a.headDim) return 'partial rotary';
+  // The plan has one attention scale: layer 0's, attention factor included.
+  if (a.ropeAttentionFactor(i) !== a.ropeAttentionFactor(0)) return 'rope attention factor differs from layer 0';
   const dt = (t: Tensor) => t.dtype;
   if (dt(L.q.w) !== dt(L.k.w) || dt(L.q.w) !== dt(L.v.w) || dt(L.gate.w) !== dt(L.up.w)) return 'mixed weight dtypes';
   return null;
@@ -98,7 +101,7 @@ export class FusedDecode {
     this.tensors = ts;
     this.arrays = ts.map((t) => t?.data ?? null);
     this.headOk = weights.lmHead.shape[0] === a.vocab;
-    const spec = Float64Array.from([a.hidden, a.heads, a.kvHeads, a.headDim, a.intermediate, a.layers, a.vocab, a.normEps, a.normOffset, a.attnScale, ACT_CODES[a.act]!]);
+    const spec = Float64Array.from([a.hidden, a.heads, a.kvHeads, a.headDim, a.intermediate, a.layers, a.vocab, a.normEps, a.normOffset, a.attnScale * a.ropeAttentionFactor(0) ** 2, ACT_CODES[a.act]!]);
     const dtypes = Int32Array.from(ts, (t) => (t ? DTYPE_CODES[t.dtype] ?? -1 : 0));
     const inv = weights.layers.map((_, i) => a.ropeInvFreq(i));
     const windows = Float64Array.from(weights.layers, (_, i) => a.window(i));

@@ -4,7 +4,7 @@
 // sliding-window pattern, with their own RoPE base), per-head q/k norms (Gemma 3).
 
 import type { ModelConfig } from '../io/config.js';
-import { ropeInvFreq } from '../tensor/ops/rope.js';
+import { rotaryOf } from './rotary.js';
 import type { ArchConfig, LayerWeights, ModelWeights } from './arch.js';
 import { WeightReader, type WeightSource } from './weights.js';
 import { baseArch, linearOf, normOf, ropeScalingOf } from './common.js';
@@ -15,15 +15,19 @@ function isSliding(c: ModelConfig, i: number): boolean {
 
 export function gemmaArch(c: ModelConfig): ArchConfig {
   const isGemma3 = c.modelType !== 'gemma2';
-  const global = ropeInvFreq({ headDim: c.headDim, theta: c.ropeTheta ?? 10000, scaling: ropeScalingOf(c) });
-  const local = isGemma3 ? ropeInvFreq({ headDim: c.headDim, theta: c.ropeLocalBaseFreq ?? 10000, scaling: null }) : global;
+  const global = rotaryOf(c, c.ropeTheta ?? 10000, ropeScalingOf(c));
+  const local = isGemma3 ? rotaryOf(c, c.ropeLocalBaseFreq ?? 10000, null) : global;
+  const rot = (i: number) => (isSliding(c, i) ? local : global);
   const window = c.slidingWindow ?? 0;
   return {
     ...baseArch(c),
     normOffset: 1,
     // HF casts √d to the hidden dtype; we compute in f32, so round it to f32 as HF does for f32 models.
     embedScale: Math.fround(c.embeddingScale),
-    ropeInvFreq: (i) => (isSliding(c, i) ? local : global),
+    maxPositions: global.context,
+    ropeInvFreq: (i, seqLen) => rot(i).invFreq(seqLen),
+    ropeAttentionFactor: (i) => rot(i).attentionFactor,
+    ropeStaticUpTo: Math.min(global.staticUpTo, local.staticUpTo),
     attnScale: 1 / Math.sqrt(c.queryPreAttnScalar ?? c.headDim),
     attnSoftcap: c.attnLogitSoftcapping ?? 0,
     finalSoftcap: c.finalLogitSoftcapping ?? 0,

@@ -2,15 +2,22 @@
 // Pre-norm blocks: x += o(attn(rope(q), rope(k), v)); x += down(silu(gate(x̂))·up(x̂)).
 
 import type { ModelConfig } from '../io/config.js';
-import { ropeInvFreq } from '../tensor/ops/rope.js';
+import { rotaryOf } from './rotary.js';
 import type { ArchConfig, LayerWeights, ModelWeights } from './arch.js';
 import { WeightReader, type WeightSource } from './weights.js';
 import { baseArch, linearOf, normOf, ropeScalingOf } from './common.js';
 
 export function llamaArch(c: ModelConfig): ArchConfig {
-  const inv = ropeInvFreq({ headDim: c.headDim, theta: c.ropeTheta ?? 10000, scaling: ropeScalingOf(c) });
+  const rot = rotaryOf(c, c.ropeTheta ?? 10000, ropeScalingOf(c));
   const window = (i: number) => (c.slidingWindow && c.layerTypes[i] === 'sliding_attention' ? c.slidingWindow : 0);
-  return { ...baseArch(c), ropeInvFreq: () => inv, window };
+  return {
+    ...baseArch(c),
+    maxPositions: rot.context,
+    ropeInvFreq: (_, seqLen) => rot.invFreq(seqLen),
+    ropeAttentionFactor: () => rot.attentionFactor,
+    ropeStaticUpTo: rot.staticUpTo,
+    window,
+  };
 }
 
 export function llamaWeights(c: ModelConfig, src: WeightSource): ModelWeights {

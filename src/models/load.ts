@@ -24,13 +24,18 @@ export interface LoadedModel {
   repoId: string | null;
 }
 
-export async function loadModel(ref: string, opts: ResolveOptions = {}): Promise<LoadedModel> {
+export interface LoadOptions extends ResolveOptions {
+  /** A Jinja chat template to use instead of the model's (or where it has none). */
+  chatTemplate?: string;
+}
+
+export async function loadModel(ref: string, opts: LoadOptions = {}): Promise<LoadedModel> {
   const resolved = await resolveModel(ref, opts);
   const dir = resolved.dir;
   const config = loadModelConfig(dir);
   const ckpt = Checkpoint.open(dir);
   const model = buildModel(config, ckpt);
-  const tokenizer = existsSync(join(dir, 'tokenizer.json')) ? loadTokenizer(dir) : null;
+  const tokenizer = existsSync(join(dir, 'tokenizer.json')) ? loadTokenizer(dir, opts.chatTemplate !== undefined ? { chatTemplate: opts.chatTemplate } : {}) : null;
   const generationConfig = loadGenerationConfig(dir);
   return { model, config, tokenizer, generationConfig, dir, repoId: resolved.repoId };
 }

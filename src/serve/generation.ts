@@ -50,28 +50,62 @@ function messageText(m: ChatMessageBody, i: number): string {
     .join('');
 }
 
+/** The messages as the chat template takes them (developer is system; text parts joined). */
+export function chatMessages(messages: readonly ChatMessageBody[]): { role: string; content: string }[] {
+  return messages.map((m, i) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m, i) }));
+}
+
+/**
+ * How every chat prompt is rendered: with the assistant's turn opened, and the contents as plain
+ * text, so that a message typing the template's special strings cannot forge a turn.
+ */
+export const CHAT_PROMPT = { addGenerationPrompt: true, plainContent: true } as const;
+
+/** A chat template's error as the client's (it refused the messages). */
+export function templateRefused(e: unknown): RequestError {
+  return e instanceof RequestError ? e : new RequestError(`messages: the model's chat template refused them: ${(e as Error).message}`, 'messages');
+}
+
 export function chatPromptIds(tok: Tokenizer, messages: readonly ChatMessageBody[]): number[] {
-  const msgs = messages.map((m, i) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m, i) }));
+  const msgs = chatMessages(messages);
   try {
-    return tok.applyChatTemplate(msgs, { addGenerationPrompt: true }).ids;
+    return tok.applyChatTemplate(msgs, CHAT_PROMPT).ids;
   } catch (e) {
-    throw new RequestError(`messages: the model's chat template refused them: ${(e as Error).message}`, 'messages');
+    throw templateRefused(e);
   }
+}
+
+/**
+ * Refuses a prompt longer than `limit` characters before it is tokenized (tokenizing a megabyte
+ * can take a slow tokenizer seconds, and no such prompt fits a context anyway).
+ */
+export function checkPromptChars(chars: number, limit: number, field: string): void {
+  if (chars > limit) throw new RequestError(`the ${field === 'text' ? 'text' : 'prompt'} is ${chars} characters; this server takes at most ${limit} (--max-prompt-chars)`, field, 'prompt_too_long');
 }
 
 /** Plain-text prompt ids, as `steerling generate` makes them (BOS alone for an empty prompt). */
 export function textPromptIds(lm: LoadedModel, tok: Tokenizer, prompt: string): number[] {
-  const ids = tok.encode(prompt, { addSpecialTokens: true });
+  return promptOrBos(lm, tok.encode(prompt, { addSpecialTokens: true }));
+}
+
+/** The encoded prompt, or BOS alone when it is empty. */
+export function promptOrBos(lm: LoadedModel, ids: number[]): number[] {
   if (ids.length > 0) return ids;
   const bos = lm.config.bosTokenId ?? lm.generationConfig?.bosTokenId;
   if (bos === null || bos === undefined) throw new RequestError('prompt is empty and the model has no BOS token to start from', 'prompt');
   return [bos];
 }
 
-export function prepareGeneration(lm: LoadedModel, tok: Tokenizer, registry: ArtifactRegistry, limits: Limits, body: SamplingBody, promptIds: number[], fields: { prompt: string; maxTokens: string }): PreparedGeneration {
-  const maxTokensField = fields.maxTokens;
+/** Everything about a generation but its prompt (checked before the request waits for the model). */
+export type PreparedSampling = Omit<PreparedGeneration, 'promptIds'>;
+
+/** Refuses a prompt that leaves no room to generate in the model's context. */
+export function checkContext(lm: LoadedModel, promptIds: readonly number[], field: string): void {
   const ctx = lm.model.arch.maxPositions;
-  if (promptIds.length >= ctx) throw new RequestError(`the prompt is ${promptIds.length} tokens; this model's context is ${ctx} tokens, which leaves no room to generate`, fields.prompt, 'context_length_exceeded');
+  if (promptIds.length >= ctx) throw new RequestError(`the prompt is ${promptIds.length} tokens; this model's context is ${ctx} tokens, which leaves no room to generate`, field, 'context_length_exceeded');
+}
+
+export function prepareSampling(lm: LoadedModel, tok: Tokenizer, registry: ArtifactRegistry, limits: Limits, body: SamplingBody, maxTokensField: string): PreparedSampling {
   const asked = body.max_completion_tokens ?? body.max_tokens ?? null;
   if (asked !== null && asked > limits.maxTokensLimit) throw new RequestError(`${maxTokensField} is ${asked}; this server allows at most ${limits.maxTokensLimit} (--max-tokens-limit)`, maxTokensField, 'max_tokens_too_large');
   const maxTokens = asked ?? limits.defaultMaxTokens;
@@ -90,7 +124,12 @@ export function prepareGeneration(lm: LoadedModel, tok: Tokenizer, registry: Art
     hooks,
     decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }),
   };
-  return { promptIds, options, applied, maxTokens, stop };
+  return { options, applied, maxTokens, stop };
+}
+
+export function prepareGeneration(lm: LoadedModel, tok: Tokenizer, registry: ArtifactRegistry, limits: Limits, body: SamplingBody, promptIds: number[], fields: { prompt: string; maxTokens: string }): PreparedGeneration {
+  checkContext(lm, promptIds, fields.prompt);
+  return { promptIds, ...prepareSampling(lm, tok, registry, limits, body, fields.maxTokens) };
 }
 
 /**

@@ -7,6 +7,7 @@ import { loadArtifact } from '../artifact/io.js';
 import { checkArtifactFits } from '../artifact/apply.js';
 import { parseSteeringJson, resolveSteering, SteeringError, type SteeringRequest } from '../artifact/steering.js';
 import type { Artifact } from '../artifact/artifact.js';
+import { escapeControl } from '../util/escape.js';
 import type { DecoderModel } from '../models/decoder.js';
 import type { Intervention } from '../intervene/interventions.js';
 
@@ -98,7 +99,7 @@ export class ArtifactRegistry {
       return {
         name,
         method: artifact.meta.method,
-        concept: artifact.meta.name,
+        concept: escapeControl(artifact.meta.name),
         sites: [...new Set(recs.map((r) => r.site))],
         kinds: [...new Set(recs.map((r) => r.kind))],
         default_strength: first.default_strength,

@@ -48,7 +48,7 @@ export function parseTemplateSpec(value: unknown, source: string): TemplateSpec 
 
 export function pickTemplate(spec: TemplateSpec | null, opts: ChatTemplateOptions, source: string): string {
   if (opts.template !== undefined) return opts.template;
-  if (spec === null) throw new Error(`${source}: this tokenizer has no chat_template (pass one with { template })`);
+  if (spec === null) throw new Error(`${source}: this tokenizer has no chat_template (give one with --chat-template FILE on the command line, or { template } / loadModel's chatTemplate in the library)`);
   if (typeof spec === 'string') return spec;
   const name = opts.templateName ?? (opts.tools && spec.has('tool_use') ? 'tool_use' : 'default');
   const t = spec.get(name);
@@ -57,6 +57,11 @@ export function pickTemplate(spec: TemplateSpec | null, opts: ChatTemplateOption
 }
 
 const compiled = new Map<string, Template>();
+
+/** Parses a template (throwing `source: chat template could not be parsed: ...`), so a bad one fails before any work. */
+export function checkChatTemplate(template: string, source: string): void {
+  compile(template, source);
+}
 
 function compile(template: string, source: string): Template {
   let t = compiled.get(template);

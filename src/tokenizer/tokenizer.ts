@@ -18,10 +18,24 @@ import { join } from 'node:path';
 import { Tokenizer as HFTokenizer } from '@huggingface/tokenizers';
 import { IncrementalDetokenizer } from './detokenizer.js';
 import { parseTemplateSpec, pickTemplate, renderChatTemplate, type ChatMessage, type ChatTemplateOptions, type SpecialTokenStrings, type TemplateSpec } from './chat-template.js';
+import { protectContents, spellsSpecial } from './plain-content.js';
 
 export interface EncodeOptions {
   /** Add BOS/EOS as the tokenizer is configured to (default true). */
   addSpecialTokens?: boolean;
+  /**
+   * Read special-token strings in the text as special tokens (default true, as transformers
+   * does). false: text that spells "<|end|>" is encoded as those characters (see encodePlain).
+   */
+  parseSpecialTokens?: boolean;
+}
+
+export interface ApplyChatTemplateOptions extends ChatTemplateOptions {
+  /**
+   * Encode message contents as plain text: special-token strings typed in a message stay
+   * characters, so a message cannot forge a turn (plain-content.ts). Default false.
+   */
+  plainContent?: boolean;
 }
 
 export interface DecodeOptions {
@@ -87,12 +101,19 @@ export class Tokenizer {
   readonly addBosToken: boolean | null;
   readonly addEosToken: boolean | null;
   readonly config: Readonly<Json>;
+  /** What the tokenizer was built from (a worker thread builds its copy from these). */
+  readonly sources: TokenizerSources;
+  /** The strings of the special added tokens (chat markers, BOS, ...). */
+  readonly specialStrings: readonly string[];
   private readonly tk: HFTokenizer;
+  /** The same tokenizer without its special added tokens (built on first use). */
+  private plainTk: HFTokenizer | null = null;
   private readonly templates: TemplateSpec | null;
   private readonly postAddsBos: boolean;
   private readonly postAddsEos: boolean;
 
   constructor(src: TokenizerSources) {
+    this.sources = src;
     this.source = src.source ?? 'tokenizer.json';
     const config = src.tokenizerConfig ?? {};
     this.config = config;
@@ -118,7 +139,9 @@ export class Tokenizer {
     this.eosTokenId = this.idOf(this.eosToken);
     this.padTokenId = this.idOf(this.padToken);
     this.unkTokenId = this.idOf(this.unkToken);
-    this.specialIds = new Set([...this.tk.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id));
+    const specials = [...this.tk.get_added_tokens_decoder()].filter(([, t]) => t.special);
+    this.specialIds = new Set(specials.map(([id]) => id));
+    this.specialStrings = specials.map(([, t]) => t.content).filter((c) => c.length > 0);
     this.addBosToken = typeof config['add_bos_token'] === 'boolean' ? config['add_bos_token'] : null;
     this.addEosToken = typeof config['add_eos_token'] === 'boolean' ? config['add_eos_token'] : null;
 
@@ -150,6 +173,13 @@ export class Tokenizer {
   encode(text: string, opts: EncodeOptions = {}): number[] {
     if (typeof text !== 'string') throw new Error(`encode: expected a string, got ${typeof text}`);
     const add = opts.addSpecialTokens ?? true;
+    if (opts.parseSpecialTokens === false) {
+      // BOS/EOS around plain text are the ones the tokenizer puts around an empty one.
+      const frame = add ? this.encode('') : [];
+      const bos = frame.length > 0 && frame[0] === this.bosTokenId ? [frame[0]] : [];
+      const eos = frame.length > bos.length && frame[frame.length - 1] === this.eosTokenId ? [frame[frame.length - 1]!] : [];
+      return [...bos, ...this.encodePlain(text), ...eos];
+    }
     const ids = this.tk.encode(text, { add_special_tokens: add }).ids;
     if (!add) return ids;
     const bos = this.bosTokenId;
@@ -197,11 +227,41 @@ export class Tokenizer {
     return { bos: this.bosToken, eos: this.eosToken, pad: this.padToken, unk: this.unkToken };
   }
 
+  /**
+   * Text → ids with special-token strings read as plain characters (no BOS/EOS added). Where the
+   * vocabulary itself spells a marker as one token (word-level vocabularies), the text goes one
+   * character at a time, and a character that is still a marker becomes the unknown token.
+   */
+  encodePlain(text: string): number[] {
+    if (this.plainTk === null) {
+      const added = (this.sources.tokenizerJson['added_tokens'] ?? []) as { special?: boolean }[];
+      this.plainTk = new HFTokenizer({ ...this.sources.tokenizerJson, added_tokens: added.filter((t) => !t.special) }, this.config);
+    }
+    const plain = this.plainTk;
+    const markers = this.specialIds;
+    const unk = this.unkTokenId;
+    const ids = plain.encode(text, { add_special_tokens: false }).ids;
+    if (!ids.some((id: number) => markers.has(id) && id !== unk)) return ids;
+    return [...text].flatMap((ch) => plain.encode(ch, { add_special_tokens: false }).ids.map((id: number) => {
+      if (!markers.has(id) || id === unk) return id;
+      if (unk !== null) return unk;
+      throw new Error(`cannot encode ${JSON.stringify(ch)} as plain text: this vocabulary has it only as a special token`);
+    }));
+  }
+
   /** Renders the chat template and tokenizes it without adding special tokens (see top). */
-  applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTemplateOptions = {}): ChatTemplateResult {
+  applyChatTemplate(messages: readonly ChatMessage[], opts: ApplyChatTemplateOptions = {}): ChatTemplateResult {
     const template = pickTemplate(this.templates, opts, this.source);
-    const text = renderChatTemplate(template, messages, this.specialTokenStrings, opts, this.source);
-    return { text, ids: this.encode(text, { addSpecialTokens: false }) };
+    if (!opts.plainContent || !spellsSpecial(messages, this.specialStrings)) {
+      const text = renderChatTemplate(template, messages, this.specialTokenStrings, opts, this.source);
+      return { text, ids: this.encode(text, { addSpecialTokens: false }) };
+    }
+    const p = protectContents(messages, this.specialStrings);
+    const pieces = p.split(renderChatTemplate(template, p.messages, this.specialTokenStrings, opts, this.source));
+    return {
+      text: pieces.map((x) => (typeof x === 'string' ? x : x.plain)).join(''),
+      ids: pieces.flatMap((x) => (typeof x === 'string' ? this.encode(x, { addSpecialTokens: false }) : this.encodePlain(x.plain))),
+    };
   }
 }
 
@@ -210,9 +270,9 @@ export class Tokenizer {
  * special_tokens_map.json and chat_template.jinja / chat_template.json (optional). `fallbackIds`
  * name special tokens these files leave out (openModelFiles passes config.json's ids).
  * A chat_template.jinja file takes precedence over tokenizer_config's chat_template, as in
- * transformers.
+ * transformers; `opts.chatTemplate` (a template given by the caller) over both.
  */
-export function loadTokenizer(dir: string, opts: { fallbackIds?: TokenizerSources['fallbackIds'] } = {}): Tokenizer {
+export function loadTokenizer(dir: string, opts: { fallbackIds?: TokenizerSources['fallbackIds']; chatTemplate?: string } = {}): Tokenizer {
   const tj = join(dir, 'tokenizer.json');
   if (!existsSync(tj)) {
     const sp = existsSync(join(dir, 'tokenizer.model')) ? ' (only a SentencePiece tokenizer.model is present: convert it to tokenizer.json with transformers)' : '';
@@ -221,9 +281,11 @@ export function loadTokenizer(dir: string, opts: { fallbackIds?: TokenizerSource
   const opt = (name: string): Json | undefined => (existsSync(join(dir, name)) ? readJson(join(dir, name)) : undefined);
   const tokenizerConfig = opt('tokenizer_config.json');
   const specialTokensMap = opt('special_tokens_map.json');
-  let chatTemplate: string | undefined;
+  let chatTemplate = opts.chatTemplate;
   const jinja = join(dir, 'chat_template.jinja');
-  if (existsSync(jinja)) chatTemplate = readFileSync(jinja, 'utf8');
+  if (chatTemplate !== undefined) {
+    // the caller's template wins
+  } else if (existsSync(jinja)) chatTemplate = readFileSync(jinja, 'utf8');
   else if (tokenizerConfig?.['chat_template'] === undefined) {
     const ct = opt('chat_template.json')?.['chat_template'];
     if (typeof ct === 'string') chatTemplate = ct;

@@ -1,12 +1,14 @@
 // Native fused attention against the reference kernels on random shapes: forward (out, lse) and
 // backward (dq, dk, dv), including decode (tq = 1, long tk), a single key, head sizes that are not
 // a multiple of the vector width, grouped heads, masks, windows, soft-capping, fully masked rows,
-// and shapes that split the key range across tasks.
+// and shapes that split the key range across tasks; a few of them once per instruction set this CPU
+// has (rowopsIsa forces each: attention shares the row kernels' choice).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nativeBackend, withBackend } from '../../src/backend/registry.js';
 import { ops, tensor, type Tensor } from '../../src/index.js';
 import { referenceKernels } from '../../src/backend/reference/index.js';
+import { rowopsIsa } from '../../src/backend/native/rowops.js';
 import type { AttentionDims, Kernels } from '../../src/backend/kernels.js';
 import { Rng } from '../../src/util/rng.js';
 import { maxRelDiff } from '../helpers/gradcheck.js';
@@ -180,5 +182,28 @@ test('native attention: a NaN key poisons exactly the rows that see it, as in th
       if (Number.isNaN(ref.out[i]!)) nanRows++;
     }
     assert.ok(nanRows > 0);
+  }
+});
+
+test('native attention: every instruction set this CPU has agrees with the reference', { skip }, () => {
+  const isas = ['generic', 'avx2', 'avx512'].filter((isa) => {
+    try {
+      rowopsIsa(native!.addon, isa as 'generic');
+      return true;
+    } catch {
+      return false; // not on this CPU
+    }
+  });
+  try {
+    for (const isa of isas) {
+      assert.equal(rowopsIsa(native!.addon, isa as 'generic'), isa);
+      assert.equal((native!.addon.attentionIsa as () => string)(), isa);
+      check({ batch: 2, tq: 33, tk: 130, hq: 6, hkv: 2, d: 65, dv: 19 }); // packed tiles, ragged widths
+      check({ batch: 1, tq: 1, tk: 1000, hq: 9, hkv: 3, d: 64 }); // decode: dot products, split keys
+      check({ batch: 1, tq: 30, tk: 100, hq: 3, hkv: 1, d: 10, window: 5, softcap: 3, maskBatch: 1 });
+      check({ batch: 1, tq: 6, tk: 6, hq: 2, hkv: 1, d: 5, maskRows: [0, 3] });
+    }
+  } finally {
+    rowopsIsa(native!.addon, 'auto');
   }
 });

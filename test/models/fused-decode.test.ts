@@ -67,31 +67,43 @@ function maxDiff(a: Float32Array[], b: Float32Array[]): number {
   return worst;
 }
 
-for (const arch of ['llama', 'mistral', 'qwen2', 'qwen3']) {
-  for (const dtype of ['f32', 'bf16'] as const) {
-    const name = `${arch}-${dtype}`;
-    test(`${name}: fused decode gives the op-by-op logits at every step and the reference's greedy tokens`, { skip }, async (t) => {
-      const { model } = await load(name);
-      const ref = JSON.parse(readFileSync(join(ROOT, name, 'parity.json'), 'utf8')) as { max_abs_logit: number; prompts: number[][]; greedy_tokens: number[][] };
-      const before = fusedDecodeStats.layers;
-      const prompt = ref.prompts[0]!;
-      // 70 steps: past 64 cached keys the op-by-op attention splits the keys over threads (the
-      // fused step does not), so the two differ in rounding there.
-      const want = fused(false, () => stepLogits(model, prompt, 70));
-      const got = fused(true, () => stepLogits(model, prompt, 70));
-      assert.equal(fusedDecodeStats.layers - before, 70 * model.arch.layers, 'every decode step ran every layer fused');
-      const worst = maxDiff(got, want);
-      t.diagnostic(`max |Δlogit| fused vs op by op: ${worst}`);
-      assert.ok(worst <= TOLERANCE[dtype] * Math.max(1, ref.max_abs_logit), `max |Δlogit| ${worst}`);
-      fused(true, () =>
-        ref.prompts.forEach((p, i) => {
-          const [o] = generate(model, [p], { maxTokens: ref.greedy_tokens[i]!.length, eosTokenIds: [] });
-          assert.deepEqual(o!.tokens, ref.greedy_tokens[i], `prompt ${i}`);
-        }),
-      );
-    });
-  }
+// qwen3-yarn: YaRN's attention factor rides in the fused step's attention scale.
+const fusedNames = [...['llama', 'mistral', 'qwen2', 'qwen3'].flatMap((a) => [`${a}-f32`, `${a}-bf16`]), 'qwen3-yarn-f32'];
+for (const name of fusedNames) {
+  const dtype = name.endsWith('bf16') ? 'bf16' : 'f32';
+  test(`${name}: fused decode gives the op-by-op logits at every step and the reference's greedy tokens`, { skip }, async (t) => {
+    const { model } = await load(name);
+    const ref = JSON.parse(readFileSync(join(ROOT, name, 'parity.json'), 'utf8')) as { max_abs_logit: number; prompts: number[][]; greedy_tokens: number[][] };
+    const before = fusedDecodeStats.layers;
+    const prompt = ref.prompts[0]!;
+    // 70 steps: past 64 cached keys the op-by-op attention splits the keys over threads (the
+    // fused step does not), so the two differ in rounding there.
+    const want = fused(false, () => stepLogits(model, prompt, 70));
+    const got = fused(true, () => stepLogits(model, prompt, 70));
+    assert.equal(fusedDecodeStats.layers - before, 70 * model.arch.layers, 'every decode step ran every layer fused');
+    const worst = maxDiff(got, want);
+    t.diagnostic(`max |Δlogit| fused vs op by op: ${worst}`);
+    assert.ok(worst <= TOLERANCE[dtype] * Math.max(1, ref.max_abs_logit), `max |Δlogit| ${worst}`);
+    fused(true, () =>
+      ref.prompts.forEach((p, i) => {
+        const [o] = generate(model, [p], { maxTokens: ref.greedy_tokens[i]!.length, eosTokenIds: [] });
+        assert.deepEqual(o!.tokens, ref.greedy_tokens[i], `prompt ${i}`);
+      }),
+    );
+  });
 }
+
+test('dynamic NTK: fused decode up to the original length, op by op past it (the frequencies change per step)', { skip }, async () => {
+  const { model } = await load('llama-dynamic-f32');
+  const ref = JSON.parse(readFileSync(join(ROOT, 'llama-dynamic-f32', 'parity.json'), 'utf8')) as { max_abs_logit: number; prompts: number[][]; greedy_tokens: number[][] };
+  const prompt = ref.prompts[0]!; // 5 tokens; max_position_embeddings 8
+  const before = fusedDecodeStats.layers;
+  const want = fused(false, () => stepLogits(model, prompt, 40));
+  const got = fused(true, () => stepLogits(model, prompt, 40));
+  // Decode steps at positions 5, 6 and 7 (sequence lengths up to 8) are fused; later ones are not.
+  assert.equal(fusedDecodeStats.layers - before, 3 * model.arch.layers);
+  assert.ok(maxDiff(got, want) <= TOLERANCE.f32 * Math.max(1, ref.max_abs_logit));
+});
 
 test('fused decode keeps the bits at every thread count, oversubscribed ones included', { skip }, async () => {
   // More threads than cores: pool threads start late or get descheduled mid-step, so a thread

@@ -42,8 +42,8 @@ test('registry: NAME=PATH and folders by file stem, one name each, fitted on thi
   assert.throws(() => reg.add('stories', join(other, 'stories.steer.safetensors')), /does not fit this model/);
   assert.throws(() => reg.addFolder(join(dir, 'notes.txt')), /is not a folder/);
   assert.throws(() => reg.addFolder(tempDir()), /no \*\.steer\.safetensors/);
-  // --force loads it anyway.
-  assert.equal(new ArtifactRegistry(org.model, true).add('stories', join(other, 'stories.steer.safetensors')).name, 'stories');
+  // --force skips the fingerprint check, but never the widths: a 64-wide direction cannot act on 192.
+  assert.throws(() => new ArtifactRegistry(org.model, true).add('stories', join(other, 'stories.steer.safetensors')), /artifact sea: interventions\[0\]\.tensors\.direction \(layers\.1\.resid_post\.direction\) has shape \[64\]; a add at layers\.1\.resid_post needs \[192\]/);
 
   const { applied } = reg.interventions([{ artifact: 'sea', multiple: 2 }, { artifact: 'calm', strength: -1 }]);
   const def = reg.list()[0]!.default_strength;

@@ -7,7 +7,7 @@ import { wrapMatmul } from './matmul.js';
 import { wrapAttention } from './attention.js';
 import { wrapRowops } from './rowops.js';
 
-/** Functions the addon may export; see native/src/*.cc for their exact argument lists. */
+/** Functions the addon may export; see native/napi/*_napi.cc for their exact argument lists and native/include/steerling.h for the kernels behind them. */
 export interface NativeAddon {
   cpuInfo(): { avx2: boolean; fma: boolean; f16c: boolean; avx512f: boolean; isa: string };
   getThreads(): number;

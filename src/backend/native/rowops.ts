@@ -248,7 +248,7 @@ export function wrapRowops(addon: NativeAddon): Partial<Kernels> {
   return { ...wrapElementwise(addon), ...wrapNorms(addon), ...wrapRopeEmbedding(addon), ...wrapSoftmaxLosses(addon) };
 }
 
-/** Forces the instruction set of these kernels ('generic' | 'avx2' | 'avx512' | 'auto'); returns the active one. */
+/** Forces the instruction set of these kernels and of fused attention ('generic' | 'avx2' | 'avx512' | 'auto'); returns the active one. */
 export function rowopsIsa(addon: NativeAddon, name?: 'generic' | 'avx2' | 'avx512' | 'auto'): string {
   const f = addon.rowopsIsa as ((n?: string) => string) | undefined;
   if (!f) throw new Error('the native addon has no rowopsIsa (rebuild it)');
