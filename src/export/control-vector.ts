@@ -145,6 +145,8 @@ export function controlVectorSites(file: GGUFFile, hidden: number, layers: numbe
     if (!m) throw new Error(`control vector: tensor "${t.name}" is not named direction.N`);
     const n = Number(m[1]);
     if (n === 0) throw new Error('control vector: invalid (zero) direction tensor layer index');
+    // llama.cpp loads f32 direction tensors only; so do we.
+    if (t.type !== undefined && t.type !== 'f32') throw new Error(`control vector: ${t.name} is ${t.type}; direction tensors must be f32`);
     if (t.dims.length !== 1 || t.data.length !== hidden) throw new Error(`control vector: ${t.name} has shape [${t.dims.join(', ')}], the model's hidden size is ${hidden}`);
     if (n >= layers) continue; // llama.cpp ignores layers beyond the model
     const acc = out.get(n) ?? new Float32Array(hidden);

@@ -1,5 +1,6 @@
-// GGUF v3 files (the format llama.cpp loads): a writer for metadata and f32 tensors, and a reader
-// for what the writer writes (control vectors, for import and round trips). Layout and the reader
+// GGUF v3 files (the format llama.cpp loads): a writer for metadata (scalars and string, int32
+// and float32 arrays) and f32, f16 and bf16 tensors, and a reader for what the writer writes
+// (control vectors for import; model files, gguf-model.ts, for round trips). Layout and the reader
 // rules a writer must satisfy are in design/delivery.md §4: little-endian; header, key/values,
 // tensor infos, zero padding to the alignment, then the tensor data in info order, each block
 // padded to the alignment, the last block's padding included.
@@ -15,20 +16,44 @@ export const GGUF_MAX_NAME_BYTES = 63;
 
 /** gguf_type values. */
 export const GGUFType = { UINT8: 0, INT8: 1, UINT16: 2, INT16: 3, UINT32: 4, INT32: 5, FLOAT32: 6, BOOL: 7, STRING: 8, ARRAY: 9, UINT64: 10, INT64: 11, FLOAT64: 12 } as const;
-const GGML_TYPE_F32 = 0;
+/** ggml_type values of the tensor types written and read here. */
+const GGML_TYPE = { f32: 0, f16: 1, bf16: 30 } as const;
+export type GGUFTensorType = keyof typeof GGML_TYPE;
 
 export type GGUFValue =
   | { type: 'string'; value: string }
   | { type: 'int32'; value: number }
   | { type: 'uint32'; value: number }
   | { type: 'float32'; value: number }
-  | { type: 'bool'; value: boolean };
+  | { type: 'bool'; value: boolean }
+  | { type: 'string[]'; value: string[] }
+  | { type: 'int32[]'; value: Int32Array }
+  | { type: 'float32[]'; value: Float32Array };
 
-export interface GGUFTensor {
+interface GGUFTensorBase {
   name: string;
   /** ne[0] first (fastest-varying), as GGUF stores dimensions. */
   dims: number[];
-  data: Float32Array;
+}
+/** f32 values, or the raw bits of f16/bf16 values. `type` absent means f32. */
+export type GGUFTensor =
+  | (GGUFTensorBase & { type?: 'f32'; data: Float32Array })
+  | (GGUFTensorBase & { type: 'f16' | 'bf16'; data: Uint16Array });
+
+export function tensorType(t: GGUFTensor): GGUFTensorType {
+  return t.type ?? 'f32';
+}
+
+/** Index of the first non-finite value (NaN or ±Inf), or -1. */
+function firstNonFinite(t: GGUFTensor): number {
+  const d = t.data;
+  if (t.type === 'f16' || t.type === 'bf16') {
+    const expMask = t.type === 'f16' ? 0x7c00 : 0x7f80;
+    for (let i = 0; i < d.length; i++) if ((d[i]! & expMask) === expMask) return i;
+    return -1;
+  }
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return i;
+  return -1;
 }
 
 export interface GGUFFile {
@@ -43,6 +68,7 @@ function checkValue(key: string, v: GGUFValue): void {
   if (v.type === 'int32' && !(Number.isInteger(v.value) && v.value >= -(2 ** 31) && v.value < 2 ** 31)) throw new Error(`gguf: ${key} is not an int32: ${v.value}`);
   if (v.type === 'uint32' && !(Number.isInteger(v.value) && v.value >= 0 && v.value < 2 ** 32)) throw new Error(`gguf: ${key} is not a uint32: ${v.value}`);
   if (v.type === 'float32' && !Number.isFinite(v.value)) throw new Error(`gguf: ${key} is not a finite number: ${v.value}`);
+  if (v.type === 'float32[]') for (const x of v.value) if (!Number.isFinite(x)) throw new Error(`gguf: ${key} holds a non-finite number: ${x}`);
 }
 
 function alignmentOf(meta: Map<string, GGUFValue>): number {
@@ -65,7 +91,11 @@ export function encodeGGUF(file: GGUFFile): Uint8Array {
     names.add(t.name);
     if (t.dims.length < 1 || t.dims.length > 4 || t.dims.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`gguf: tensor "${t.name}" has bad dimensions [${t.dims.join(', ')}]`);
     if (t.dims.reduce((a, b) => a * b, 1) !== t.data.length) throw new Error(`gguf: tensor "${t.name}" has ${t.data.length} values for dimensions [${t.dims.join(', ')}]`);
-    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) throw new Error(`gguf: tensor "${t.name}" holds a non-finite value at ${i}`);
+    if (!(tensorType(t) in GGML_TYPE)) throw new Error(`gguf: tensor "${t.name}" has type ${String(t.type)}; f32, f16 or bf16 are written`);
+    const half = t.type === 'f16' || t.type === 'bf16';
+    if (half ? !(t.data instanceof Uint16Array) : !(t.data instanceof Float32Array)) throw new Error(`gguf: tensor "${t.name}" of type ${tensorType(t)} needs a ${half ? 'Uint16Array of bits' : 'Float32Array'}`);
+    const bad = firstNonFinite(t);
+    if (bad >= 0) throw new Error(`gguf: tensor "${t.name}" holds a non-finite value at ${bad}`);
   }
   for (const [k, v] of file.metadata) {
     if (enc.encode(k).length === 0 || enc.encode(k).length > 65535) throw new Error(`gguf: bad key "${k}"`);
@@ -74,7 +104,15 @@ export function encodeGGUF(file: GGUFFile): Uint8Array {
 
   // Sizes first (two passes), then the bytes.
   const str = (s: string) => 8 + enc.encode(s).length;
-  const valueSize = (v: GGUFValue) => (v.type === 'string' ? str(v.value) : v.type === 'bool' ? 1 : 4);
+  const valueSize = (v: GGUFValue) => {
+    switch (v.type) {
+      case 'string': return str(v.value);
+      case 'bool': return 1;
+      case 'string[]': return 12 + v.value.reduce((a, s) => a + str(s), 0);
+      case 'int32[]': case 'float32[]': return 12 + 4 * v.value.length;
+      default: return 4;
+    }
+  };
   let metaEnd = 24;
   for (const [k, v] of file.metadata) metaEnd += str(k) + 4 + valueSize(v);
   for (const t of file.tensors) metaEnd += str(t.name) + 4 + 8 * t.dims.length + 4 + 8;
@@ -83,7 +121,7 @@ export function encodeGGUF(file: GGUFFile): Uint8Array {
   let dataLen = 0;
   for (const t of file.tensors) {
     offsets.push(dataLen);
-    dataLen += pad(t.data.length * 4, align);
+    dataLen += pad(t.data.length * t.data.BYTES_PER_ELEMENT, align);
   }
   const buf = new ArrayBuffer(dataStart + dataLen);
   const dv = new DataView(buf);
@@ -104,18 +142,22 @@ export function encodeGGUF(file: GGUFFile): Uint8Array {
       case 'uint32': u32(GGUFType.UINT32); u32(v.value); break;
       case 'float32': u32(GGUFType.FLOAT32); dv.setFloat32(o, v.value, true); o += 4; break;
       case 'bool': u32(GGUFType.BOOL); dv.setUint8(o, v.value ? 1 : 0); o += 1; break;
+      case 'string[]': u32(GGUFType.ARRAY); u32(GGUFType.STRING); u64(v.value.length); for (const s of v.value) wstr(s); break;
+      case 'int32[]': u32(GGUFType.ARRAY); u32(GGUFType.INT32); u64(v.value.length); for (const x of v.value) { dv.setInt32(o, x, true); o += 4; } break;
+      case 'float32[]': u32(GGUFType.ARRAY); u32(GGUFType.FLOAT32); u64(v.value.length); for (const x of v.value) { dv.setFloat32(o, x, true); o += 4; } break;
     }
   }
   file.tensors.forEach((t, i) => {
     wstr(t.name);
     u32(t.dims.length);
     for (const d of t.dims) u64(d);
-    u32(GGML_TYPE_F32);
+    u32(GGML_TYPE[tensorType(t)]);
     u64(offsets[i]!);
   });
   file.tensors.forEach((t, i) => {
     let p = dataStart + offsets[i]!;
-    for (let j = 0; j < t.data.length; j++, p += 4) dv.setFloat32(p, t.data[j]!, true);
+    if (t.type === 'f16' || t.type === 'bf16') for (let j = 0; j < t.data.length; j++, p += 2) dv.setUint16(p, t.data[j]!, true);
+    else for (let j = 0; j < t.data.length; j++, p += 4) dv.setFloat32(p, t.data[j]!, true);
   });
   return bytes;
 }
@@ -126,7 +168,8 @@ export function writeGGUF(path: string, file: GGUFFile): void {
 }
 
 /**
- * Reads a GGUF file of f32 tensors with scalar, string and array metadata (arrays are skipped).
+ * Reads a GGUF file of f32, f16 and bf16 tensors with scalar, string and array metadata (arrays
+ * of strings, int32 and float32 are kept, other arrays skipped).
  * Every length and offset is checked against the file size first, so a corrupt or hostile file
  * gets an error naming the problem, never a huge allocation or a read past the end.
  */
@@ -172,15 +215,23 @@ export function decodeGGUF(bytes: Uint8Array, what = 'gguf file'): GGUFFile {
         if (depth > 4) throw new Error(`${what}: ${of} nests arrays too deeply`);
         const et = u32(`${of} element type`);
         const n = u64(`${of} length`);
+        if (et === GGUFType.INT32 || et === GGUFType.FLOAT32) {
+          need(n * 4, of);
+          const out = et === GGUFType.INT32 ? new Int32Array(n) : new Float32Array(n);
+          for (let i = 0; i < n; i++, o += 4) out[i] = et === GGUFType.INT32 ? dv.getInt32(o, true) : dv.getFloat32(o, true);
+          return out instanceof Int32Array ? { type: 'int32[]', value: out } : { type: 'float32[]', value: out };
+        }
         if (et !== GGUFType.STRING && et !== GGUFType.ARRAY) {
           const size = fixed[et];
           if (size === undefined) throw new Error(`${what}: ${of} has unknown element type ${et}`);
           need(n * size, of);
           o += n * size;
-        } else {
-          if (n > bytes.length - o) throw new Error(`${what}: ${of} claims ${n} elements`);
-          for (let i = 0; i < n; i++) skip(et, of, depth + 1);
+          return null;
         }
+        // Each string takes at least its 8-byte length: counts beyond the rest of the file are corrupt.
+        if (n > (bytes.length - o) / 8) throw new Error(`${what}: ${of} claims ${n} elements`);
+        if (et === GGUFType.STRING) return { type: 'string[]', value: Array.from({ length: n }, () => rstr(of)) };
+        for (let i = 0; i < n; i++) skip(et, of, depth + 1);
         return null;
       }
       default: {
@@ -214,16 +265,25 @@ export function decodeGGUF(bytes: Uint8Array, what = 'gguf file'): GGUFFile {
   const dataStart = pad(o, align);
   const tensors: GGUFTensor[] = [];
   let expected = 0;
+  const typeNames = new Map<number, GGUFTensorType>(Object.entries(GGML_TYPE).map(([k, v]) => [v, k as GGUFTensorType]));
   for (const t of infos) {
-    if (t.type !== GGML_TYPE_F32) throw new Error(`${what}: tensor "${t.name}" has ggml type ${t.type}; only F32 (0) is read here`);
+    const type = typeNames.get(t.type);
+    if (type === undefined) throw new Error(`${what}: tensor "${t.name}" has ggml type ${t.type}; only F32 (0), F16 (1) and BF16 (30) are read here`);
     const n = t.dims.reduce((a, b) => a * b, 1);
+    const size = type === 'f32' ? 4 : 2;
     if (t.offset !== expected) throw new Error(`${what}: tensor "${t.name}" has offset ${t.offset}, expected ${expected}`);
     const start = dataStart + t.offset;
-    if (start + n * 4 > bytes.length) throw new Error(`${what}: tensor "${t.name}" runs past the end of the file`);
-    const data = new Float32Array(n);
-    for (let j = 0; j < n; j++) data[j] = dv.getFloat32(start + 4 * j, true);
-    tensors.push({ name: t.name, dims: t.dims, data });
-    expected += pad(n * 4, align);
+    if (start + n * size > bytes.length) throw new Error(`${what}: tensor "${t.name}" runs past the end of the file`);
+    if (type === 'f32') {
+      const data = new Float32Array(n);
+      for (let j = 0; j < n; j++) data[j] = dv.getFloat32(start + 4 * j, true);
+      tensors.push({ name: t.name, dims: t.dims, data });
+    } else {
+      const data = new Uint16Array(n);
+      for (let j = 0; j < n; j++) data[j] = dv.getUint16(start + 2 * j, true);
+      tensors.push({ name: t.name, dims: t.dims, type, data });
+    }
+    expected += pad(n * size, align);
   }
   return { metadata, tensors };
 }
