@@ -101,11 +101,6 @@ const SERVING_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_token
 const EMBED = /(^|\.)embed_tokens\.weight$/;
 const WRITER = /(^|\.)layers\.\d+\.(self_attn\.o_proj|mlp\.down_proj)\.(weight|bias)$/;
 
-/** Refuses to write into a folder that has files (nothing is ever overwritten). */
-export function checkOut(out: string): void {
-  checkNewFolder(out);
-}
-
 /** Writes the edited checkpoint: one model.safetensors, the config with its patch, the serving files. */
 export function writeCheckpoint(dir: string, out: string, tensors: Map<string, Tensor>, configPatch: Record<string, unknown>, provenance: Record<string, unknown>): string[] {
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -133,7 +128,7 @@ export function writeOrthogonalised(dir: string, modelType: string, hidden: numb
     throw new Error(`model_type ${modelType}: the orthogonalisation is exact only for ${ORTHOGONALISABLE.join(', ')} (Gemma's post-norms rescale what the projections write)`);
   }
   if (u.length !== hidden) throw new Error(`the direction has ${u.length} values, the model's hidden size is ${hidden}`);
-  checkOut(out);
+  checkNewFolder(out);
   const ckpt = Checkpoint.open(dir);
   try {
     const names = ckpt.keys();
@@ -174,7 +169,7 @@ export function writeOrthogonalised(dir: string, modelType: string, hidden: numb
  */
 export function writeBiasFolded(dir: string, modelType: string, hidden: number, intermediate: number, layers: number, vectors: ReadonlyMap<number, Float32Array>, out: string, provenance: Record<string, unknown>): MergeReport {
   if (modelType !== 'llama') throw new Error(`model_type ${modelType}: additive steering folds into MLP biases only where the config can switch them on (llama's mlp_bias); export a llama.cpp control vector instead (steerling export gguf)`);
-  checkOut(out);
+  checkNewFolder(out);
   const ckpt = Checkpoint.open(dir);
   try {
     const names = ckpt.keys();

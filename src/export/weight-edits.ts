@@ -15,7 +15,8 @@ import type { Artifact } from '../artifact/artifact.js';
 import { Checkpoint } from '../io/checkpoint.js';
 import { fromStorage, type Tensor } from '../tensor/tensor.js';
 import { weightEditTarget, type EditedProjection } from '../intervene/weight-edit.js';
-import { checkOut, writeCheckpoint, type MergeReport } from './merged.js';
+import { writeCheckpoint, type MergeReport } from './merged.js';
+import { checkNewFolder } from '../io/out-path.js';
 
 export const WEIGHT_EDITABLE = ['llama', 'mistral', 'qwen2', 'qwen3', 'gpt2'] as const;
 
@@ -128,7 +129,7 @@ export function editedMatrix(t: Tensor, layout: MatrixName['layout'], m: EditedM
 
 /** Writes `out`: the model folder `dir` with every edited projection replaced by W + Σ s·u kᵀ (stored dtype kept). */
 export function writeWeightEdited(dir: string, modelType: string, edits: ReadonlyMap<string, EditedMatrix>, out: string, provenance: Record<string, unknown>): MergeReport {
-  checkOut(out);
+  checkNewFolder(out);
   const ckpt = Checkpoint.open(dir);
   try {
     const names = ckpt.keys();

@@ -3,7 +3,8 @@
 // same path as any real model. Resumable: a checkpoint (f32 weights + AdamW moments + step) is
 // written every few hundred steps; the data order depends only on the seed and the step.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/out-path.js';
 import { join } from 'node:path';
 import { generateCorpus, trainingText, writeTokenizerFiles, generationConfig, vocabSize, CORPUS_VERSION, type Chat } from './corpus/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
@@ -100,8 +101,7 @@ function saveState(dir: string, step: number, weights: Map<string, Tensor>, opt:
     t.set(`__adam_v.${k}`, fromStorage(st.v[i]!, weights.get(k)!.shape, 'f32'));
   });
   writeSafetensors(join(dir, 'state.safetensors'), t, { step: String(step) });
-  writeFileSync(join(dir, 'log.json.tmp'), JSON.stringify(log));
-  renameSync(join(dir, 'log.json.tmp'), join(dir, 'log.json'));
+  writeFileAtomic(join(dir, 'log.json'), JSON.stringify(log));
 }
 
 /** What a resumed run must share with the checkpoint's run: the corpus, the data order, the optimiser's schedule and the shape. */
