@@ -61,9 +61,11 @@ function parseConcepts(s: string): ConceptId[] {
   });
 }
 
-function parseFactors(s: string): number[] {
-  const xs = s.split(',').map(Number);
-  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw new Error(`--factors: expected comma-separated numbers, got "${s}"`);
+function parseFactors(s: string, flag = '--factors'): number[] {
+  const parts = s.split(',').map((t) => t.trim());
+  const xs = parts.map(Number);
+  // Number('') is 0: an empty entry ("1,,2") would silently add a factor of 0.
+  if (parts.some((t) => t === '') || xs.some((x) => !Number.isFinite(x))) throw new Error(`${flag}: expected comma-separated numbers, got "${s}"`);
   return xs;
 }
 
@@ -248,7 +250,7 @@ export function registerEval(program: Command): void {
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
       const steering = loadSteering(f.steer, m.model, f.force ?? false);
       if (f.multiples !== undefined) {
-        const ks = parseFactors(f.multiples);
+        const ks = parseFactors(f.multiples, '--multiples');
         // One set of interventions per multiple (each scaled), all measured against one baseline.
         const conditions = ks.map((k) => {
           const ivs = steering.flatMap((s) => resolveSteering(timesMultiple(s.request, k), s.artifact, m.model, f.force ?? false));

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { checkOutFile, writeFileAtomic } from '../io/out-path.js';
 import { loadModel, stopIds } from '../models/load.js';
+import { CHAT_TEMPLATE_HELP, CHAT_TEMPLATE_OPTION, chatTemplateOptions } from './chat-template-flag.js';
 import { intArg } from './options.js';
 import { modelRef } from './model-ref.js';
 import { progress } from './progress.js';
@@ -30,6 +31,7 @@ interface TraceFlags {
   replyRows?: number;
   measure: string;
   chat?: boolean;
+  chatTemplate?: string;
   system?: string;
   batch: number;
   color: boolean;
@@ -56,6 +58,7 @@ export function registerTrace(program: Command): void {
     .option('--measure <m>', 'prob: mean P(concept) over the reply positions (default); logprob: mean log P(concept)', 'prob')
     .option('--chat', "render prompts as a user turn with the chat template (default when the tokenizer has one)")
     .option('--no-chat', 'plain-text prompts (BOS + text)')
+    .option(CHAT_TEMPLATE_OPTION, `${CHAT_TEMPLATE_HELP} (implies --chat)`)
     .option('--system <text>', 'system message (with --chat)')
     .option('--batch <n>', 'patched runs per forward batch', intArg('--batch', 1), 32)
     .option('--no-color', 'shade blocks instead of ANSI colours (also when stdout is not a terminal, or NO_COLOR is set)')
@@ -71,13 +74,15 @@ export function registerTrace(program: Command): void {
       const kinds = parseSiteKinds(f.sites);
       const concept = f.concept ? organismConcept(f.concept) : null;
       const pairs: TracePair[] = f.pairs ? readPairFile(f.pairs) : organismPairs(concept!, { n: f.n, seed: f.seed, clause: f.clause });
-      const m = await loadModel(modelRef(f.model));
+      const template = chatTemplateOptions(f.chatTemplate);
+      const m = await loadModel(modelRef(f.model), template);
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer.json; steerling trace needs one`);
       const tok = m.tokenizer;
       const words = f.conceptWords !== undefined ? f.conceptWords.split(',') : organismConceptWords(concept!);
       const conceptTokens = conceptFromWords(tok, words);
+      if (f.chatTemplate !== undefined && f.chat === false) throw new Error('--chat-template and --no-chat contradict each other: drop one');
       const chat = f.chat ?? tok.chatTemplate !== null;
-      if (chat && tok.chatTemplate === null) throw new Error(`${m.dir} has no chat template; run without --chat`);
+      if (chat && tok.chatTemplate === null) throw new Error(`${m.dir} has no chat template; give one with --chat-template FILE, or run without --chat`);
       const layers = parseLayers(f.layers, m.model.arch.layers);
       const bar = progress({ quiet, unit: 'run', label: 'patching' });
       let res;

@@ -9,6 +9,7 @@
 //   steerling train lineas --model M --data ocean-texts.jsonl --chat --out ocean        (every block's output)
 import type { Command } from 'commander';
 import { loadModel } from '../models/load.js';
+import { CHAT_TEMPLATE_HELP, CHAT_TEMPLATE_OPTION, chatTemplateOptions, noChatTemplate } from './chat-template-flag.js';
 import { METHODS, method as methodByName } from '../methods/index.js';
 import { checkReduce, reducesOf, siteFor, DEFAULT_REDUCES } from '../methods/common-settings.js';
 import { NoCandidateLeft } from '../methods/ablation/select.js';
@@ -34,6 +35,7 @@ interface SharedFlags {
   positions: string;
   reduce?: string;
   chat?: boolean;
+  chatTemplate?: string;
   name?: string;
   seed?: number;
   json?: boolean;
@@ -60,6 +62,7 @@ export function registerTrain(program: Command): void {
     .option('--positions <spec>', 'where the artifact steers: all | prompt | generated | last:K | i,j,...', 'all')
     .option('--reduce <how>', `summarise each example by the mean over its completion tokens or its last token: mean | last (default: mean)${reduceNotes.length ? `; ${reduceNotes.join('; ')} (all: every token a sample)` : ''}`)
     .option('--chat', "render prompts as a user turn with the model's chat template")
+    .option(CHAT_TEMPLATE_OPTION, `${CHAT_TEMPLATE_HELP} (implies --chat)`)
     .option('--name <name>', 'artifact name (default: the output file name)')
     .option('--seed <s>', 'random seed (recorded; used by stochastic methods)', intArg('--seed'));
   addMethodFlags(cmd, flags);
@@ -78,8 +81,10 @@ export function registerTrain(program: Command): void {
       const out = artifactPath(f.out);
       const data = trainingData(m, f.data);
       checkTrainingData(m, data);
-      const loaded = await loadModel(modelRef(f.model));
+      const chat = (f.chat ?? false) || f.chatTemplate !== undefined;
+      const loaded = await loadModel(modelRef(f.model), chatTemplateOptions(f.chatTemplate));
       if (!loaded.tokenizer) throw new Error(`${loaded.dir} has no tokenizer.json; steerling train needs one`);
+      if (chat && loaded.tokenizer.chatTemplate === null) throw noChatTemplate(loaded.dir);
       const options = m.parseOptions(given, { site: f.site, suggested: suggestedOptions(loaded.dir) });
       const bar = progress({ quiet, unit: (phase) => (phase === 'activations' ? 'ex' : 'step') });
       let art: Artifact;
@@ -92,7 +97,7 @@ export function registerTrain(program: Command): void {
           ...(f.site !== undefined ? { site: f.site } : {}),
           ...(positions !== undefined ? { positions } : {}),
           ...(reduce !== undefined ? { reduce } : {}),
-          chat: f.chat ?? false,
+          chat,
           ...(f.seed !== undefined ? { seed: f.seed } : {}),
           ...(f.name !== undefined ? { name: f.name } : {}),
           options,

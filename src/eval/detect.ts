@@ -30,6 +30,8 @@ export interface Detection {
 export interface DetectOptions {
   /** Skip the check that the artifact was fitted on this model. */
   force?: boolean;
+  /** The text's token ids (with special tokens) when the caller already has them, e.g. from the server's tokenizer thread. */
+  ids?: number[];
 }
 
 /** The site and unit direction an artifact detects with (its first intervention with a direction). */
@@ -59,7 +61,7 @@ export function classMeans(art: Artifact): { mu_pos: number; mu_neg: number } | 
 export function detect(model: DecoderModel, tokenizer: Tokenizer, art: Artifact, text: string, opts: DetectOptions = {}): Detection {
   if (!opts.force) checkArtifactFits(art, model);
   const { site, direction } = detectionDirection(art);
-  const all = tokenizer.encode(text, { addSpecialTokens: true });
+  const all = opts.ids ?? tokenizer.encode(text, { addSpecialTokens: true });
   if (all.length === 0) throw new Error('detect: the text is empty');
   const acts = collectActivations(model, [{ ids: all, start: 0, end: all.length }], site, { reduce: 'all' });
   const d = acts.width;

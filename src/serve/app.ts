@@ -104,6 +104,11 @@ function sendError(reply: FastifyReply, status: number, body: ErrorBody): void {
   void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
 }
 
+function refuseBusy(reply: FastifyReply, err: QueueFullError): void {
+  reply.header('retry-after', String(err.retryAfterSeconds));
+  sendError(reply, 429, errorBody(err.message, 'rate_limit_error', null, 'queue_full'));
+}
+
 /** Compares keys in constant time (on their digests, so lengths do not leak either). */
 function sameKey(given: string, want: string): boolean {
   const h = (s: string) => createHash('sha256').update(s).digest();
@@ -149,18 +154,25 @@ export function buildApp(o: ServeOptions): FastifyInstance {
       sendError(reply, 403, errorBody(`this server does not answer to the Host "${host}" (a defence against DNS rebinding); name it with --allowed-hosts, or use the address the server listens on`, 'invalid_request_error', null, 'host_not_allowed'));
       return reply;
     }
-    if (!apiKey || req.routeOptions.config.public) return;
-    const h = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(h);
-    if (!m || !sameKey(m[1]!.trim(), apiKey)) {
-      sendError(reply, 401, errorBody(m ? 'Incorrect API key provided.' : 'No API key provided: send the header "Authorization: Bearer KEY".', 'invalid_request_error', null, 'invalid_api_key'));
+    if (apiKey && !req.routeOptions.config.public) {
+      const h = req.headers.authorization ?? '';
+      const m = /^Bearer\s+(.+)$/i.exec(h);
+      if (!m || !sameKey(m[1]!.trim(), apiKey)) {
+        sendError(reply, 401, errorBody(m ? 'Incorrect API key provided.' : 'No API key provided: send the header "Authorization: Bearer KEY".', 'invalid_request_error', null, 'invalid_api_key'));
+        return reply;
+      }
+    }
+    // A full queue refuses before the body is read and parsed: under overload the refusals must cost
+    // next to nothing, or clients retrying at once take the cores the running generation needs.
+    if (req.routeOptions.config.queued && queue.full) {
+      refuseBusy(reply, queue.fullError());
       return reply;
     }
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof RequestError) return sendError(reply, err.status, errorBody(err.message, err.status === 404 ? 'not_found_error' : 'invalid_request_error', err.param, err.code));
-    if (err instanceof QueueFullError) return sendError(reply, 429, errorBody(err.message, 'rate_limit_error', null, 'queue_full'));
+    if (err instanceof QueueFullError) return refuseBusy(reply, err);
     if (err instanceof QueueTimeoutError || err instanceof GenerationTimeoutError) return sendError(reply, 504, errorBody(err.message, 'timeout_error', null, 'timeout'));
     if (err.validation) return sendError(reply, 400, validationError(err, req.body));
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 413, errorBody(`the request body is larger than this server's limit of ${app.initialConfig.bodyLimit} bytes`, 'invalid_request_error', null, 'body_too_large'));
@@ -291,7 +303,7 @@ export function buildApp(o: ServeOptions): FastifyInstance {
 
   app.get('/v1/steering', async () => ({ object: 'list', data: o.registry.list() }));
 
-  app.post('/v1/chat/completions', { schema: { body: chatCompletionSchema } }, async (req, reply) => {
+  app.post('/v1/chat/completions', { schema: { body: chatCompletionSchema }, config: { queued: true } }, async (req, reply) => {
     const started = Date.now();
     const body = req.body as ChatCompletionBody;
     checkModel(body);
@@ -303,7 +315,7 @@ export function buildApp(o: ServeOptions): FastifyInstance {
     return complete(req, reply, 'chat', prepareSampling(lm, tok, o.registry, limits, body, field), { field: 'messages', ids }, body, started);
   });
 
-  app.post('/v1/completions', { schema: { body: completionSchema } }, async (req, reply) => {
+  app.post('/v1/completions', { schema: { body: completionSchema }, config: { queued: true } }, async (req, reply) => {
     const started = Date.now();
     const body = req.body as CompletionBody;
     checkModel(body);
@@ -317,7 +329,7 @@ export function buildApp(o: ServeOptions): FastifyInstance {
     return complete(req, reply, 'text', prepareSampling(lm, tok, o.registry, limits, sampling, 'max_tokens'), { field: 'prompt', ids }, body, started);
   });
 
-  app.post('/v1/detect', { schema: { body: detectSchema } }, async (req) => {
+  app.post('/v1/detect', { schema: { body: detectSchema }, config: { queued: true } }, async (req) => {
     const started = Date.now();
     const body = req.body as DetectBody;
     checkModel(body);
@@ -328,11 +340,11 @@ export function buildApp(o: ServeOptions): FastifyInstance {
       throw new RequestError(`no artifact named "${body.artifact}" is loaded (${known.length ? `loaded: ${known.join(', ')}` : 'this server has none'})`, 'artifact', 'unknown_artifact');
     }
     const d = await queue.run(async () => {
-      const n = (await tokenized(started, encoder.encode(body.text, { addSpecialTokens: true }))).length;
+      const ids = await tokenized(started, encoder.encode(body.text, { addSpecialTokens: true }));
       const ctx = lm.model.arch.maxPositions;
-      if (n > ctx) throw new RequestError(`the text is ${n} tokens; this model reads at most ${ctx}`, 'text', 'context_length_exceeded');
+      if (ids.length > ctx) throw new RequestError(`the text is ${ids.length} tokens; this model reads at most ${ctx}`, 'text', 'context_length_exceeded');
       try {
-        return detect(lm.model, tok, reg.artifact, body.text, { force: true });
+        return detect(lm.model, tok, reg.artifact, body.text, { force: true, ids });
       } catch (e) {
         throw new RequestError(`detect: ${(e as Error).message}`, 'artifact');
       }

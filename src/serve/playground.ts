@@ -12,6 +12,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Served without the API key (the playground's static files). */
     public?: boolean;
+    /** Runs in the work queue: refused with 429 before its body is read when the queue is full. */
+    queued?: boolean;
   }
 }
 

@@ -97,3 +97,23 @@ test('serve --chat-template: chat completions on a model without a template', as
     await exited;
   }
 });
+
+test('train and trace take --chat-template too: without a template --chat points at the flag; with it, prompts go through the file', async () => {
+  const { model, template, dir } = fixture();
+  const data = join(ROOT, 'examples', 'stories260K', 'dog.jsonl');
+  const pairs = join(ROOT, 'examples', 'stories260K', 'trace-dog.jsonl');
+  const train = (out: string, ...extra: string[]) => cli(['train', 'diffmean', '--model', model, '--data', data, '--site', 'layers.2.resid_post', '--out', join(dir, out), '--json', ...extra]);
+  const trace = (...extra: string[]) => cli(['trace', '--model', model, '--pairs', pairs, '--concept-words', 'dog', '--sites', 'resid', '--layers', '0', '--reply-tokens', '3', '--json', ...extra]);
+  const [noTemplate, plain, templated, traceNone, tracePlain, traceTemplated] = await Promise.all([
+    train('a', '--chat'), train('b'), train('c', '--chat-template', template),
+    trace('--chat'), trace('--no-chat'), trace('--chat-template', template),
+  ]);
+  assert.match(oneLineError(noTemplate), /has no chat template; give one with --chat-template FILE/);
+  assert.match(oneLineError(traceNone), /has no chat template; give one with --chat-template FILE, or run without --chat/);
+  type Meta = { stats: { mu_pos: number } };
+  assert.notEqual(json<Meta>(templated).stats.mu_pos, json<Meta>(plain).stats.mu_pos, 'the template changes what the method reads');
+  type Trace = { chat: string; base: number };
+  assert.equal(json<Trace>(tracePlain).chat, 'false');
+  assert.equal(json<Trace>(traceTemplated).chat, 'true');
+  assert.notEqual(json<Trace>(traceTemplated).base, json<Trace>(tracePlain).base, 'the template changes the traced runs');
+});

@@ -48,3 +48,8 @@ test('inspect and generate refuse a broken artifact with one line naming the fil
   const misfit = await cli(['generate', '--model', STORIES, '-p', 'Once', '-n', '2', '--steer', evil]);
   assert.match(oneLineError(misfit), /artifact "sea\\x1b\]0;pwned\\x07\\x1b\[2J" \(diffmean\) does not fit this model/);
 });
+
+test('eval axbench --factors with an empty entry is refused, not read as a factor of 0', async () => {
+  const r = await cli(['eval', 'axbench', '--concepts', 'topic:ocean', '--factors', '1,,2']);
+  assert.match(oneLineError(r!), /--factors: expected comma-separated numbers, got "1,,2"/);
+});

@@ -221,9 +221,11 @@ test('serve: with an API key every route needs "Authorization: Bearer KEY"', asy
 });
 
 test('serve: one request runs at a time, --queue more wait, the rest get 429; past the timeout 504', async () => {
-  // The greedy chat reply to PROMPT is 13 tokens, so 8 at 80 ms a forward pass take 640 ms.
-  const slow = slowed(80);
-  const body = { messages: [{ role: 'user', content: PROMPT }], temperature: 0, max_tokens: 8, stream: true };
+  // The greedy chat reply to PROMPT is 13 tokens; 12 at 120 ms a forward pass hold the model for
+  // 12 event-loop turns. A client's request takes about 3 turns to be answered (the sleep blocks the
+  // loop as a real forward pass does), so each window below sends at most two.
+  const slow = slowed(120);
+  const body = { messages: [{ role: 'user', content: PROMPT }], temperature: 0, max_tokens: 12, stream: true };
   const streamOpen = async (url: string) => {
     const r = await fetch(`${url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const reader = r.body!.getReader();
@@ -234,11 +236,21 @@ test('serve: one request runs at a time, --queue more wait, the rest get 429; pa
   // --queue 0: while one runs, any other is refused.
   const q0 = await start({ queue: 0 }, slow);
   const a = await streamOpen(q0);
+  // The refusal says when to come back, and comes before the body is read: a malformed body (which
+  // would be a 400 on a free server) is refused as busy too.
+  const busy = await fetch(`${q0}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt": ' });
+  assert.equal(busy.status, 429);
+  const retryAfter = Number(busy.headers.get('retry-after'));
+  assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `retry-after ${busy.headers.get('retry-after')}`);
+  assert.equal(((await busy.json()) as Err).error.code, 'queue_full');
   const refused = await post(`${q0}/completions`, { prompt: 'x', max_tokens: 2 });
   assert.equal(refused.status, 429);
   assert.equal((refused.body as unknown as Err).error.code, 'queue_full');
-  assert.equal((await post(`${q0}/detect`, { artifact: 'ocean', text: 'the sea' })).status, 429);
   await a.rest;
+  const a2 = await streamOpen(q0);
+  assert.equal((await post(`${q0}/detect`, { artifact: 'ocean', text: 'the sea' })).status, 429);
+  await a2.rest;
+  assert.equal((await post(`${q0}/completions`, { max_tokens: 2 })).status, 400, 'malformed when free: 400');
   assert.equal((await post(`${q0}/completions`, { prompt: 'x', max_tokens: 2 })).status, 200, 'free again');
 
   // --queue 1: one waits (and is served), the next is refused.
