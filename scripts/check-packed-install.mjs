@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readmeApiExample } from '../dist/test/helpers/readme-example.js';
 
 const root = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'steerling-packed-'));
@@ -43,9 +44,7 @@ for (const want of [/mentions a dog/, /The model organism/, /report: demo\/repor
 if (!readdirSync(join(app, 'demo')).includes('report.html')) fail('the demo wrote no report');
 
 // The README's library example, exactly as written, beside the data file it names.
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const code = readme.match(/<!-- api-example:start -->\n```ts\n([\s\S]*?)```\n<!-- api-example:end -->/)?.[1];
-if (!code) fail('README.md has no api-example block');
+const code = readmeApiExample(readFileSync(join(root, 'README.md'), 'utf8'));
 copyFileSync(join(pkg, 'examples', 'stories260K', 'dog.jsonl'), join(app, 'dog.jsonl'));
 writeFileSync(join(app, 'example.mjs'), `${code}\nconsole.log(JSON.stringify({ same: off === plain, dog: /\\bdog/i.test(steered), tokens: tokens.length, detected }));\n`);
 const out = JSON.parse(run(process.execPath, ['example.mjs'], app).trim().split('\n').at(-1));

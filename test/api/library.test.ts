@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel, train, generate, generateDetailed, detect, steer, steeringSummary, loadArtifact, METHODS, artifactPath } from 'steerling';
+import { readmeApiExample } from '../helpers/readme-example.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STORIES = fileURLToPath(new URL('../../../models/stories260K/', import.meta.url));
@@ -73,12 +74,8 @@ test('load stories260K → train diffmean → generate at 0 and at the default �
   assert.equal(detect(model, path, 'Tom went to the park with his mom.').detected, false);
 });
 
-/** The code block of the README's "Use from TypeScript" section (between its markers). */
 function readmeExample(): string {
-  const md = readFileSync(README, 'utf8');
-  const m = /<!-- api-example:start -->\s*```ts\n([\s\S]*?)```\s*<!-- api-example:end -->/.exec(md);
-  assert.ok(m, 'README.md has the api-example block');
-  return m[1]!;
+  return readmeApiExample(readFileSync(README, 'utf8'));
 }
 
 test("the README's 'Use from TypeScript' example runs as written and does what it says", async () => {
