@@ -233,6 +233,7 @@ export function checkRecordTensors(rec: InterventionRecord, at: string, get: (ro
   };
   switch (rec.kind) {
     case 'add':
+    case 'add-renorm':
     case 'ablate':
     case 'clamp':
       vector('direction');

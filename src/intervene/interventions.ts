@@ -9,6 +9,7 @@
 //   affine       h + s·Rᵀ(W h + b − R h)             (LoReFT-style low-rank edit)
 //                h + s·(ω⊙h + b − h)                 (coordinate-wise, LinEAS: tensors scale ω, bias b)
 //   interchange  h + s·Rᵀ(R x_src − R h)             (distributed interchange, DAS/CDAS)
+//   add-renorm   (h + s·v)·‖h‖/‖h + s·v‖             (add, then back to the token's own norm: GrAInS)
 //   rotate       turn h by s degrees, keeping ‖h‖: toward v̂ in the plane of h and v̂, or inside a
 //                fixed plane (v̂, b2) (Selective Steering); optionally only where h·v̂ > threshold
 //   weight-edit  out + s·u (kᵀx), x the projection's input (a rank-1 edit of o_proj / down_proj; weight-edit.ts)
@@ -20,7 +21,7 @@ import { fmt } from '../tensor/shape.js';
 import type { HookContext, HookFn } from '../models/hooks.js';
 import { positionMask, type PositionSpec } from './positions.js';
 
-export type InterventionKind = 'add' | 'ablate' | 'clamp' | 'affine' | 'interchange' | 'rotate' | 'weight-edit';
+export type InterventionKind = 'add' | 'add-renorm' | 'ablate' | 'clamp' | 'affine' | 'interchange' | 'rotate' | 'weight-edit';
 
 export interface InterventionOptions {
   positions?: PositionSpec;
@@ -112,6 +113,20 @@ export class AddIntervention extends DirectionIntervention {
   readonly kind = 'add';
   protected edit(h: Tensor): Tensor {
     return ops.add(h, ops.scale(flatVec(this.direction), this.strength));
+  }
+}
+
+/**
+ * Norm-preserving addition (GrAInS): each token moves by s·v and is then scaled back to its own
+ * norm, so the steer turns h toward v without changing the scale the next layers see. As s grows the
+ * token tends to ‖h‖·v̂: the edit saturates instead of blowing up.
+ */
+export class RenormAddIntervention extends DirectionIntervention {
+  readonly kind = 'add-renorm';
+  protected edit(h: Tensor): Tensor {
+    const out = ops.add(h, ops.scale(flatVec(this.direction), this.strength));
+    const norm = (x: Tensor) => ops.sqrt(ops.add(ops.sum(ops.square(x), -1, true), 1e-24));
+    return ops.mul(out, ops.div(norm(h), norm(out)));
   }
 }
 

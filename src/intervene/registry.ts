@@ -3,7 +3,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { DecoderModel } from '../models/decoder.js';
 import {
-  AddIntervention, AblateIntervention, ClampIntervention, AffineIntervention, InterchangeIntervention, RotateIntervention, ScaleShiftIntervention,
+  AddIntervention, RenormAddIntervention, AblateIntervention, ClampIntervention, AffineIntervention, InterchangeIntervention, RotateIntervention, ScaleShiftIntervention,
   type Intervention, type InterventionKind, type InterventionOptions,
 } from './interventions.js';
 import { WeightEditIntervention, checkWeightEditable, weightEditTarget } from './weight-edit.js';
@@ -27,6 +27,7 @@ export type InterventionBuilder = (s: StoredIntervention) => Intervention;
 
 export const INTERVENTION_KINDS: Readonly<Record<InterventionKind, InterventionBuilder>> = {
   add: (s) => new AddIntervention(s.site, s.tensor('direction'), s.options),
+  'add-renorm': (s) => new RenormAddIntervention(s.site, s.tensor('direction'), s.options),
   ablate: (s) => new AblateIntervention(s.site, s.tensor('direction'), s.options),
   clamp: (s) => {
     const c = s.clamp();

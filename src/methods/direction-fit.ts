@@ -54,7 +54,7 @@ export function classMeanDifference(acts: ActivationSet): Float64Array {
   return mp.map((x, j) => x - mn[j]!);
 }
 
-export function directionArtifact(ctx: FitContext, method: string, acts: ActivationSet, u: Float64Array, settings: Record<string, unknown>, extra: { steps?: number; finalLoss?: number | null; calibrate?: boolean } = {}): Artifact {
+export function directionArtifact(ctx: FitContext, method: string, acts: ActivationSet, u: Float64Array, settings: Record<string, unknown>, extra: { steps?: number; finalLoss?: number | null; calibrate?: boolean; stats?: Record<string, number | number[]> } = {}): Artifact {
   const site = requireSite(ctx, method);
   let stats = projectionStats(acts.data, acts.width, acts.labels, u, acts.tokenNorm);
   if (stats.gap < 0) {
@@ -90,7 +90,7 @@ export function directionArtifact(ctx: FitContext, method: string, acts: Activat
       },
     ],
     training: { data_hash: dataHash(ctx.data.examples), examples: acts.labels.length, steps: extra.steps ?? 0, seed: ctx.seed ?? null, final_loss: extra.finalLoss ?? null },
-    stats: { ...stats, ...strengthStats },
+    stats: { ...stats, ...strengthStats, ...extra.stats },
   });
 }
 

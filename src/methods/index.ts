@@ -14,8 +14,10 @@ import { reps, bipo } from './preference/index.js';
 import { steer2edit } from './steer2edit/index.js';
 import { lineas } from './lineas/index.js';
 import { selective } from './selective/index.js';
+import { raptor } from './raptor/index.js';
+import { grains } from './grains/index.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective, raptor, grains };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];
@@ -34,3 +36,5 @@ export type { LineasOptions } from './lineas/index.js';
 export type { RepsOptions, BipoOptions } from './preference/index.js';
 export type { Steer2EditOptions } from './steer2edit/index.js';
 export type { SelectiveOptions } from './selective/index.js';
+export type { RaptorOptions } from './raptor/index.js';
+export type { GrainsOptions } from './grains/index.js';

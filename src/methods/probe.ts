@@ -7,18 +7,22 @@ import { AdamW } from '../nn/optim.js';
 import { directionMethod } from './direction-fit.js';
 import { meanRows, normalize } from './linalg.js';
 
-export const probe = directionMethod('probe', 'logistic-regression probe direction', (ctx, acts) => {
-  const n = acts.labels.length;
-  const d = acts.width;
-  // Standardise inputs by their mean norm so one learning rate fits every model scale.
-  const mu = meanRows(acts.data, [...Array(n).keys()], d);
+/** Rows centred on their mean and divided by the RMS row norm, so one learning rate (or one λ grid) fits every model scale. */
+export function standardise(data: ArrayLike<number>, n: number, d: number): Float64Array {
+  const mu = meanRows(data, [...Array(n).keys()], d);
   let sq = 0;
-  for (let i = 0; i < n * d; i++) sq += (acts.data[i]! - mu[i % d]!) ** 2;
+  for (let i = 0; i < n * d; i++) sq += (data[i]! - mu[i % d]!) ** 2;
   const scale = Math.sqrt(sq / n) || 1;
-  const x = new Float32Array(n * d);
-  for (let i = 0; i < n * d; i++) x[i] = (acts.data[i]! - mu[i % d]!) / scale;
-  const X = fromStorage(x, [n, d], 'f32');
-  const y = fromStorage(Int32Array.from(acts.labels), [n], 'i32');
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n * d; i++) x[i] = (data[i]! - mu[i % d]!) / scale;
+  return x;
+}
+
+/** The plain probe's unit direction from rows [n, d] and 0/1 labels. */
+export function probeDirection(data: ArrayLike<number>, labels: readonly number[], d: number, onStep?: (done: number, total: number) => void): { u: Float64Array; steps: number; loss: number } {
+  const n = labels.length;
+  const X = fromStorage(Float32Array.from(standardise(data, n, d)), [n, d], 'f32');
+  const y = fromStorage(Int32Array.from(labels), [n], 'i32');
   const w = tensor(new Float32Array(d), [d, 1], { requiresGrad: true });
   const b = tensor([0], { requiresGrad: true });
   const opt = new AdamW([w, b], { lr: 0.05, weightDecay: 0.01 });
@@ -34,7 +38,12 @@ export const probe = directionMethod('probe', 'logistic-regression probe directi
       opt.step();
       return l.item();
     });
-    ctx.onProgress?.(s + 1, steps, 'probe');
+    onStep?.(s + 1, steps);
   }
-  return { u: normalize(Float64Array.from(w.f)), settings: { steps, weight_decay: 0.01, lr: 0.05 }, steps, finalLoss: loss };
+  return { u: normalize(Float64Array.from(w.f)), steps, loss };
+}
+
+export const probe = directionMethod('probe', 'logistic-regression probe direction', (ctx, acts) => {
+  const r = probeDirection(acts.data, acts.labels, acts.width, (d, t) => ctx.onProgress?.(d, t, 'probe'));
+  return { u: r.u, settings: { steps: r.steps, weight_decay: 0.01, lr: 0.05 }, steps: r.steps, finalLoss: r.loss };
 });
