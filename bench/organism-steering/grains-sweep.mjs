@@ -3,20 +3,27 @@
 // rates of greedy replies to 16 neutral instructions of the evaluation half at multiples of its
 // calibrated default (norm preserved), next to a DiffMean direction fitted on the same pairs at its
 // own default. Run after `npm install`: node bench/organism-steering/grains-sweep.mjs
-// (TOPICS=ocean,sports KS=0.5,1,1.5 SITE=layers.2.resid_post OUT=dir; artifacts are cached in OUT).
+// (TOPICS=ocean,sports KS=0.5,1,1.5 SITE=layers.2.resid_post ATTRIBUTE=prompt|all PROMPT=concept|neutral BASELINE=mask|zero TOPK=k OUT=dir; artifacts are cached in OUT).
 import { contrastivePairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
 import { m, topics, cached, replies, rates } from './sweep-common.mjs';
 const site = process.env.SITE ?? 'layers.2.resid_post';
+const attribute = process.env.ATTRIBUTE ?? 'prompt';
+const promptKind = process.env.PROMPT ?? 'concept';
+const baseline = process.env.BASELINE ?? 'mask';
+const topK = Number(process.env.TOPK ?? 10);
 for (const t of topics) {
   const concept = `topic:${t}`;
   const rows = contrastivePairs(concept, { n: 48, seed: 11, split: 'train' });
-  const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
+  // GrAInS attributes the prompt's tokens, so its pairs ask for the topic in the prompt (the same
+  // instruction with the eliciting clause) by default; DiffMean keeps the neutral prompts.
+  const data = parseConceptData(rows.map((r) => ({ prompt: promptKind === 'concept' ? r.concept_prompt : r.prompt, positive: r.positive, negative: r.negative })), concept);
+  const dmData = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
   const t0 = Date.now();
-  const art = cached('grains-sweep', `${t}-${site}`, () => METHODS.grains.fit({ model: m.model, tokenizer: m.tokenizer, data, site, chat: true, name: t }));
+  const art = cached('grains-sweep', `${t}-${site}-${attribute}-${promptKind}-${baseline}-k${topK}`, () => METHODS.grains.fit({ model: m.model, tokenizer: m.tokenizer, data, site, chat: true, name: t, options: { attribute, baseline, topK } }));
   const secs = ((Date.now() - t0) / 1000).toFixed(0);
-  const dm = cached('grains-sweep', `${t}-${site}-diffmean`, () => METHODS.diffmean.fit({ model: m.model, tokenizer: m.tokenizer, data, site, chat: true, name: t }));
+  const dm = cached('grains-sweep', `${t}-${site}-diffmean`, () => METHODS.diffmean.fit({ model: m.model, tokenizer: m.tokenizer, data: dmData, site, chat: true, name: t }));
   const iv = art.meta.interventions[0];
   const s = iv.default_strength;
   const rho = art.meta.stats.token_norm;

@@ -47,6 +47,33 @@ test('integrated gradients on stories260K: at one point the scores sum to the pa
   assert.deepEqual(topPositions([9, 5, -1, 3, -7], 2, 'neg', true), [2, 4]);
 });
 
+test('integrated gradients from the mask-token baseline are complete on stories260K: the scores sum to f(e) − f(b)', async () => {
+  const m = await loadModel(STORIES);
+  const tok = m.tokenizer!;
+  const data = loadConceptData(DATA);
+  const { rows } = tokenizePairs({ model: m.model, tokenizer: tok, data: { ...data, examples: data.examples.slice(0, 2) }, name: 't' }, 'grains');
+  const seq = rows[0]!.win;
+  const T = seq.ids.length;
+  const mask = tok.padTokenId ?? tok.eosTokenId ?? 0;
+  const baseIds = seq.ids.map((t, i) => (i === 0 || tok.specialIds.has(t) ? t : mask));
+  // f with the baseline's embeddings in place of the input's; the scored reply tokens stay the input's.
+  const f = (embedIds: number[] | null) => noGrad(() => {
+    let base: ReturnType<typeof fromStorage> | null = null;
+    if (embedIds) {
+      const grab = new Hooks();
+      grab.add('embed', (h) => (base = h));
+      m.model.forward(fromStorage(Int32Array.from(embedIds), [1, T], 'i32'), { hooks: grab });
+    }
+    const hooks = new Hooks();
+    if (base) hooks.add('embed', () => base!);
+    return replyLogProbs(m.model.forward(fromStorage(Int32Array.from(seq.ids), [1, T], 'i32'), { hooks }), [seq], new Int32Array(1), T).item();
+  });
+  const gap = f(null) - f(baseIds);
+  const sum = integratedGradients(m.model, seq, 64, baseIds).reduce((s, x) => s + x, 0);
+  console.log(`  IG from the mask baseline, 64 points: Σ scores ${sum.toFixed(3)}, f(e) − f(b) ${gap.toFixed(3)}`);
+  assert.ok(Math.abs(sum - gap) < 0.01 * Math.abs(gap) + 0.05, `Σ IG ${sum} vs f(e) − f(b) ${gap}`);
+});
+
 test('add-renorm: h + s·v scaled back to ‖h‖ per token; BOS left alone', () => {
   const rng = new Rng(4);
   const d = 16;

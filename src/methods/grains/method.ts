@@ -38,7 +38,7 @@ export const grains: SteeringMethod<GrainsOptions> = {
     const { rows, excludeBos } = tokenizePairs(ctx, 'grains');
     const tok = ctx.tokenizer;
     const maskId = tok.padTokenId ?? tok.eosTokenId ?? 0;
-    const v = grainsVector(ctx.model, rows, site, { k: o.topK, steps: o.igSteps, summary: o.summary, maskId, skipBos: excludeBos, onProgress: (d, t) => ctx.onProgress?.(d, t, 'attribution') });
+    const v = grainsVector(ctx.model, rows, site, { k: o.topK, steps: o.igSteps, summary: o.summary, maskId, skipBos: excludeBos, skipIds: o.attribute === 'prompt' ? tok.specialIds : new Set<number>(), attribute: o.attribute, baseline: o.baseline, onProgress: (d, t) => ctx.onProgress?.(d, t, 'attribution') });
     const dir = fromStorage(Float32Array.from(v.u), [v.u.length], 'f32');
     const opts = { positions: ctx.positions ?? 'all', excludeBos };
     const negatives = rows.map((r) => ({ ids: r.lose.ids, start: r.lose.promptLength, end: r.lose.ids.length }));
@@ -49,7 +49,7 @@ export const grains: SteeringMethod<GrainsOptions> = {
     return buildArtifact({
       name: ctx.name,
       method: 'grains',
-      settings: { site, chat: ctx.chat ?? false, top_k: o.topK, ig_steps: o.igSteps, summary: o.summary, baseline: 'zero embedding', mask_token: maskId, strength_rule: def !== null && edge !== null ? 'kl' : 'rho' },
+      settings: { site, chat: ctx.chat ?? false, top_k: o.topK, ig_steps: o.igSteps, summary: o.summary, attribute: o.attribute, baseline: o.baseline === 'zero' ? 'zero embedding' : 'mask-token embedding', mask_token: maskId, strength_rule: def !== null && edge !== null ? 'kl' : 'rho' },
       model: ctx.model,
       hubId: ctx.hubId ?? null,
       interventions: [{ site, kind: 'add-renorm', positions: ctx.positions ?? 'all', excludeBos, tensors: { direction: { data: Float32Array.from(v.u) } }, defaultStrength, range: [-range, range] }],
