@@ -24,6 +24,8 @@ export interface SpecificityReportInput {
   rows?: readonly SpecificityRow[];
   curve?: { rows: readonly SpecificityCurveRow[]; multiples: readonly number[] };
   replies?: readonly SpecificityReplyRow[];
+  /** The condition the replies' steered column shows (default "steered"). */
+  repliesSteered?: string;
 }
 
 const excludes0 = (lo: number, hi: number) => (lo > 0 || hi < 0 ? 'yes' : '');
@@ -56,7 +58,7 @@ export async function specificityHtml(r: SpecificityReportInput): Promise<string
   }
   if (r.replies?.length) {
     const v = (b: boolean) => (b ? 'counted' : '—');
-    sections.push({ heading: 'Replies', table: { columns: ['figure', 'prompt', 'unsteered', '', 'steered', ''], rows: r.replies.map((x) => [x.figure, x.prompt, x.unsteered, v(x.unsteeredVerdict), x.steered, v(x.steeredVerdict)]) } });
+    sections.push({ heading: 'Replies', table: { columns: ['figure', 'prompt', 'unsteered', 'judge', r.repliesSteered ?? 'steered', 'judge'], rows: r.replies.map((x) => [x.figure, x.prompt, x.unsteered, v(x.unsteeredVerdict), x.steered, v(x.steeredVerdict)]) } });
   }
   return renderReport('steerling eval specificity', sections);
 }
