@@ -12,7 +12,7 @@ import { hooksFor } from '../intervene/index.js';
 import type { Hooks } from '../models/hooks.js';
 import { singleConditionRows, type SpecificityCurveRow } from '../eval/specificity.js';
 import { loadBehaviourFile, needsModel } from '../eval/behaviour-file.js';
-import { runBehaviourSuite, type BehaviourRun } from '../eval/behaviour-suite.js';
+import { checkJudgeGiven, runBehaviourSuite, type BehaviourRun } from '../eval/behaviour-suite.js';
 import { specificityHtml, type SpecificityReplyRow } from '../eval/report/specificity-html.js';
 import { progress } from './progress.js';
 import { specificityCurveTable, specificityTable, steeringLabel } from './specificity-text.js';
@@ -65,6 +65,7 @@ export function registerEvalSpecificity(ev: Command, program: Command): void {
     if (figures && f.n !== undefined) throw new Error('--n sizes the organism\'s sets; a behaviour file\'s figures bring their own prompts');
     if (!figures && f.maxTokens !== undefined) throw new Error('--max-tokens applies to a --behaviour-file (the organism\'s sets have their own reply lengths)');
     if (!figures && judgeFlagsGiven(f)) throw new Error('the judge flags apply to a --behaviour-file whose figures ask a judge model (the organism\'s figures are judged by its programs)');
+    if (figures) checkJudgeGiven(figures, judgeFlagsGiven(f));
     const judge = figures?.some((x) => needsModel(x.judge)) ? await makeModelJudge(f) : null;
     const m = await loadModel(modelRef(f.model));
     if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);

@@ -11,14 +11,28 @@ export function readRecords(path: string, listKey: string): { records: unknown[]
     top = JSON.parse(text);
   } catch (e) {
     const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    throw new Error(`${path}:${pos ? lineAt(text, Number(pos[1])) : 1}: not valid JSON (${msg})`);
+    const at = errorOffset(msg, text);
+    throw new Error(`${path}${at === null ? '' : `:${lineAt(text, at)}`}: not valid JSON (${msg.replace(/\s+/g, ' ')})`);
   }
   const list = Array.isArray(top) ? top : top && typeof top === 'object' ? (top as Record<string, unknown>)[listKey] : undefined;
   if (!Array.isArray(list)) throw new Error(`${path}:1: expected a JSON array of records, or an object with "${listKey}": [...]`);
   if (list.length === 0) throw new Error(`${path}: no records`);
   const starts = elementStarts(text, Array.isArray(top) ? 1 : 2);
   return { records: list, lines: list.map((_, i) => lineAt(text, starts[i] ?? 0)) };
+}
+
+/**
+ * Where JSON.parse stopped: its "position N" where it says one, else found from the text it quotes
+ * around the bad token (Node 20: `Unexpected token '}', ..."ure": }\n]" is not valid JSON`).
+ */
+function errorOffset(msg: string, text: string): number | null {
+  const pos = /position (\d+)/.exec(msg);
+  if (pos) return Number(pos[1]);
+  const quoted = /"(?:\.\.\.)?([\s\S]*?)(?:\.\.\.)?" is not valid JSON$/.exec(msg);
+  const token = /Unexpected token '([\s\S])'/.exec(msg);
+  if (!quoted || !token) return null;
+  const i = text.indexOf(quoted[1]!);
+  return i < 0 ? null : i + Math.max(0, quoted[1]!.indexOf(token[1]!));
 }
 
 function lineAt(text: string, offset: number): number {

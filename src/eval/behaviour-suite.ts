@@ -37,7 +37,7 @@ const wordsRegex = (words: readonly string[]) => new RegExp(`(?<![\\p{L}\\p{N}_]
 const plainQuotes = (s: string) => s.replace(/[\u2018\u2019]/g, "'");
 
 /** Verdicts of one judge on one figure's replies (the vocabulary serves "fluent"). */
-async function verdicts(j: BehaviourJudge, items: readonly { prompt: string; reply: string }[], vocab: ReadonlySet<string>, judge: RubricJudge | null): Promise<boolean[]> {
+export async function verdicts(j: BehaviourJudge, items: readonly { prompt: string; reply: string }[], vocab: ReadonlySet<string>, judge: RubricJudge | null): Promise<boolean[]> {
   switch (j.kind) {
     case 'contains': {
       const re = wordsRegex(j.words);
@@ -65,10 +65,15 @@ async function verdicts(j: BehaviourJudge, items: readonly { prompt: string; rep
   }
 }
 
+/** Refuses a figure judged by a model when no judge model is given, naming the figure's line. */
+export function checkJudgeGiven(figures: readonly BehaviourFigure[], given: boolean): void {
+  const needs = figures.find((f) => needsModel(f.judge));
+  if (needs && !given) throw new Error(`${needs.where}: figure "${needs.figure}" is judged by a model: pass --judge local --judge-model PATH_OR_HUB_ID, or --judge-url URL --judge-model NAME`);
+}
+
 /** Refuses a figure whose judge needs a model when none is given, or a prompt past the context. */
 export function checkBehaviourSuite(o: Pick<BehaviourSuiteOptions, 'figures' | 'judge' | 'tokenizer' | 'model'>): void {
-  const needs = o.figures.find((f) => needsModel(f.judge));
-  if (needs && !o.judge) throw new Error(`${needs.where}: figure "${needs.figure}" is judged by a model: pass --judge local --judge-model PATH_OR_HUB_ID, or --judge-url URL --judge-model NAME`);
+  checkJudgeGiven(o.figures, o.judge !== null);
   for (const f of o.figures) checkContextFits(o.tokenizer, f.prompts.map((p) => ({ prompt: p, completion: '', label: 1 as const, pair: null, source: `${f.where} ("${p.length > 40 ? `${p.slice(0, 40)}…` : p}")` })), o.model.arch.maxPositions, { chat: true });
 }
 
