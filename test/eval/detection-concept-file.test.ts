@@ -6,15 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cli, json, tempDir, STORIES, DOG_DATA } from '../cli/helpers.js';
+import { cli, json, tempDir, STORIES, DOG_DATA, ROOT } from '../cli/helpers.js';
 
 interface Res { method: string; site: string; concepts: Record<string, { auroc: number; auroc_hard: number | null; f1: number; n: { positive: number; negative: number; hard_negative: number } }>; mean_auroc: number }
 
 test('eval detection --concept-file on stories260K: held-out dog texts are told apart; --html draws the report', async () => {
   const dir = tempDir();
-  const file = join(dir, 'concepts.jsonl');
-  // An eval axbench concept line: the keys detection does not read are ignored.
-  writeFileSync(file, JSON.stringify({ id: 'dog', description: 'dogs', instructions: ['a', 'b'], clauses: ['c'], data: DOG_DATA }) + '\n');
+  // The shipped concept file is an eval axbench one: the keys detection does not read are ignored.
+  const file = join(ROOT, 'examples', 'stories260K', 'concepts.jsonl');
   const html = join(dir, 'det.html');
   const r = json<Res>(await cli(['eval', 'detection', '--model', STORIES, '--concept-file', file, '--layer', '2', '--html', html, '--json', '--quiet'], { timeoutMs: 30000 }));
   const dog = r.concepts['dog']!;
