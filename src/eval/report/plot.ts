@@ -33,16 +33,18 @@ type Row = Record<string, number | string>;
 
 /**
  * A curve per series over x with its interval as a band (y from `lo` to `hi`), one panel per value
- * of `panel`, and the zero line: where a band leaves 0, the change is measured.
+ * of `panel` (in the order the rows name them), and the zero line: where a band leaves 0, the change is measured.
  */
 export function bandChart(rows: readonly Row[], o: { x: string; y: string; lo: string; hi: string; series: string; panel: string; title: string }): vl.TopLevelSpec {
   const x = { field: o.x, type: 'quantitative' as const, title: o.x };
-  const color = { field: o.series, type: 'nominal' as const, title: null, legend: { labelLimit: 0 } };
+  // 20 colours: the organism's card has 16 figures, more than the default scheme's 10.
+  const color = { field: o.series, type: 'nominal' as const, title: null, legend: { labelLimit: 0 }, scale: { scheme: 'tableau20' } };
+  const panels = [...new Set(rows.map((r) => String(r[o.panel])))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: o.title,
     data: { values: rows as Row[] },
-    facet: { field: o.panel, type: 'nominal', title: null },
+    facet: { field: o.panel, type: 'nominal', title: null, sort: panels },
     columns: 2,
     spec: {
       width: 300,
