@@ -15,6 +15,7 @@ import { checkContextFits } from '../activations/tokenize.js';
 import { fitOnOrganism } from '../organism/axbench-fit.js';
 import { intArg } from './options.js';
 import { ADDITIVE, parseConcepts } from './eval-args.js';
+import { isOrganism } from './judge-flags.js';
 
 interface DetFlags {
   model?: string;
@@ -55,6 +56,7 @@ export function registerEvalDetection(ev: Command): void {
       const m = await loadModel(modelRef(f.model));
       const tok = m.tokenizer;
       if (!tok) throw new Error(`${m.dir} has no tokenizer`);
+      if (!own && !isOrganism(m.dir)) throw new Error(`${m.dir} is not the organism, whose held-out texts these are: pass --concept-file FILE with texts of your own`);
       const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
       const out: Record<string, DetectionReport> = {};
       const scores: { concept: string; kind: string; score: number }[] = [];

@@ -16,7 +16,7 @@ import { checkJudgeGiven, runBehaviourSuite, type BehaviourRun } from '../eval/b
 import { specificityHtml, type SpecificityReplyRow } from '../eval/report/specificity-html.js';
 import { progress } from './progress.js';
 import { specificityCurveTable, specificityTable, steeringLabel } from './specificity-text.js';
-import { addJudgeFlags, judgeFlagsGiven, makeModelJudge, type JudgeFlags } from './judge-flags.js';
+import { addJudgeFlags, isOrganism, judgeFlagsGiven, makeModelJudge, type JudgeFlags } from './judge-flags.js';
 import { intArg } from './options.js';
 import { parseFactors } from './eval-args.js';
 
@@ -69,6 +69,7 @@ export function registerEvalSpecificity(ev: Command, program: Command): void {
     const judge = figures?.some((x) => needsModel(x.judge)) ? await makeModelJudge(f) : null;
     const m = await loadModel(modelRef(f.model));
     if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
+    if (!figures && !isOrganism(m.dir)) throw new Error(`${m.dir} is not the organism, whose card figures these are: pass --behaviour-file FILE with figures of your own`);
     const steering = loadSteering(f.steer, m.model, f.force ?? false);
     // One set of interventions per multiple (each scaled), all measured against one baseline.
     const conditions: { label: string; hooks: Hooks }[] = ks

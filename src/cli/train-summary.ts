@@ -11,8 +11,9 @@ export function positionsText(p: PositionSpec): string {
   return 'last' in p ? `last:${p.last}` : p.indices.join(',');
 }
 
-// A strength or range is read, not parsed: no exponent ("[-117.9, 117.9]", not "[-1.18e+2, 1.18e+2]").
-const fmt = (x: number) => readableNumber(x);
+// Three decimals, but a strength or range is read, not parsed: a large or tiny one keeps its
+// significant digits without an exponent ("[-117.9, 117.9]", not "[-1.18e+2, 1.18e+2]").
+const fmt = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? readableNumber(x) : x.toFixed(3));
 
 export function trainSummary(art: Artifact, path: string): string {
   const m = art.meta;

@@ -12,7 +12,7 @@ test('train summary: the strength range prints without an exponent', () => {
     },
   } as unknown as Artifact;
   const s = trainSummary(art, 'a.steer.safetensors');
-  assert.match(s, /strength {3}default 58\.95, range \[-117\.9, 117\.9\]/);
+  assert.match(s, /strength {3}default 58\.950, range \[-117\.9, 117\.9\]/);
   assert.match(s, /μ\+ 230\.3 {2}μ− 0\.004/);
   assert.doesNotMatch(s, /e[+-]\d/);
 });

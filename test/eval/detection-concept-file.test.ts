@@ -47,6 +47,7 @@ test('eval detection --concept-file: a held-out "test" file is scored as given; 
     [['--concept-file', one('d.jsonl', '{"id": "dog", "data": "positives.jsonl"}\n')], /d\.jsonl:1: the scored half of "data" .* needs texts with and without the concept/],
     [['--concept-file', good, '--concepts', 'topic:ocean'], /with --concept-file the file lists the concepts/],
     [['--concept-file', good, '--n', '5'], /--n sizes the organism's held-out sets/],
+    [[], /stories260K\/? is not the organism, whose held-out texts these are: pass --concept-file/],
   ];
   for (const [args, want] of cases) {
     const res = await cli(['eval', 'detection', '--model', STORIES, ...args]);

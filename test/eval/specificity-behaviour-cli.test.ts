@@ -75,6 +75,7 @@ test('eval specificity: a bad behaviour file or flag fails in one line before an
     [['--max-tokens', '5'], /--max-tokens applies to a --behaviour-file/],
     [['--judge-url', 'http://127.0.0.1:9/v1', '--judge-model', 'm'], /the judge flags apply to a --behaviour-file/],
     [['--behaviour-file', BEHAVIOURS, '--multiples', '1,,2'], /--multiples: expected comma-separated numbers/],
+    [[], /stories260K\/? is not the organism, whose card figures these are: pass --behaviour-file/],
   ];
   for (const [args, want] of cases) {
     const r = await cli(['eval', 'specificity', '--model', STORIES, '--steer', dog, ...args]);
