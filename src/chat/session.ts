@@ -64,6 +64,11 @@ export class ChatSession {
     return before - this.steering.length;
   }
 
+  /** The artifacts in use, with their requests (strength, clamp target). */
+  steered(): readonly LoadedSteer[] {
+    return this.steering;
+  }
+
   describe(): ReturnType<typeof describeSteering>[] {
     return this.steering.map(describeSteering);
   }

@@ -8,6 +8,7 @@ import { ChatSession } from '../chat/session.js';
 import { intArg, collect, addSamplingOptions, type SamplingFlags } from './options.js';
 import { modelRef } from './model-ref.js';
 import { CHAT_TEMPLATE_HELP, CHAT_TEMPLATE_OPTION, chatTemplateOptions } from './chat-template-flag.js';
+import { chatSteeringLine } from './specificity-text.js';
 
 interface ChatFlags extends SamplingFlags {
   model?: string;
@@ -48,11 +49,7 @@ export function registerChat(program: Command): void {
       let compare = f.compare ?? false;
       const tty = process.stdin.isTTY === true;
       const out = (s: string) => process.stdout.write(s);
-      const steeringLine = () => {
-        const d = session.describe();
-        const past = (s: (typeof d)[number]) => s.strengths.some((x) => x < s.range[0] || x > s.range[1]);
-        return d.length ? d.map((s) => `${s.name} (${s.method}) at ${s.strengths[0]!.toPrecision(4)}, range [${s.range.map((x) => x.toPrecision(3)).join(', ')}]${past(s) ? ' (past the range: expect degenerate text)' : ''}`).join('; ') : 'none';
-      };
+      const steeringLine = () => chatSteeringLine(session.steered());
       if (tty) out(`steerling chat: ${session.loaded.dir}; steering: ${steeringLine()}. /help for commands, /exit to leave.\n`);
       const rl = createInterface({ input: process.stdin, terminal: tty, ...(tty ? { prompt: 'you> ' } : {}) });
       if (tty) rl.prompt();

@@ -9,6 +9,7 @@ import { intArg } from './options.js';
 import { progress } from './progress.js';
 import { CONCEPTS, isConceptId, type ConceptId } from '../organism/corpus/index.js';
 import { runClaims, renderClaims, claimsMarkdown, CLAIM_TOPICS } from '../organism/claims/index.js';
+import { claimsHtml } from '../organism/claims/render-html.js';
 
 interface ClaimsFlags {
   model?: string;
@@ -24,6 +25,7 @@ interface ClaimsFlags {
   json?: boolean;
   out?: string;
   markdown?: string;
+  html?: string;
 }
 
 function topicList(s: string): ConceptId[] {
@@ -50,10 +52,12 @@ export function registerEvalClaims(ev: Command, program: Command): void {
     .option('--json', 'print the whole result as one JSON object')
     .option('--out <file>', 'also write the result as JSON')
     .option('--markdown <file>', 'also write the tables as Markdown (the README\'s)')
+    .option('--html <file>', 'also write an HTML report (each claim\'s rows with their intervals)')
     .action(async (f: ClaimsFlags) => {
       // Checked before a run of many minutes, not after it.
       if (f.out !== undefined) checkOutFile(f.out, '--out');
       if (f.markdown !== undefined) checkOutFile(f.markdown, '--markdown');
+      if (f.html !== undefined) checkOutFile(f.html, '--html');
       const concepts = f.concepts ? topicList(f.concepts) : undefined;
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
@@ -67,6 +71,7 @@ export function registerEvalClaims(ev: Command, program: Command): void {
       bar.stop();
       if (f.out) writeFileAtomic(f.out, JSON.stringify(res, null, 2) + '\n', '--out');
       if (f.markdown) writeFileAtomic(f.markdown, claimsMarkdown(res) + '\n', '--markdown');
+      if (f.html) writeFileAtomic(f.html, await claimsHtml(res), '--html');
       console.log(f.json ? JSON.stringify(res) : renderClaims(res));
     });
 }

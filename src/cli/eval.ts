@@ -7,9 +7,12 @@ import type { Command } from 'commander';
 import { checkOutFile, writeFileAtomic } from '../io/out-path.js';
 import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
-import { detectionSet, CONCEPTS, isConceptId, type ConceptId } from '../organism/corpus/index.js';
+import type { ConceptId } from '../organism/corpus/index.js';
+import { ADDITIVE, parseConcepts, parseFactors } from './eval-args.js';
+import { registerEvalDetection } from './eval-detection.js';
+import { registerEvalSpecificity } from './eval-specificity.js';
 import { METHODS } from '../methods/index.js';
-import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';
+import { chatTexts } from '../eval/concept-detection.js';
 import { loadConceptFile, type FileConcept } from '../eval/axbench-concepts.js';
 import { runAxBench, AXBENCH_FACTORS, CDAS_FACTORS, type AxBenchResult } from '../eval/axbench.js';
 import { organismConceptSpec } from '../organism/axbench.js';
@@ -18,11 +21,7 @@ import { BASE_POSITIONS, SOURCE_POSITIONS, resolveVariant } from '../methods/cda
 import { intArg, numArg } from './options.js';
 import { fitOnOrganism, PREFERENCE_METHODS } from '../organism/axbench-fit.js';
 import type { CdasOptions } from '../methods/cdas/options.js';
-import { runOrganismSpecificity, runOrganismSpecificityCurve } from '../organism/specificity.js';
-import { loadSteering, describeSteering, resolveSteering, timesMultiple } from '../artifact/steering.js';
-import { hooksFor } from '../intervene/index.js';
 import { progress } from './progress.js';
-import { specificityCurveTable, specificityTable, steeringLabel } from './specificity-text.js';
 import { addJudgeFlags, makeJudge, type JudgeFlags } from './judge-flags.js';
 import { registerEvalClaims } from './eval-claims.js';
 import { renderReport } from '../eval/report/html.js';
@@ -48,26 +47,8 @@ interface AxFlags extends JudgeFlags {
   steps?: number;
 }
 
-const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps', 'bipo'];
 /** Methods eval axbench sweeps: the additive ones, and CDAS's clamp (a multiplier of its derived strength). */
 const SWEPT = [...ADDITIVE, 'cdas'];
-
-function parseConcepts(s: string): ConceptId[] {
-  if (s === 'topics') return CONCEPTS.filter((c) => c.startsWith('topic:'));
-  if (s === 'all') return [...CONCEPTS];
-  return s.split(',').map((c) => {
-    if (!isConceptId(c)) throw new Error(`--concepts: unknown concept "${c}" (choose from ${CONCEPTS.join(', ')}, or topics, all)`);
-    return c;
-  });
-}
-
-function parseFactors(s: string, flag = '--factors'): number[] {
-  const parts = s.split(',').map((t) => t.trim());
-  const xs = parts.map(Number);
-  // Number('') is 0: an empty entry ("1,,2") would silently add a factor of 0.
-  if (parts.some((t) => t === '') || xs.some((x) => !Number.isFinite(x))) throw new Error(`${flag}: expected comma-separated numbers, got "${s}"`);
-  return xs;
-}
 
 /** The judge and what it cost: ratings asked, read from the cache, and not parsed (counted as 0). */
 function judgeLine(r: AxBenchResult): string {
@@ -120,16 +101,6 @@ function fitFromFile(m: LoadedModel, method: string, site: string, concepts: rea
     const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data: c.data, site, chat: true, name: id, hubId: m.repoId });
     return { artifact, positives: chatTexts(tok, c.data.examples.filter((e) => e.label === 1).map((e) => ({ prompt: e.prompt, text: e.completion }))) };
   };
-}
-
-interface DetFlags {
-  model?: string;
-  method: string;
-  layer?: number;
-  concepts: string;
-  n: number;
-  seed: number;
-  json?: boolean;
 }
 
 /** The AxBench result as a self-contained HTML page: selection curves, the table, the test replies. */
@@ -203,79 +174,6 @@ export function registerEval(program: Command): void {
 
   registerEvalClaims(ev, program);
 
-  ev.command('detection')
-    .description('concept detection: AUROC (max-over-tokens projection) on held-out positive, negative and hard-negative texts, and the best-threshold F1')
-    .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
-    .option('--method <m>', 'method to fit per concept (diffmean, pca, probe)', 'diffmean')
-    .option('--layer <i>', 'block whose output is read (default: the middle one)', intArg('--layer'))
-    .option('--concepts <list>', 'comma-separated concepts, or topics, or all', 'all')
-    .option('--n <n>', 'texts of each kind per concept', intArg('--n', 1), 40)
-    .option('--seed <s>', 'seed of the held-out texts', intArg('--seed'), 99)
-    .option('--json', 'print the figures as one JSON object')
-    .action(async (f: DetFlags) => {
-      if (!ADDITIVE.includes(f.method)) throw new Error(`--method ${f.method}: choose ${ADDITIVE.join(', ')}`);
-      const concepts = parseConcepts(f.concepts);
-      const m = await loadModel(modelRef(f.model));
-      if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
-      const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
-      const fit = fitOnOrganism(m.model, m.tokenizer, f.method, site);
-      const out: Record<string, DetectionReport> = {};
-      for (const c of concepts) {
-        const rows = detectionSet(c, { nPositive: f.n, nNegative: f.n, nHardNegative: f.n, seed: f.seed, split: 'eval' });
-        out[c] = detectionReport(m.model, m.tokenizer, fit(c).artifact, rows);
-      }
-      const vals = Object.values(out);
-      const mean = (k: 'auroc' | 'f1') => vals.reduce((s, v) => s + v[k], 0) / vals.length;
-      if (f.json) {
-        console.log(JSON.stringify({ method: f.method, site, concepts: out, mean_auroc: mean('auroc'), mean_f1: mean('f1') }));
-        return;
-      }
-      console.log(`concept detection, ${f.method} at ${site}; ${f.n} positive, negative and hard-negative texts per concept`);
-      console.log('concept'.padEnd(22) + 'AUROC  AUROC(hard)  F1');
-      for (const [c, v] of Object.entries(out)) console.log(`${c.padEnd(22)}${v.auroc.toFixed(3)}  ${v.auroc_hard === null ? '  –  ' : v.auroc_hard.toFixed(3)}        ${v.f1.toFixed(3)}`);
-      console.log(`mean AUROC ${mean('auroc').toFixed(3)}, mean F1 ${mean('f1').toFixed(3)}`);
-    });
-
-  ev.command('specificity')
-    .description('what else steering changed on the organism: every card figure without and with the steering, the change with a 95% bootstrap interval (general, control, robustness, targets)')
-    .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
-    .requiredOption('--steer <artifact[:strength]>', 'artifact(s) to steer with, as for generate; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--n <n>', 'examples per set', intArg('--n', 1), 200)
-    .option('--seed <s>', 'seed of the sets and of sampling', intArg('--seed'), 7)
-    .option('--multiples <list>', 'a curve: every figure at these multiples of the given strengths (e.g. 0.25,0.5,1,2)')
-    .option('--force', 'use artifacts fitted on another model')
-    .option('--json', 'print the rows as one JSON object')
-    .action(async (f: { model?: string; steer: string[]; n: number; seed: number; multiples?: string; force?: boolean; json?: boolean }) => {
-      const m = await loadModel(modelRef(f.model));
-      if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
-      const steering = loadSteering(f.steer, m.model, f.force ?? false);
-      if (f.multiples !== undefined) {
-        const ks = parseFactors(f.multiples, '--multiples');
-        // One set of interventions per multiple (each scaled), all measured against one baseline.
-        const conditions = ks.map((k) => {
-          const ivs = steering.flatMap((s) => resolveSteering(timesMultiple(s.request, k), s.artifact, m.model, f.force ?? false));
-          return { label: `x${k}`, hooks: hooksFor(ivs, m.model.arch.layers) };
-        });
-        const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });
-        const rows = runOrganismSpecificityCurve(m.model, m.tokenizer, conditions, { eosTokenIds: stopIds(m), n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });
-        bar.stop();
-        if (f.json) {
-          console.log(JSON.stringify({ steering: steering.map(describeSteering), multiples: ks, n: f.n, seed: f.seed, rows }));
-          return;
-        }
-        console.log(`specificity curve: ${steering.map(steeringLabel).join(' + ')}, at multiples ${ks.join(', ')} of it; ${f.n} examples per set, seed ${f.seed}`);
-        for (const l of specificityCurveTable(rows)) console.log(l);
-        return;
-      }
-      const hooks = hooksFor(steering.flatMap((s) => s.interventions), m.model.arch.layers);
-      const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'reply', label: 'measuring' });
-      const rows = runOrganismSpecificity(m.model, m.tokenizer, { eosTokenIds: stopIds(m), hooks, n: f.n, seed: f.seed, onProgress: (p, d, t) => bar.update(d, t, p) });
-      bar.stop();
-      if (f.json) {
-        console.log(JSON.stringify({ steering: steering.map(describeSteering), n: f.n, seed: f.seed, rows }));
-        return;
-      }
-      console.log(`specificity: ${steering.map(steeringLabel).join(' + ')}; ${f.n} examples per set, seed ${f.seed}`);
-      for (const l of specificityTable(rows)) console.log(l);
-    });
+  registerEvalDetection(ev);
+  registerEvalSpecificity(ev, program);
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { intArg, numArg } from './options.js';
 import { modelRef } from './model-ref.js';
-import { DEFAULT_JUDGE_CACHE, EndpointJudge, JudgementCache, LocalModelJudge, type Judge } from '../eval/judges/index.js';
+import { DEFAULT_JUDGE_CACHE, EndpointJudge, JudgementCache, LocalModelJudge, type Judge, type RubricJudge } from '../eval/judges/index.js';
 import { ExactJudge } from '../organism/judges/index.js';
 
 export interface JudgeFlags {
@@ -72,6 +72,22 @@ export function judgeKind(f: JudgeFlags, modelDir: string): 'exact' | 'local' | 
 export async function makeJudge(f: JudgeFlags, modelDir: string): Promise<Judge> {
   const kind = judgeKind(f, modelDir);
   if (kind === 'exact') return new ExactJudge();
+  return modelJudge(kind, f);
+}
+
+/** A judge model (local or endpoint) for questions the organism's programs cannot answer. */
+export async function makeModelJudge(f: JudgeFlags): Promise<RubricJudge> {
+  if (f.judge === 'exact') throw new Error(`--judge exact scores only the organism's own concepts; a figure judged by a model needs ${NEEDS}`);
+  if (f.judge === undefined && !f.judgeUrl) throw new Error(`a figure judged by a model needs ${NEEDS}`);
+  return modelJudge(judgeKind(f, '') as 'local' | 'endpoint', f);
+}
+
+/** Whether any judge flag was given (they apply only where a judge model may score). */
+export function judgeFlagsGiven(f: Partial<JudgeFlags>): boolean {
+  return f.judge !== undefined || f.judgeModel !== undefined || f.judgeUrl !== undefined;
+}
+
+async function modelJudge(kind: 'local' | 'endpoint', f: JudgeFlags): Promise<RubricJudge> {
   const cache = f.judgeCache === false ? null : JudgementCache.open(f.judgeCache);
   if (kind === 'local') return LocalModelJudge.load(modelRef(f.judgeModel), { cache, maxTokens: f.judgeMaxTokens });
   return new EndpointJudge({

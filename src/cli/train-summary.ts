@@ -3,6 +3,7 @@
 import type { Artifact } from '../artifact/artifact.js';
 import type { PositionSpec } from '../intervene/positions.js';
 import { candidateRows, formatCandidates } from './ablation-table.js';
+import { readableNumber } from '../util/number-text.js';
 
 /** Positions in the spelling --positions accepts. */
 export function positionsText(p: PositionSpec): string {
@@ -10,7 +11,9 @@ export function positionsText(p: PositionSpec): string {
   return 'last' in p ? `last:${p.last}` : p.indices.join(',');
 }
 
-const fmt = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
+// Three decimals, but a strength or range is read, not parsed: a large or tiny one keeps its
+// significant digits without an exponent ("[-117.9, 117.9]", not "[-1.18e+2, 1.18e+2]").
+const fmt = (x: number) => (Math.abs(x) >= 100 || (Math.abs(x) < 0.01 && x !== 0) ? readableNumber(x) : x.toFixed(3));
 
 export function trainSummary(art: Artifact, path: string): string {
   const m = art.meta;

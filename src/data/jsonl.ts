@@ -11,18 +11,7 @@ export function readJsonl(path: string): unknown[] {
 
 /** The records and the 1-based file line of each (blank lines are skipped, so they differ). */
 export function readJsonlLines(path: string): { records: unknown[]; lines: number[] } {
-  let bytes: Buffer;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new Error(`${path} is a folder; give a JSONL file`);
-    if (!st.isFile()) throw new Error(`${path} is not a regular file (a device, pipe or socket); give a JSONL file`);
-    if (st.size > MAX_JSONL_BYTES) throw new Error(`${path} has ${st.size} bytes, more than the ${MAX_JSONL_BYTES}-byte limit for a data file`);
-    bytes = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw code ? new Error(`${path}: cannot read (${code})`) : e;
-  }
-  const text = decodeUtf8(bytes, path);
+  const text = readDataText(path, 'a JSONL file');
   const out: unknown[] = [];
   const lines: number[] = [];
   text.split('\n').forEach((line, i) => {
@@ -36,6 +25,22 @@ export function readJsonlLines(path: string): { records: unknown[]; lines: numbe
   });
   if (out.length === 0) throw new Error(`${path}: no records`);
   return { records: out, lines };
+}
+
+/** A data file's text: a regular file of at most MAX_JSONL_BYTES, UTF-8 (`what` names the kind expected). */
+export function readDataText(path: string, what: string): string {
+  let bytes: Buffer;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new Error(`${path} is a folder; give ${what}`);
+    if (!st.isFile()) throw new Error(`${path} is not a regular file (a device, pipe or socket); give ${what}`);
+    if (st.size > MAX_JSONL_BYTES) throw new Error(`${path} has ${st.size} bytes, more than the ${MAX_JSONL_BYTES}-byte limit for a data file`);
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw code ? new Error(`${path}: cannot read (${code})`) : e;
+  }
+  return decodeUtf8(bytes, path);
 }
 
 /** UTF-8 without a leading byte-order mark; invalid bytes are an error naming their line. */

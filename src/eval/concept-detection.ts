@@ -78,14 +78,20 @@ export interface DetectionReport {
 
 /** Detection figures of an artifact on labelled chat texts (evaluation.md: max-over-tokens score). */
 export function detectionReport(model: DecoderModel, tok: Tokenizer, art: Artifact, rows: readonly { prompt: string; text: string; label: number; kind: string }[]): DetectionReport {
+  return detectionWithScores(model, tok, art, rows).report;
+}
+
+/** The figures and every text's score (for plots), in the order of `rows`. */
+export function detectionWithScores(model: DecoderModel, tok: Tokenizer, art: Artifact, rows: readonly { prompt: string; text: string; label: number; kind: string }[]): { report: DetectionReport; scores: number[] } {
   const scores = maxProjectionScores(model, art, chatTexts(tok, rows));
   const labels = rows.map((r) => r.label);
   const hard = rows.map((r, i) => ({ r, s: scores[i]! })).filter((x) => x.r.kind !== 'negative');
   const nHard = rows.filter((r) => r.kind === 'hard_negative').length;
-  return {
+  const report = {
     auroc: auroc(scores, labels),
     auroc_hard: nHard > 0 ? auroc(hard.map((x) => x.s), hard.map((x) => x.r.label)) : null,
     ...bestThresholdF1(scores, labels),
     n: { positive: labels.filter((l) => l === 1).length, negative: rows.filter((r) => r.kind === 'negative').length, hard_negative: nHard },
   };
+  return { report, scores };
 }

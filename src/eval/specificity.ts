@@ -93,7 +93,12 @@ export function runSpecificityCurve(conditions: readonly { label: string; hooks:
 }
 
 export function runSpecificity(o: SpecificityOptions & { hooks: Hooks }): SpecificityRow[] {
-  return runSpecificityCurve([{ label: 'steered', hooks: o.hooks }], o).map((r) => {
+  return singleConditionRows(runSpecificityCurve([{ label: 'steered', hooks: o.hooks }], o));
+}
+
+/** A curve of one condition as the rows of one steering. */
+export function singleConditionRows(rows: readonly SpecificityCurveRow[]): SpecificityRow[] {
+  return rows.map((r) => {
     const p = r.points[0]!;
     return { key: r.key, group: r.group, unsteered: r.unsteered, steered: p.steered, change: p.change, lo: p.lo, hi: p.hi, n: r.n };
   });

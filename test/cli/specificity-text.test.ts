@@ -2,7 +2,7 @@
 // the steering is named by its target and one strength where all interventions share it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { specificityCurveTable, specificityTable, steeringLabel } from '../../src/cli/specificity-text.js';
+import { chatSteeringLine, specificityCurveTable, specificityTable, steeringLabel } from '../../src/cli/specificity-text.js';
 import type { LoadedSteer } from '../../src/artifact/steering.js';
 
 const steer = (method: string, kind: string, sites: string[], strength: number, target?: 'neg'): LoadedSteer =>
@@ -30,4 +30,12 @@ test('a specificity curve prints every multiple with its interval', () => {
   assert.match(lines[2]!, /^\s+x1\s+0\.500\s+-0\.400\s+\[-0\.600, -0\.200\] \*$/);
   const one = specificityTable([{ key: 'parse_rate', group: 'general', unsteered: 0.9, steered: 0.5, change: -0.4, lo: -0.6, hi: -0.2, n: 10 }]);
   assert.match(one[1]!, /\[-0\.600, -0\.200\] \*$/);
+});
+
+test('chat steering line: a clamp names its target, strengths and ranges read without exponents', () => {
+  const s = steer('cdas', 'clamp', ['layers.1.resid_post'], 1, 'neg');
+  (s.artifact.meta.interventions[0] as { strength_range: number[] }).strength_range = [-117.91, 117.91];
+  assert.equal(chatSteeringLine([s]), 'refusal (cdas) clamped to μ− (neg) at 1, range [-117.9, 117.9]');
+  assert.equal(chatSteeringLine([steer('diffmean', 'add', ['layers.2.resid_post'], 2)]), 'refusal (diffmean) at 2, range [0, 1] (past the range: expect degenerate text)');
+  assert.equal(chatSteeringLine([]), 'none');
 });

@@ -23,6 +23,7 @@ export { parseRating, type Rating } from './rating.js';
 export { rubricPrompt, RUBRIC_VERSION } from './rubric.js';
 export { JudgementCache, judgementKey, DEFAULT_JUDGE_CACHE } from './cache.js';
 export { RubricJudge } from './rubric-judge.js';
+export { askQuestion, questionPrompt, QUESTION_VERSION } from './question.js';
 export { LocalModelJudge, type LocalModelJudgeOptions } from './local-model.js';
 export { EndpointJudge, chatCompletionsUrl, type EndpointJudgeOptions } from './endpoint.js';
 

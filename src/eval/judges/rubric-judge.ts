@@ -28,8 +28,26 @@ export abstract class RubricJudge implements Judge {
   }
 
   async judge(items: readonly JudgeItem[]): Promise<ReplyJudgement[]> {
-    const identity = `${this.identity()}|rubric ${RUBRIC_VERSION}`;
     const prompts = items.flatMap((it) => ASPECTS.map((a) => rubricPrompt(a, it)));
+    const texts = await this.askAll(prompts, `rubric ${RUBRIC_VERSION}`);
+    return items.map((_, i) => {
+      const out = {} as ReplyJudgement;
+      ASPECTS.forEach((a, k) => {
+        const text = texts[i * 3 + k]!;
+        const r = parseRating(text);
+        if (!r.parsed) this.counts.unparsed++;
+        out[a] = { score: r.score, parsed: r.parsed, text };
+      });
+      return out;
+    });
+  }
+
+  /**
+   * The judge model's text for every prompt, through the cache: a prompt seen before (under this
+   * judge and `template`, the version of the prompts' wording) costs nothing, repeats are asked once.
+   */
+  async askAll(prompts: readonly string[], template: string): Promise<string[]> {
+    const identity = `${this.identity()}|${template}`;
     const keys = prompts.map((p) => judgementKey(identity, p));
     const texts = new Map<string, string>();
     const ask: { key: string; prompt: string }[] = [];
@@ -55,16 +73,15 @@ export abstract class RubricJudge implements Judge {
         },
       );
     }
-    return items.map((_, i) => {
-      const out = {} as ReplyJudgement;
-      ASPECTS.forEach((a, k) => {
-        const text = texts.get(keys[i * 3 + k]!);
-        if (text === undefined) throw new Error(`${this.id}: no text came back for a ${a} rating`);
-        const r = parseRating(text);
-        if (!r.parsed) this.counts.unparsed++;
-        out[a] = { score: r.score, parsed: r.parsed, text };
-      });
-      return out;
+    return keys.map((key) => {
+      const text = texts.get(key);
+      if (text === undefined) throw new Error(`${this.id}: no text came back for a rating`);
+      return text;
     });
+  }
+
+  /** Counts ratings that did not parse, for judgements read outside `judge` (e.g. yes/no questions). */
+  noteUnparsed(n: number): void {
+    this.counts.unparsed += n;
   }
 }
