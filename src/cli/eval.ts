@@ -9,7 +9,9 @@ import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
 import { detectionSet, CONCEPTS, isConceptId, type ConceptId } from '../organism/corpus/index.js';
 import { METHODS } from '../methods/index.js';
-import { chatTexts, detectionReport, type DetectionReport } from '../eval/concept-detection.js';
+import { chatTexts, detectionReport, detectionReportOf, type DetectionReport } from '../eval/concept-detection.js';
+import { loadSae } from '../sae/file.js';
+import { maxPreActivations } from '../sae/feature.js';
 import { loadConceptFile, type FileConcept } from '../eval/axbench-concepts.js';
 import { runAxBench, AXBENCH_FACTORS, CDAS_FACTORS, type AxBenchResult } from '../eval/axbench.js';
 import { organismConceptSpec } from '../organism/axbench.js';
@@ -46,9 +48,12 @@ interface AxFlags extends JudgeFlags {
   basePositions?: string;
   rank?: number;
   steps?: number;
+  sae?: string;
 }
 
-const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps', 'bipo'];
+const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps', 'bipo', 'sae'];
+/** Methods that work in an SAE's latent space: they need --sae, and read and steer at its site. */
+const SAE_METHODS = ['sae'];
 /** Methods eval axbench sweeps: the additive ones, and CDAS's clamp (a multiplier of its derived strength). */
 const SWEPT = [...ADDITIVE, 'cdas'];
 
@@ -103,8 +108,20 @@ function cdasFitOptions(f: AxFlags): CdasOptions {
   return { ...resolveVariant(f), ...(f.steps !== undefined ? { steps: f.steps } : {}) };
 }
 
+/** The site eval reads and steers: the SAE's for SAE methods (a --layer must agree), else the given or middle block's output. */
+function evalSite(f: { method: string; layer?: number; sae?: string }, layers: number): string {
+  if (SAE_METHODS.includes(f.method)) {
+    if (f.sae === undefined) throw new Error(`--method ${f.method} needs --sae FILE (train one with steerling sae train)`);
+    const site = loadSae(f.sae).sae.site;
+    if (f.layer !== undefined && site !== `layers.${f.layer}.resid_post`) throw new Error(`--layer ${f.layer}: the SAE ${f.sae} reads ${site}`);
+    return site;
+  }
+  if (f.sae !== undefined) throw new Error(`--sae applies to ${SAE_METHODS.join(', ')}`);
+  return `layers.${f.layer ?? Math.floor(layers / 2)}.resid_post`;
+}
+
 /** Fits each concept of a --concept-file on its own data; the scale comes from its positive texts. */
-function fitFromFile(m: LoadedModel, method: string, site: string, concepts: readonly FileConcept[], cdas: CdasOptions = {}) {
+function fitFromFile(m: LoadedModel, method: string, site: string, concepts: readonly FileConcept[], cdas: CdasOptions = {}, options?: object) {
   const tok = m.tokenizer!;
   return (id: string) => {
     const c = concepts.find((x) => x.id === id)!;
@@ -115,7 +132,7 @@ function fitFromFile(m: LoadedModel, method: string, site: string, concepts: rea
       return { artifact, positives: [] };
     }
     if (PREFERENCE_METHODS.includes(method) && c.data.kind !== 'pairs') throw new Error(`${c.dataPath}: ${method} learns from pairs {"prompt", "positive", "negative"}; this file has labelled texts`);
-    const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data: c.data, site, chat: true, name: id, hubId: m.repoId });
+    const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data: c.data, site, chat: true, name: id, hubId: m.repoId, ...(options ? { options } : {}) });
     return { artifact, positives: chatTexts(tok, c.data.examples.filter((e) => e.label === 1).map((e) => ({ prompt: e.prompt, text: e.completion }))) };
   };
 }
@@ -123,6 +140,7 @@ function fitFromFile(m: LoadedModel, method: string, site: string, concepts: rea
 interface DetFlags {
   model?: string;
   method: string;
+  sae?: string;
   layer?: number;
   concepts: string;
   n: number;
@@ -158,6 +176,7 @@ export function registerEval(program: Command): void {
     .option('--source-position <where>', `cdas: where the source is read: ${SOURCE_POSITIONS.join(' | ')} (default header, the paper's)`)
     .option('--base-positions <where>', `cdas: which base positions training writes and the clamp acts on: ${BASE_POSITIONS.join(' | ')} (default all, the paper's)`)
     .option('--rank <r>', 'cdas: rows of the interchanged subspace (default 1, the paper\'s)', intArg('--rank', 1))
+    .option('--sae <file>', `${SAE_METHODS.join(', ')}: the SAE file (its site is the one steered)`)
     .option('--steps <n>', 'cdas: training steps (default: its own)', intArg('--steps', 1))
     .option('--max-tokens <n>', 'tokens per reply', intArg('--max-tokens', 1), 128)
     .option('--temperature <t>', 'sampling temperature', numArg('--temperature', 0), 1)
@@ -181,7 +200,8 @@ export function registerEval(program: Command): void {
       if (own && f.judge === undefined && !f.judgeUrl) throw new Error('a --concept-file needs a judge model: pass --judge local --judge-model PATH, or --judge endpoint --judge-url URL --judge-model NAME');
       const judge = await makeJudge(f, m.dir);
       const tok = m.tokenizer;
-      const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
+      const site = evalSite(f, m.model.arch.layers);
+      const own_options = f.sae !== undefined ? { sae: f.sae } : undefined;
       const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'step', label: 'evaluating' });
       const common = {
         model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), method: `${f.method} at ${site}`,
@@ -191,8 +211,8 @@ export function registerEval(program: Command): void {
         onProgress: (what: string, done: number, total: number) => bar.update(done, total, what),
       };
       const res = own
-        ? await runAxBench<string>({ ...common, concepts: own.map((c) => c.id), fit: fitFromFile(m, f.method, site, own, cdas), spec: (id) => own.find((c) => c.id === id)!.spec })
-        : await runAxBench<ConceptId>({ ...common, concepts: concepts!, fit: fitOnOrganism(m.model, m.tokenizer!, f.method, site, cdas), spec: organismConceptSpec });
+        ? await runAxBench<string>({ ...common, concepts: own.map((c) => c.id), fit: fitFromFile(m, f.method, site, own, cdas, own_options), spec: (id) => own.find((c) => c.id === id)!.spec })
+        : await runAxBench<ConceptId>({ ...common, concepts: concepts!, fit: fitOnOrganism(m.model, m.tokenizer!, f.method, site, cdas, own_options), spec: organismConceptSpec });
       bar.stop();
       if (f.out) writeFileAtomic(f.out, JSON.stringify(res, null, 2) + '\n', '--out');
       if (f.html) writeFileAtomic(f.html, await axbenchHtml(res), '--html');
@@ -204,7 +224,8 @@ export function registerEval(program: Command): void {
   ev.command('detection')
     .description('concept detection: AUROC (max-over-tokens projection) on held-out positive, negative and hard-negative texts, and the best-threshold F1')
     .option('-m, --model <dir>', 'organism folder (default: the shipped one)')
-    .option('--method <m>', 'method to fit per concept (diffmean, pca, probe)', 'diffmean')
+    .option('--method <m>', `method to fit per concept (${ADDITIVE.join(', ')}; sae scores a text by its feature's largest pre-activation)`, 'diffmean')
+    .option('--sae <file>', `${SAE_METHODS.join(', ')}: the SAE file`)
     .option('--layer <i>', 'block whose output is read (default: the middle one)', intArg('--layer'))
     .option('--concepts <list>', 'comma-separated concepts, or topics, or all', 'all')
     .option('--n <n>', 'texts of each kind per concept', intArg('--n', 1), 40)
@@ -215,12 +236,19 @@ export function registerEval(program: Command): void {
       const concepts = parseConcepts(f.concepts);
       const m = await loadModel(modelRef(f.model));
       if (!m.tokenizer) throw new Error(`${m.dir} has no tokenizer`);
-      const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
-      const fit = fitOnOrganism(m.model, m.tokenizer, f.method, site);
+      const site = evalSite(f, m.model.arch.layers);
+      const fit = fitOnOrganism(m.model, m.tokenizer, f.method, site, {}, f.sae !== undefined ? { sae: f.sae } : undefined);
+      const sae = f.sae !== undefined ? loadSae(f.sae).sae : null;
       const out: Record<string, DetectionReport> = {};
       for (const c of concepts) {
         const rows = detectionSet(c, { nPositive: f.n, nNegative: f.n, nHardNegative: f.n, seed: f.seed, split: 'eval' });
-        out[c] = detectionReport(m.model, m.tokenizer, fit(c).artifact, rows);
+        const artifact = fit(c).artifact;
+        if (sae) {
+          // The feature the fit picked on the training texts, scored by its pre-activation (sae/feature.ts).
+          const feature = artifact.meta.settings['feature'] as number;
+          const texts = chatTexts(m.tokenizer, rows).map((t) => ({ ids: t.ids, start: t.start, end: t.ids.length }));
+          out[c] = { ...detectionReportOf([...maxPreActivations(m.model, sae, texts, [feature])], rows), feature } as DetectionReport;
+        } else out[c] = detectionReport(m.model, m.tokenizer, artifact, rows);
       }
       const vals = Object.values(out);
       const mean = (k: 'auroc' | 'f1') => vals.reduce((s, v) => s + v[k], 0) / vals.length;

@@ -78,7 +78,11 @@ export interface DetectionReport {
 
 /** Detection figures of an artifact on labelled chat texts (evaluation.md: max-over-tokens score). */
 export function detectionReport(model: DecoderModel, tok: Tokenizer, art: Artifact, rows: readonly { prompt: string; text: string; label: number; kind: string }[]): DetectionReport {
-  const scores = maxProjectionScores(model, art, chatTexts(tok, rows));
+  return detectionReportOf(maxProjectionScores(model, art, chatTexts(tok, rows)), rows);
+}
+
+/** The same figures from any per-text scores (e.g. an SAE feature's activation). */
+export function detectionReportOf(scores: readonly number[], rows: readonly { label: number; kind: string }[]): DetectionReport {
   const labels = rows.map((r) => r.label);
   const hard = rows.map((r, i) => ({ r, s: scores[i]! })).filter((x) => x.r.kind !== 'negative');
   const nHard = rows.filter((r) => r.kind === 'hard_negative').length;

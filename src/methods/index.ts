@@ -14,8 +14,9 @@ import { reps, bipo } from './preference/index.js';
 import { steer2edit } from './steer2edit/index.js';
 import { lineas } from './lineas/index.js';
 import { selective } from './selective/index.js';
+import { saeFeature } from './sae/index.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective, sae: saeFeature };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];
@@ -34,3 +35,4 @@ export type { LineasOptions } from './lineas/index.js';
 export type { RepsOptions, BipoOptions } from './preference/index.js';
 export type { Steer2EditOptions } from './steer2edit/index.js';
 export type { SelectiveOptions } from './selective/index.js';
+export type { SaeFeatureOptions } from './sae/index.js';
