@@ -15,8 +15,9 @@ import { steer2edit } from './steer2edit/index.js';
 import { lineas } from './lineas/index.js';
 import { selective } from './selective/index.js';
 import { saeFeature } from './sae/index.js';
+import { yapo } from './yapo/index.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective, sae: saeFeature };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective, sae: saeFeature, yapo };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];
@@ -36,3 +37,4 @@ export type { RepsOptions, BipoOptions } from './preference/index.js';
 export type { Steer2EditOptions } from './steer2edit/index.js';
 export type { SelectiveOptions } from './selective/index.js';
 export type { SaeFeatureOptions } from './sae/index.js';
+export type { YapoOptions } from './yapo/index.js';

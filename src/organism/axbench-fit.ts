@@ -14,7 +14,7 @@ import { chatTexts } from '../eval/concept-detection.js';
 import { parseContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
 
 /** Methods trained on preference pairs: the concept reply (winner) against the plain reply. */
-export const PREFERENCE_METHODS = ['reps', 'bipo'];
+export const PREFERENCE_METHODS = ['reps', 'bipo', 'yapo'];
 
 /** `options`: the method's own (e.g. the SAE file of `sae` and YaPO); CDAS takes `cdas`. */
 export function fitOnOrganism(model: DecoderModel, tok: Tokenizer, method: string, site: string, cdas: CdasOptions = {}, options?: object): (concept: ConceptId) => { artifact: Artifact; positives: ScoredText[] } {
