@@ -88,7 +88,7 @@ test('yapo loss: log 2 at λ = 0 with the unsteered reference; swapped replies w
   assert.throws(() => loss(rows, lam, signs.map(() => 0)), /one direction ±1 per row/);
 });
 
-test('stories260K: YaPO trains λ on a few latents, the artifact round-trips and steers as trained', async () => {
+test('stories260K: YaPO concentrates λ on a few latents, the artifact round-trips and steers as trained', async () => {
   const { m, tok, sae, A } = await storiesSae();
   const dir = mkdtempSync(join(tmpdir(), 'yapo-'));
   const saePath = join(dir, 'stories.sae.safetensors');
@@ -96,9 +96,9 @@ test('stories260K: YaPO trains λ on a few latents, the artifact round-trips and
   const data = dogPairs();
   const art = METHODS.yapo!.fit({ model: m.model, tokenizer: tok, data, site: SITE, name: 'dog', options: { sae: saePath, epochs: 8 } });
   const st = art.meta.stats!;
-  console.log(`  yapo on stories260K: loss ${(st['loss_start'] as number).toFixed(3)} → ${(st['loss_end'] as number).toFixed(3)}, ${st['active_latents']} of ${sae.width} latents moved, default ×${art.meta.interventions[0]!.default_strength.toFixed(2)}`);
+  console.log(`  yapo on stories260K: loss ${(st['loss_start'] as number).toFixed(3)} → ${(st['loss_end'] as number).toFixed(3)}, ${st['latents_moved']} of ${sae.width} latents moved, ${st['latents_90']} hold 90% of ‖λ‖², default ×${art.meta.interventions[0]!.default_strength.toFixed(2)}`);
   assert.ok((st['loss_end'] as number) < (st['loss_start'] as number), 'the loss falls');
-  assert.ok((st['active_latents'] as number) > 0 && (st['active_latents'] as number) < sae.width, 'λ is sparse');
+  assert.ok((st['latents_90'] as number) > 0 && (st['latents_90'] as number) < sae.width / 2, 'λ is concentrated on a few latents');
   const path = join(dir, 'dog.steer.safetensors');
   saveArtifact(path, art);
   const back = loadArtifact(path);

@@ -105,10 +105,14 @@ export function trainYapo(model: DecoderModel, site: string, sae: Sae, rows: rea
   return { direction: Float32Array.from(lambda.data as Float32Array), losses, steps: plan.total };
 }
 
-/** Latents λ moves (|λ_i| above a thousandth of its largest entry). */
+/** How concentrated λ is: the fewest latents that hold 90% of ‖λ‖². */
 export function activeLatents(lambda: Float32Array): number {
-  const top = lambda.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-  return top === 0 ? 0 : lambda.filter((x) => Math.abs(x) > 1e-3 * top).length;
+  const sq = Array.from(lambda, (x) => x * x).sort((a, b) => b - a);
+  const total = sq.reduce((s, x) => s + x, 0);
+  if (total === 0) return 0;
+  let acc = 0;
+  for (let i = 0; i < sq.length; i++) if ((acc += sq[i]!) >= 0.9 * total) return i + 1;
+  return sq.length;
 }
 
 function fit(ctx: FitContext<YapoOptions>): Artifact {
@@ -145,7 +149,7 @@ function fit(ctx: FitContext<YapoOptions>): Artifact {
       defaultStrength: st.defaultStrength, range: [-st.edge, st.edge], values: { input_scale: sae.inputScale, k: sae.k ?? 0 },
     }],
     training: { data_hash: dataHash(ctx.data.examples), examples: f.rows, steps: f.trained.steps, seed: f.seed, final_loss: f.loss.end },
-    stats: { loss_start: f.loss.start, loss_end: f.loss.end, latent_norm: Math.hypot(...lambda), active_latents: activeLatents(lambda), margin_curve_s: st.curve.map((p) => p.s), margin_curve: st.curve.map((p) => p.margin) },
+    stats: { loss_start: f.loss.start, loss_end: f.loss.end, latent_norm: Math.hypot(...lambda), latents_90: activeLatents(lambda), latents_moved: lambda.filter((x) => x !== 0).length, margin_curve_s: st.curve.map((p) => p.s), margin_curve: st.curve.map((p) => p.margin) },
   });
 }
 
