@@ -7,7 +7,8 @@
 // a tenth of its start-to-end drop of the end. Needs an SAE at the site:
 //   node dist/src/cli/main.js sae train --site layers.2.resid_post --out models/local/organism-l2
 //   SAE=models/local/organism-l2.sae.safetensors node bench/organism-steering/yapo-sweep.mjs
-// (TOPICS=ocean,sports SEEDS=0 SITE=layers.2.resid_post OUT=dir; artifacts are cached in OUT).
+// (TOPICS=ocean,sports SEEDS=0 SITE=layers.2.resid_post METHODS=yapo REFERENCE=unsteered OUT=dir;
+// artifacts are cached in OUT).
 import { contrastivePairs, topicPairs, steeringInstructions } from '../../dist/src/organism/corpus/index.js';
 import { parseConceptData } from '../../dist/src/data/concept-data.js';
 import { METHODS } from '../../dist/src/methods/index.js';
@@ -16,15 +17,19 @@ import { m, topics, cached, replies, rates, mean } from './sweep-common.mjs';
 const site = process.env.SITE ?? 'layers.2.resid_post';
 const sae = process.env.SAE ?? 'models/local/organism-l2.sae.safetensors';
 const seeds = (process.env.SEEDS ?? '0,1,2').split(',').map(Number);
+/** YaPO's reference: none (the paper, default) or unsteered (its released code); METHODS=yapo runs YaPO alone. */
+const reference = process.env.REFERENCE ?? 'none';
+const methods = (process.env.METHODS ?? 'yapo,bipo,diffmean').split(',');
 const losses = {};
 const data = (rows, concept) => parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), concept);
 
 function fit(method, t, seed) {
   const concept = `topic:${t}`;
-  return cached('yapo-sweep', `${t}-${method}-${seed}-${site}`, () => {
+  const tag = method === 'yapo' && reference !== 'none' ? `${method}-${reference}` : method;
+  return cached('yapo-sweep', `${t}-${tag}-${seed}-${site}`, () => {
     const rows = method === 'diffmean' ? topicPairs(concept, { n: 64, seed: 11, split: 'train' }) : contrastivePairs(concept, { n: 48, seed: 11, split: 'train' });
     const trace = [];
-    const options = method === 'yapo' ? { sae } : {};
+    const options = method === 'yapo' ? { sae, reference } : {};
     const art = METHODS[method].fit({ model: m.model, tokenizer: m.tokenizer, data: data(rows, concept), site, chat: true, name: t, seed, options, onProgress: (_d, _n, phase, info) => phase === 'train' && info && trace.push(Number(info.split(' ')[1])) });
     art.meta.stats.loss_trace = trace;
     return art;
@@ -53,7 +58,7 @@ for (const t of topics) {
   const concept = `topic:${t}`;
   const neutral = steeringInstructions(concept, { n: 16, seed: 3, split: 'eval' }).map((x) => x.prompt);
   const asked = contrastivePairs(concept, { n: 16, seed: 5, split: 'eval' }).map((r) => r.concept_prompt);
-  for (const method of ['yapo', 'bipo', 'diffmean']) {
+  for (const method of methods) {
     const arts = (method === 'diffmean' ? [seeds[0]] : seeds).map((s) => fit(method, t, s));
     const art = arts[0];
     const s = art.meta.interventions[0].default_strength;

@@ -51,9 +51,9 @@ interface AxFlags extends JudgeFlags {
   sae?: string;
 }
 
-const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps', 'bipo', 'sae', 'yapo'];
+const ADDITIVE = ['diffmean', 'pca', 'probe', 'reps', 'bipo', 'sae'];
 /** Methods that work in an SAE's latent space: they need --sae, and read and steer at its site. */
-const SAE_METHODS = ['sae', 'yapo'];
+const SAE_METHODS = ['sae'];
 /** Methods eval axbench sweeps: the additive ones, and CDAS's clamp (a multiplier of its derived strength). */
 const SWEPT = [...ADDITIVE, 'cdas'];
 

@@ -1,5 +1,5 @@
 // A text corpus for SAE training from a file: JSONL with a "text" field per line (or "prompt" and
-// "completion", joined), or plain text with one text per non-empty line. The last tenth of the
+// "completion", joined; or a pair's prompt with each of its replies), or plain text with one text per non-empty line. The last tenth of the
 // texts (at least one) is held out for measurement when no separate evaluation corpus is given.
 import { readFileSync } from 'node:fs';
 import { escapeControl } from '../util/escape.js';
@@ -26,7 +26,8 @@ export function readCorpusTexts(path: string): string[] {
     const o = v as Record<string, unknown>;
     if (o && typeof o === 'object' && typeof o['text'] === 'string') out.push(o['text']);
     else if (o && typeof o === 'object' && typeof o['prompt'] === 'string' && typeof o['completion'] === 'string') out.push(`${o['prompt']}${o['completion']}`);
-    else throw new Error(`${escapeControl(path)}:${i + 1}: needs a "text" string (or "prompt" and "completion")`);
+    else if (o && typeof o === 'object' && typeof o['positive'] === 'string' && typeof o['negative'] === 'string') out.push(`${o['prompt'] ?? ''}${o['positive']}`, `${o['prompt'] ?? ''}${o['negative']}`);
+    else throw new Error(`${escapeControl(path)}:${i + 1}: needs a "text" string (or "prompt" and "completion", or a pair's "positive" and "negative")`);
   });
   if (out.length < 2) throw new Error(`${escapeControl(path)}: needs at least 2 texts, found ${out.length}`);
   return out;
