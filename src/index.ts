@@ -39,7 +39,9 @@ export * from './intervene/index.js';
 
 // ── Steering methods and their data ─────────────────────────────────────────────────────────
 export { method as methodByName, type MethodOption } from './methods/index.js';
-export type { TrainingOptions, DirectionOptions, AblationOptions, CdasOptions, LineasOptions, RepsOptions, BipoOptions, Steer2EditOptions, SelectiveOptions } from './methods/index.js';
+export type { TrainingOptions, DirectionOptions, AblationOptions, CdasOptions, LineasOptions, RepsOptions, BipoOptions, Steer2EditOptions, SelectiveOptions, SaeFeatureOptions, YapoOptions } from './methods/index.js';
+// Sparse autoencoders: train one (sae.trainSae / sae.runSae), measure, save and load it.
+export * as sae from './sae/api.js';
 export { collectActivations, type Reduce, type TokenizedExample } from './activations/collect.js';
 export { tokenizeExamples, promptIds } from './activations/tokenize.js';
 export { loadConceptData, parseConceptData, type ConceptData, type ConceptExample } from './data/concept-data.js';

@@ -256,6 +256,19 @@ export function checkRecordTensors(rec: InterventionRecord, at: string, get: (ro
     case 'interchange':
       rows('rotation');
       break;
+    case 'sae-latent': {
+      // λ [width], the SAE's encoder and decoder [width, d], its biases; values: input_scale > 0, k (0: ReLU).
+      const W = shape('latent', [null]).shape[0]!;
+      shape('w_enc', [W, w]);
+      shape('w_dec', [W, w]);
+      shape('b_enc', [W]);
+      shape('b_dec', [w]);
+      const scale = rec.values?.['input_scale'];
+      if (!(scale !== undefined && scale > 0)) throw new ArtifactFieldError(`${at}.values.input_scale`, `must be a positive number, got ${String(scale)}`);
+      const k = rec.values?.['k'] ?? 0;
+      if (!(Number.isInteger(k) && k >= 0 && k <= W)) throw new ArtifactFieldError(`${at}.values.k`, `must be an integer in [0, ${W}] (0: a ReLU SAE), got ${k}`);
+      break;
+    }
     case 'weight-edit': {
       let target;
       try {

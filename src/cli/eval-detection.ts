@@ -8,18 +8,22 @@ import { loadModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
 import { detectionSet } from '../organism/corpus/index.js';
 import { METHODS } from '../methods/index.js';
-import { detectionWithScores, type DetectionReport } from '../eval/concept-detection.js';
+import { chatTexts, detectionFromScores, detectionWithScores, type DetectionReport } from '../eval/concept-detection.js';
+import type { Artifact } from '../artifact/artifact.js';
 import { loadDetectionConcepts } from '../eval/detection-concepts.js';
 import { detectionHtml } from '../eval/report/detection-html.js';
 import { checkContextFits } from '../activations/tokenize.js';
 import { fitOnOrganism } from '../organism/axbench-fit.js';
 import { intArg } from './options.js';
-import { ADDITIVE, parseConcepts } from './eval-args.js';
+import { ADDITIVE, SAE_METHODS, evalSite, parseConcepts } from './eval-args.js';
+import { loadSae } from '../sae/file.js';
+import { maxPreActivations } from '../sae/feature.js';
 import { isOrganism } from './judge-flags.js';
 
 interface DetFlags {
   model?: string;
   method: string;
+  sae?: string;
   layer?: number;
   concepts?: string;
   conceptFile?: string;
@@ -33,7 +37,8 @@ export function registerEvalDetection(ev: Command): void {
   ev.command('detection')
     .description('concept detection: AUROC (max-over-tokens projection) on held-out positive, negative and hard-negative texts, and the best-threshold F1')
     .option('-m, --model <path-or-id>', 'model folder or hub id (default: the shipped organism; another model needs --concept-file)')
-    .option('--method <m>', 'method to fit per concept (diffmean, pca, probe)', 'diffmean')
+    .option('--method <m>', `method to fit per concept (${ADDITIVE.join(', ')}; sae scores a text by its feature's largest pre-activation)`, 'diffmean')
+    .option('--sae <file>', `${SAE_METHODS.join(', ')}: the SAE file (its site is the one read)`)
     .option('--layer <i>', 'block whose output is read (default: the middle one)', intArg('--layer'))
     .option('--concepts <list>', 'the organism\'s concepts: comma-separated, or topics, or all (default all)')
     .option('--concept-file <file>', 'your own concepts, one JSON object a line: {"id", "data": "texts.jsonl"[, "test": "held-out.jsonl"]} (an eval axbench concept file works too)')
@@ -57,7 +62,17 @@ export function registerEvalDetection(ev: Command): void {
       const tok = m.tokenizer;
       if (!tok) throw new Error(`${m.dir} has no tokenizer`);
       if (!own && !isOrganism(m.dir)) throw new Error(`${m.dir} is not the organism, whose held-out texts these are: pass --concept-file FILE with texts of your own`);
-      const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
+      const site = evalSite(f, m.model.arch.layers);
+      const options = f.sae !== undefined ? { sae: f.sae } : undefined;
+      const sae = f.sae !== undefined ? loadSae(f.sae).sae : null;
+      // An SAE feature scores a text by its largest pre-activation (the feature the fit picked on the
+      // training texts); a direction by its largest projection.
+      const scoreWith = (art: Artifact, rows: readonly { prompt: string; text: string; label: number; kind: string }[]) => {
+        if (!sae) return detectionWithScores(m.model, tok, art, rows);
+        const feature = art.meta.settings['feature'] as number;
+        const texts = chatTexts(tok, rows).map((t) => ({ ids: t.ids, start: t.start, end: t.ids.length }));
+        return detectionFromScores([...maxPreActivations(m.model, sae, texts, [feature])], rows);
+      };
       const out: Record<string, DetectionReport> = {};
       const scores: { concept: string; kind: string; score: number }[] = [];
       const record = (c: string, rows: readonly { kind: string }[], r: ReturnType<typeof detectionWithScores>) => {
@@ -69,14 +84,14 @@ export function registerEvalDetection(ev: Command): void {
           checkContextFits(tok, [...c.train.examples, ...c.test.map((t) => ({ prompt: t.prompt, completion: t.text, label: t.label as 0 | 1, pair: null, source: t.source }))], m.model.arch.maxPositions, { chat: true });
         }
         for (const c of own) {
-          const art = METHODS[f.method]!.fit({ model: m.model, tokenizer: tok, data: c.train, site, chat: true, name: c.id, hubId: m.repoId });
-          record(c.id, c.test, detectionWithScores(m.model, tok, art, c.test));
+          const art = METHODS[f.method]!.fit({ model: m.model, tokenizer: tok, data: c.train, site, chat: true, name: c.id, hubId: m.repoId, ...(options ? { options } : {}) });
+          record(c.id, c.test, scoreWith(art, c.test));
         }
       } else {
-        const fit = fitOnOrganism(m.model, tok, f.method, site);
+        const fit = fitOnOrganism(m.model, tok, f.method, site, {}, options);
         for (const c of concepts!) {
           const rows = detectionSet(c, { nPositive: n, nNegative: n, nHardNegative: n, seed, split: 'eval' });
-          record(c, rows, detectionWithScores(m.model, tok, fit(c).artifact, rows));
+          record(c, rows, scoreWith(fit(c).artifact, rows));
         }
       }
       const setting = own ? `concepts from ${f.conceptFile}: fitted on their "data", scored on held-out texts` : `the organism's held-out texts: ${n} positive, negative and hard-negative per concept, seed ${seed}`;

@@ -8,7 +8,7 @@ import { checkOutFile, writeFileAtomic } from '../io/out-path.js';
 import { loadModel, stopIds, type LoadedModel } from '../models/load.js';
 import { modelRef } from './model-ref.js';
 import type { ConceptId } from '../organism/corpus/index.js';
-import { ADDITIVE, parseConcepts, parseFactors } from './eval-args.js';
+import { ADDITIVE, SAE_METHODS, evalSite, parseConcepts, parseFactors } from './eval-args.js';
 import { registerEvalDetection } from './eval-detection.js';
 import { registerEvalSpecificity } from './eval-specificity.js';
 import { METHODS } from '../methods/index.js';
@@ -45,6 +45,7 @@ interface AxFlags extends JudgeFlags {
   basePositions?: string;
   rank?: number;
   steps?: number;
+  sae?: string;
 }
 
 /** Methods eval axbench sweeps: the additive ones, and CDAS's clamp (a multiplier of its derived strength). */
@@ -87,7 +88,7 @@ function cdasFitOptions(f: AxFlags): CdasOptions {
 }
 
 /** Fits each concept of a --concept-file on its own data; the scale comes from its positive texts. */
-function fitFromFile(m: LoadedModel, method: string, site: string, concepts: readonly FileConcept[], cdas: CdasOptions = {}) {
+function fitFromFile(m: LoadedModel, method: string, site: string, concepts: readonly FileConcept[], cdas: CdasOptions = {}, options?: object) {
   const tok = m.tokenizer!;
   return (id: string) => {
     const c = concepts.find((x) => x.id === id)!;
@@ -98,7 +99,7 @@ function fitFromFile(m: LoadedModel, method: string, site: string, concepts: rea
       return { artifact, positives: [] };
     }
     if (PREFERENCE_METHODS.includes(method) && c.data.kind !== 'pairs') throw new Error(`${c.dataPath}: ${method} learns from pairs {"prompt", "positive", "negative"}; this file has labelled texts`);
-    const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data: c.data, site, chat: true, name: id, hubId: m.repoId });
+    const artifact = METHODS[method]!.fit({ model: m.model, tokenizer: tok, data: c.data, site, chat: true, name: id, hubId: m.repoId, ...(options ? { options } : {}) });
     return { artifact, positives: chatTexts(tok, c.data.examples.filter((e) => e.label === 1).map((e) => ({ prompt: e.prompt, text: e.completion }))) };
   };
 }
@@ -131,6 +132,7 @@ export function registerEval(program: Command): void {
     .option('--source-position <where>', `cdas: where the source is read: ${SOURCE_POSITIONS.join(' | ')} (default header, the paper's)`)
     .option('--base-positions <where>', `cdas: which base positions training writes and the clamp acts on: ${BASE_POSITIONS.join(' | ')} (default all, the paper's)`)
     .option('--rank <r>', 'cdas: rows of the interchanged subspace (default 1, the paper\'s)', intArg('--rank', 1))
+    .option('--sae <file>', `${SAE_METHODS.join(', ')}: the SAE file (its site is the one steered)`)
     .option('--steps <n>', 'cdas: training steps (default: its own)', intArg('--steps', 1))
     .option('--max-tokens <n>', 'tokens per reply', intArg('--max-tokens', 1), 128)
     .option('--temperature <t>', 'sampling temperature', numArg('--temperature', 0), 1)
@@ -154,7 +156,8 @@ export function registerEval(program: Command): void {
       if (own && f.judge === undefined && !f.judgeUrl) throw new Error('a --concept-file needs a judge model: pass --judge local --judge-model PATH, or --judge endpoint --judge-url URL --judge-model NAME');
       const judge = await makeJudge(f, m.dir);
       const tok = m.tokenizer;
-      const site = `layers.${f.layer ?? Math.floor(m.model.arch.layers / 2)}.resid_post`;
+      const site = evalSite(f, m.model.arch.layers);
+      const own_options = f.sae !== undefined ? { sae: f.sae } : undefined;
       const bar = progress({ quiet: Boolean(program.opts()['quiet']), unit: 'step', label: 'evaluating' });
       const common = {
         model: m.model, tokenizer: tok, eosTokenIds: stopIds(m), method: `${f.method} at ${site}`,
@@ -164,8 +167,8 @@ export function registerEval(program: Command): void {
         onProgress: (what: string, done: number, total: number) => bar.update(done, total, what),
       };
       const res = own
-        ? await runAxBench<string>({ ...common, concepts: own.map((c) => c.id), fit: fitFromFile(m, f.method, site, own, cdas), spec: (id) => own.find((c) => c.id === id)!.spec })
-        : await runAxBench<ConceptId>({ ...common, concepts: concepts!, fit: fitOnOrganism(m.model, m.tokenizer!, f.method, site, cdas), spec: organismConceptSpec });
+        ? await runAxBench<string>({ ...common, concepts: own.map((c) => c.id), fit: fitFromFile(m, f.method, site, own, cdas, own_options), spec: (id) => own.find((c) => c.id === id)!.spec })
+        : await runAxBench<ConceptId>({ ...common, concepts: concepts!, fit: fitOnOrganism(m.model, m.tokenizer!, f.method, site, cdas, own_options), spec: organismConceptSpec });
       bar.stop();
       if (f.out) writeFileAtomic(f.out, JSON.stringify(res, null, 2) + '\n', '--out');
       if (f.html) writeFileAtomic(f.html, await axbenchHtml(res), '--html');

@@ -14,6 +14,7 @@ import { registerEdit, registerExport } from './export.js';
 import { registerEval } from './eval.js';
 import { registerServe } from './serve.js';
 import { registerTrace } from './trace.js';
+import { registerSae } from './sae.js';
 import { escapeControl } from '../util/escape.js';
 
 const program = new Command();
@@ -37,6 +38,7 @@ registerEdit(program);
 registerExport(program);
 registerEval(program);
 registerTrace(program);
+registerSae(program);
 registerServe(program);
 registerBench(program);
 

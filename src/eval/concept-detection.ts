@@ -83,7 +83,11 @@ export function detectionReport(model: DecoderModel, tok: Tokenizer, art: Artifa
 
 /** The figures and every text's score (for plots), in the order of `rows`. */
 export function detectionWithScores(model: DecoderModel, tok: Tokenizer, art: Artifact, rows: readonly { prompt: string; text: string; label: number; kind: string }[]): { report: DetectionReport; scores: number[] } {
-  const scores = maxProjectionScores(model, art, chatTexts(tok, rows));
+  return detectionFromScores(maxProjectionScores(model, art, chatTexts(tok, rows)), rows);
+}
+
+/** The same figures from any per-text scores (e.g. an SAE feature's activation). */
+export function detectionFromScores(scores: number[], rows: readonly { label: number; kind: string }[]): { report: DetectionReport; scores: number[] } {
   const labels = rows.map((r) => r.label);
   const hard = rows.map((r, i) => ({ r, s: scores[i]! })).filter((x) => x.r.kind !== 'negative');
   const nHard = rows.filter((r) => r.kind === 'hard_negative').length;

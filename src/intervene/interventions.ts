@@ -13,6 +13,7 @@
 //   rotate       turn h by s degrees, keeping ‖h‖: toward v̂ in the plane of h and v̂, or inside a
 //                fixed plane (v̂, b2) (Selective Steering); optionally only where h·v̂ > threshold
 //   weight-edit  out + s·u (kᵀx), x the projection's input (a rank-1 edit of o_proj / down_proj; weight-edit.ts)
+//   sae-latent   h + W_decᵀ(ReLU(z + s·λ) − z)/c, z the SAE code of h (YaPO's sparse vector λ; sae-latent.ts)
 
 import type { Tensor } from '../tensor/tensor.js';
 import { fromStorage } from '../tensor/tensor.js';
@@ -21,7 +22,7 @@ import { fmt } from '../tensor/shape.js';
 import type { HookContext, HookFn } from '../models/hooks.js';
 import { positionMask, type PositionSpec } from './positions.js';
 
-export type InterventionKind = 'add' | 'add-renorm' | 'ablate' | 'clamp' | 'affine' | 'interchange' | 'rotate' | 'weight-edit';
+export type InterventionKind = 'add' | 'add-renorm' | 'ablate' | 'clamp' | 'affine' | 'interchange' | 'rotate' | 'weight-edit' | 'sae-latent';
 
 export interface InterventionOptions {
   positions?: PositionSpec;

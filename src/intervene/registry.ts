@@ -7,6 +7,7 @@ import {
   type Intervention, type InterventionKind, type InterventionOptions,
 } from './interventions.js';
 import { WeightEditIntervention, checkWeightEditable, weightEditTarget } from './weight-edit.js';
+import { SaeLatentIntervention } from './sae-latent.js';
 
 /** One stored intervention, as a builder sees it. */
 export interface StoredIntervention {
@@ -44,6 +45,13 @@ export const INTERVENTION_KINDS: Readonly<Record<InterventionKind, InterventionB
   'weight-edit': (s) => {
     checkWeightEditable(s.model, weightEditTarget(s.site));
     return new WeightEditIntervention(s.site, s.tensor('delta_u'), s.tensor('delta_k'), s.options);
+  },
+  // The SAE travels with the vector: its encoder finds the code z that λ shifts.
+  'sae-latent': (s) => {
+    const k = s.value('k') ?? 0;
+    const wide = (t: Tensor) => (t.dtype === 'f32' ? t : t.toFloat('f32'));
+    const sae = { wEnc: wide(s.tensor('w_enc')), bEnc: wide(s.tensor('b_enc')), wDec: wide(s.tensor('w_dec')), bDec: wide(s.tensor('b_dec')), inputScale: s.value('input_scale') ?? 1, k: k > 0 ? k : null };
+    return new SaeLatentIntervention(s.site, sae, wide(s.tensor('latent')), s.options);
   },
 };
 

@@ -16,8 +16,10 @@ import { lineas } from './lineas/index.js';
 import { selective } from './selective/index.js';
 import { raptor } from './raptor/index.js';
 import { grains } from './grains/index.js';
+import { saeFeature } from './sae/index.js';
+import { yapo } from './yapo/index.js';
 
-export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective, raptor, grains };
+export const METHODS: Readonly<Record<string, SteeringMethod>> = { diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective, raptor, grains, sae: saeFeature, yapo };
 
 export function method(name: string): SteeringMethod {
   const m = METHODS[name];
@@ -38,3 +40,5 @@ export type { Steer2EditOptions } from './steer2edit/index.js';
 export type { SelectiveOptions } from './selective/index.js';
 export type { RaptorOptions } from './raptor/index.js';
 export type { GrainsOptions } from './grains/index.js';
+export type { SaeFeatureOptions } from './sae/index.js';
+export type { YapoOptions } from './yapo/index.js';

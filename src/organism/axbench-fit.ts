@@ -14,9 +14,10 @@ import { chatTexts } from '../eval/concept-detection.js';
 import { parseContrastRows, contrastAsConceptData } from '../methods/cdas/data.js';
 
 /** Methods trained on preference pairs: the concept reply (winner) against the plain reply. */
-export const PREFERENCE_METHODS = ['reps', 'bipo'];
+export const PREFERENCE_METHODS = ['reps', 'bipo', 'yapo'];
 
-export function fitOnOrganism(model: DecoderModel, tok: Tokenizer, method: string, site: string, cdas: CdasOptions = {}): (concept: ConceptId) => { artifact: Artifact; positives: ScoredText[] } {
+/** `options`: the method's own (e.g. the SAE file of `sae` and YaPO); CDAS takes `cdas`. */
+export function fitOnOrganism(model: DecoderModel, tok: Tokenizer, method: string, site: string, cdas: CdasOptions = {}, options?: object): (concept: ConceptId) => { artifact: Artifact; positives: ScoredText[] } {
   return (concept) => {
     if (method === 'cdas') {
       // CDAS learns from rows that do and do not ask for the concept (x, y, x_c, y_c); a clamp needs no positives for its scale.
@@ -30,7 +31,7 @@ export function fitOnOrganism(model: DecoderModel, tok: Tokenizer, method: strin
     // mean-difference methods from topic pairs (a plain reply vs the same reply drifting into the topic).
     const rows = conceptTopic(concept) && !PREFERENCE_METHODS.includes(method) ? topicPairs(concept, { n: 64, seed: 11, split: 'train' }) : contrastivePairs(concept, { n: 64, seed: 11, split: 'train' });
     const data = parseConceptData(rows.map((r) => ({ prompt: r.prompt, positive: r.positive, negative: r.negative })), `${concept} pairs`);
-    const artifact = m.fit({ model, tokenizer: tok, data, site, chat: true, name: concept.replace(':', '-'), hubId: null });
+    const artifact = m.fit({ model, tokenizer: tok, data, site, chat: true, name: concept.replace(':', '-'), hubId: null, ...(options ? { options } : {}) });
     return { artifact, positives: chatTexts(tok, rows.map((r) => ({ prompt: r.prompt, text: r.positive }))) };
   };
 }

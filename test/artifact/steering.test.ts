@@ -64,6 +64,6 @@ test('resolution: interventions at the strength asked, or a multiple of each def
 
 test('a kind no builder is registered for fails naming the artifact, the site and the known kinds', () => {
   const odd = artifact([{ kind: 'warp' as InterventionRecord['kind'] }]);
-  assert.throws(() => artifactInterventions(odd, model, { force: true }), /^Error: artifact sea: intervention at layers\.1\.resid_post has kind "warp", which steerling cannot build \(known kinds: add, add-renorm, ablate, clamp, rotate, affine, interchange, weight-edit\)$/);
+  assert.throws(() => artifactInterventions(odd, model, { force: true }), /^Error: artifact sea: intervention at layers\.1\.resid_post has kind "warp", which steerling cannot build \(known kinds: add, add-renorm, ablate, clamp, rotate, affine, interchange, weight-edit, sae-latent\)$/);
   assert.throws(() => artifactInterventions(artifact([{ kind: 'toString' as InterventionRecord['kind'] }]), model, { force: true }), /has kind "toString"/);
 });

@@ -61,7 +61,7 @@ test('train bipo|lineas: bad data and misplaced flags fail in one line', async (
   const cases: [string[], RegExp][] = [
     [['bipo', '--data', texts, '--site', 'layers.2.resid_post'], /texts\.jsonl: bipo needs contrastive pairs \{"positive", "negative"\}, this file has labelled texts/],
     [['bipo', '--data', pairs], /--site is required for bipo/],
-    [['lineas', '--data', pairs, '--beta', '0.1'], /--beta applies to bipo only/],
+    [['lineas', '--data', pairs, '--beta', '0.1'], /--beta applies to bipo, yapo only/],
     [['bipo', '--data', pairs, '--site', 'layers.2.resid_post', '--l1', '1'], /--l1 applies to lineas only/],
     [['lineas', '--data', pairs, '--site', 'layers.9.resid_post'], /layer 9 does not exist/],
     [['lineas', '--data', pairs, '--reduce', 'max'], /--reduce must be mean, last or all, got "max"/],

@@ -57,5 +57,5 @@ test('train cdas: data without a concept-eliciting prompt, and training flags on
   const r = await cli(['train', 'cdas', '--model', ORGANISM, '--data', bad, '--site', 'layers.2.resid_post', '--out', join(dir, 'x')]);
   assert.match(oneLineError(r), /pairs\.jsonl:1: CDAS needs a concept-eliciting prompt: add "concept_prompt"/);
   const flags = await cli(['train', 'diffmean', '--model', ORGANISM, '--data', bad, '--site', 'layers.2.resid_post', '--out', join(dir, 'y'), '--lr', '0.1']);
-  assert.match(oneLineError(flags), /--steps, --epochs, --lr and --batch apply to trained methods \(cdas, reps, bipo, lineas\); diffmean is fitted in one pass/);
+  assert.match(oneLineError(flags), /--steps, --epochs, --lr and --batch apply to trained methods \(cdas, reps, bipo, lineas, yapo\); diffmean is fitted in one pass/);
 });

@@ -53,7 +53,7 @@ test('train validation: data files (with their line), output names, positions, r
     [train('--out', join(dir, 'x.safetensors')), /steering artifacts are named NAME\.steer\.safetensors/],
     [train('--positions', 'middle'), /invalid positions "middle"/],
     [train('--reduce', 'max'), /--reduce must be mean or last/],
-    [['train', 'magic', '--data', DOG_DATA, '--site', 'layers.1.resid_post', '--out', 'x'], /unknown method "magic" \(available: diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective, raptor, grains\)/],
+    [['train', 'magic', '--data', DOG_DATA, '--site', 'layers.1.resid_post', '--out', 'x'], /unknown method "magic" \(available: diffmean, pca, probe, actadd, cdas, ablation, reps, bipo, lineas, steer2edit, selective, raptor, grains, sae, yapo\)/],
     [['train', 'actadd', '--model', STORIES, '--data', labelled, '--site', 'layers.1.resid_post', '--out', 'x'], /actadd needs contrastive pairs/],
   ];
   for (const [args, want] of cases) assert.match(await failure(registerTrain, args), want);
@@ -94,5 +94,5 @@ test('train --strength-rule: rho skips calibration (0.35ρ), kl is the default, 
   const kl = json<{ settings: Record<string, unknown> }>(await cli(train('diffmean', '--json')));
   assert.equal(kl.settings['strength_rule'], 'kl');
   assert.match(oneLineError(await cli(train('diffmean', '--strength-rule', 'max'))), /--strength-rule must be kl or rho, got "max"/);
-  assert.match(oneLineError(await cli(train('actadd', '--strength-rule', 'rho'))), /--strength-rule applies to diffmean, pca, probe, raptor; actadd/);
+  assert.match(oneLineError(await cli(train('actadd', '--strength-rule', 'rho'))), /--strength-rule applies to diffmean, pca, probe, raptor, sae; actadd/);
 });

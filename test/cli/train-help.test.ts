@@ -37,6 +37,6 @@ test('train --help lists every method option once, grouped under the methods tha
   }
   // The shared flags stay in the common section, with their defaults.
   for (const flag of ['--model', '--data', '--site', '--out', '--positions', '--reduce', '--chat', '--name', '--seed', '--json']) assert.ok(s.get('Options:')!.includes(flag), flag);
-  assert.match(help, /--epochs <n>\s+passes over the data when --steps is not given\s+\(default cdas 10, reps 18, bipo 10,\s+lineas 60\)/);
+  assert.match(help, /--epochs <n>\s+passes over the data when --steps is not given\s+\(default cdas 10, reps 18, bipo 10,\s+lineas 60,\s+yapo 10\)/);
   assert.match(help, /--rho-attn <rho>[^]*?\(default 0\.18\)/);
 });

@@ -8,7 +8,7 @@ import type { Artifact } from '../../artifact/artifact.js';
 import type { DecoderModel } from '../../models/decoder.js';
 import { buildArtifact, dataHash } from '../build.js';
 import { lossEnds } from '../minibatch.js';
-import { marginStrength, tokenizePairs, type MarginStrength, type PreferenceRow } from './preference.js';
+import { marginStrength, tokenizePairs, type MarginStrength, type PreferenceRow, type SteerAt } from './preference.js';
 
 export interface TrainedVector {
   direction: Float32Array;
@@ -26,6 +26,8 @@ export interface PreferenceRecipe<O extends object, R extends PreferenceRow, T e
   grid: readonly number[];
   gapClosed: number;
   fallback: { defaultStrength: number; edge: number };
+  /** How s times the trained vector edits the activation (default h + s·v). */
+  steer?: SteerAt;
 }
 
 export interface PreferenceFit<T extends TrainedVector> {
@@ -47,7 +49,7 @@ export function fitPreference<O extends object, R extends PreferenceRow, T exten
   const seed = ctx.seed ?? 0;
   const trained = recipe.train(ctx.model, site, rows, excludeBos, { ...o, seed, padId, onStep: (s, n, l) => ctx.onProgress?.(s, n, 'train', `loss ${l.toFixed(4)}`) });
   const strength = marginStrength(
-    { model: ctx.model, site, rows, v: trained.direction, excludeBos, padId },
+    { model: ctx.model, site, rows, v: trained.direction, excludeBos, padId, ...(recipe.steer ? { steer: recipe.steer } : {}) },
     recipe.grid,
     recipe.gapClosed,
     recipe.fallback,

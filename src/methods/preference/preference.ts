@@ -127,13 +127,20 @@ export function splitPairs(x: Tensor, n: number): [Tensor, Tensor] {
  * h + s·v added at the site (BOS spared when excludeBos): positive once the steered model prefers
  * the winner.
  */
-export function preferenceMargin(model: DecoderModel, site: string, rows: readonly PreferenceRow[], v: Float32Array, s: number, excludeBos: boolean, padId: number): number {
-  const vt = fromStorage(v, [v.length], 'f32');
-  const lp = rowLogProbs(model, rows, padId, siteHooks(site, (h) => ops.add(h, ops.scale(vt, s)), excludeBos));
+export function preferenceMargin(model: DecoderModel, site: string, rows: readonly PreferenceRow[], v: Float32Array, s: number, excludeBos: boolean, padId: number, steer: SteerAt = addAt): number {
+  const lp = rowLogProbs(model, rows, padId, siteHooks(site, steer(v, s), excludeBos));
   let sum = 0;
   rows.forEach((r, k) => (sum += lp.win[k]! / replyLength(r.win) - lp.lose[k]! / replyLength(r.lose)));
   return sum / rows.length;
 }
+
+/** The edit of the activation that s times the trained vector v makes (default h + s·v; YaPO: in an SAE's latents). */
+export type SteerAt = (v: Float32Array, s: number) => (h: Tensor) => Tensor;
+
+const addAt: SteerAt = (v, s) => {
+  const vt = fromStorage(v, [v.length], 'f32');
+  return (h) => ops.add(h, ops.scale(vt, s));
+};
 
 /** Rows the margin curve is measured on. */
 export const MARGIN_ROWS = 16;
@@ -154,14 +161,14 @@ export interface MarginStrength {
  * grid ends first, the given fallbacks stand in.
  */
 export function marginStrength(
-  o: { model: DecoderModel; site: string; rows: readonly PreferenceRow[]; v: Float32Array; excludeBos: boolean; padId: number },
+  o: { model: DecoderModel; site: string; rows: readonly PreferenceRow[]; v: Float32Array; excludeBos: boolean; padId: number; steer?: SteerAt },
   grid: readonly number[],
   gapClosed: number,
   fallback: { defaultStrength: number; edge: number },
   onProgress?: (done: number, total: number) => void,
 ): MarginStrength {
   const sample = o.rows.slice(0, MARGIN_ROWS);
-  const margin = (s: number) => preferenceMargin(o.model, o.site, sample, o.v, s, o.excludeBos, o.padId);
+  const margin = (s: number) => preferenceMargin(o.model, o.site, sample, o.v, s, o.excludeBos, o.padId, o.steer);
   const m0 = margin(0);
   const curve = [{ s: 0, margin: m0 }];
   if (m0 >= 0) return { ...fallback, curve };
