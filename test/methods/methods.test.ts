@@ -76,9 +76,10 @@ test('every method fits on real weights, separates its classes, and round-trips 
   // fitted to class means (reps.test.ts, bipo.test.ts), LinEAS, affine maps at every layer
   // (lineas.test.ts), Steer2Edit, which edits the weights of every layer (steer2edit*.test.ts), and
   // Selective Steering, which chooses its own layers and rotates rather than adds
-  // (test/organism/selective.test.ts), and the SAE methods, which need a trained SAE (sae, yapo:
-  // test/sae/sae.test.ts, yapo.test.ts).
-  for (const name of Object.keys(METHODS).filter((n) => METHODS[n]!.needs !== 'contrast' && !['ablation', 'reps', 'bipo', 'lineas', 'steer2edit', 'selective', 'sae', 'yapo'].includes(n))) {
+  // (test/organism/selective.test.ts), the SAE methods, which need a trained SAE (sae, yapo:
+  // test/sae/sae.test.ts, yapo.test.ts), and GrAInS, whose direction comes from masked-token
+  // differences rather than class means, applied norm-preserving (grains.test.ts).
+  for (const name of Object.keys(METHODS).filter((n) => METHODS[n]!.needs !== 'contrast' && !['ablation', 'reps', 'bipo', 'lineas', 'steer2edit', 'selective', 'sae', 'yapo', 'grains'].includes(n))) {
     const art = method(name).fit({ model: m.model, tokenizer: m.tokenizer!, data, site: 'layers.2.resid_post', name: `dog-${name}` });
     const iv = art.meta.interventions[0]!;
     assert.equal(iv.site, 'layers.2.resid_post');
