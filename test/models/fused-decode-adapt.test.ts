@@ -11,9 +11,9 @@ process.env['STEERLING_FUSED_MIN_PARALLEL'] = '1';
 delete process.env['STEERLING_FUSED_ADAPT'];
 
 const { loadModel } = await import('../../src/models/load.js');
-const { fromStorage, noGrad } = await import('../../src/index.js');
 const { nativeBackend } = await import('../../src/backend/registry.js');
-const { fusedDecodeStats, setFusedDecode } = await import('../../src/models/fused-decode.js');
+const { fusedDecodeStats } = await import('../../src/models/fused-decode.js');
+const { greedyLogits } = await import('../helpers/greedy-logits.js');
 
 const ROOT = new URL('../../../test/fixtures/parity/', import.meta.url).pathname;
 const skip = nativeBackend() ? false : 'the native addon is not built';
@@ -21,27 +21,7 @@ const skip = nativeBackend() ? false : 'the native addon is not built';
 test('the fused step runs on one thread and on the pool in turn, with the op-by-op bits', { skip }, async () => {
   const { model } = await loadModel(join(ROOT, 'llama-f32'));
   const threadsSeen = new Set<number>();
-  const run = (fuse: boolean) => {
-    const prev = setFusedDecode(fuse);
-    try {
-      const cache = model.newCache(1, 64);
-      const out: number[] = [];
-      noGrad(() => {
-        let ids = fromStorage(Int32Array.from([1, 7, 9]), [1, 3], 'i32');
-        for (let s = 0; s < 48; s++) {
-          const f = model.forward(ids, { cache, lastOnly: true, phase: s === 0 ? 'prefill' : 'decode' }).f;
-          if (fuse && s > 0) threadsSeen.add(fusedDecodeStats.lastThreads);
-          out.push(...f);
-          let best = 0;
-          for (let i = 1; i < f.length; i++) if (f[i]! > f[best]!) best = i;
-          ids = fromStorage(Int32Array.from([best]), [1, 1], 'i32');
-        }
-      });
-      return Float32Array.from(out);
-    } finally {
-      setFusedDecode(prev);
-    }
-  };
+  const run = (fuse: boolean) => greedyLogits(model, [1, 7, 9], 48, 64, fuse, (s) => fuse && s > 0 && threadsSeen.add(fusedDecodeStats.lastThreads));
   const addon = nativeBackend()!.addon as unknown as { getThreads(): number; setThreads(n: number): void };
   const threads = addon.getThreads();
   try {
