@@ -219,8 +219,8 @@ int64_t min_parallel_weights() {
 // large enough for the pool runs on whichever of one thread or the whole pool has been faster
 // lately (a moving average of seconds per weight read), and tries the other now and then so it
 // follows the load: every kExploreClose steps while the two are within 1.5× of each other, every
-// kExploreFar while the faster wins by more (a quiet machine, where the pool wins by ~2×: the
-// one-thread probe then costs about 0.5%). Results do not depend on the thread count.
+// kExploreFar while the faster wins by more (a quiet machine, where the pool wins by ~2×: one step
+// in 128 at half speed should cost about 0.5%). Results do not depend on the thread count.
 constexpr int64_t kExploreClose = 16, kExploreFar = 128;
 constexpr double kAverageWeight = 0.3;  // of the newest step in the moving average
 
