@@ -2,7 +2,7 @@
 // every weight once per token; with 4 KiB pages each page is a TLB miss and the hardware
 // prefetcher stops at every page boundary. Measured on Zen 3 (one thread, SmolLM2-135M-shaped bf16
 // weights, bench/decode-stream.mjs on a busy machine): the matrix–vector products streamed
-// 1.05–1.3× faster from huge pages (per-round medians of four runs), a plain read 1.0–1.2×.
+// 1.04–1.3× faster from huge pages (per-round medians of five runs), a plain read 1.0–1.2×.
 // The advice must come before the pages are first touched (a fresh buffer about to be filled):
 // it changes how the next page faults are served, not pages already there. Linux only (elsewhere a
 // no-op); STEERLING_HUGEPAGES=0 turns it off.
