@@ -20,6 +20,7 @@
         "native/src/rowops.cc",
         "native/src/eltwise.cc",
         "native/src/bandwidth.cc",
+        "native/src/hugepages.cc",
         "native/src/decode_plan.cc",
         "native/src/decode_step.cc"
       ],

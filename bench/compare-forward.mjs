@@ -15,7 +15,8 @@
 // weights + KV cache per token). The bar is claimed against the higher of the two.
 // Prints one JSON object on stdout.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -36,13 +37,17 @@ if (!existsSync(path.join(model, 'model.safetensors'))) {
   process.stderr.write(`making ${model}\n`);
   spawnSync(process.execPath, [path.join(root, 'bench/make-random-llama.mjs'), model, 'smollm2-135m'], { stdio: 'inherit' });
 }
+const flags = existsSync('/proc/cpuinfo') ? (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').split(/\s+/) : [];
+const strongestCore = flags.includes('avx512f') ? 'SkylakeX' : 'Haswell';
+const load = [os.loadavg()[0]];
 const best = { torch: {}, ours: {} };
 const keep = (o, r, keys, better) => keys.forEach((k) => (o[k] = o[k] === undefined ? r[k] : better(o[k], r[k])));
 for (let i = 0; i < rounds; i++) {
   process.stderr.write(`round ${i + 1}/${rounds}: torch\n`);
-  // Debian's OpenBLAS 0.3.21 may not know this CPU and fall back to generic kernels; its AVX-512
-  // kernels (OPENBLAS_CORETYPE=SkylakeX) are the stronger reference, so take the better of both.
-  for (const core of [undefined, 'SkylakeX']) {
+  // Debian's OpenBLAS 0.3.21 may not know this CPU and fall back to generic kernels; its kernels
+  // for the CPU's widest ISA (OPENBLAS_CORETYPE=SkylakeX with AVX-512, Haswell with AVX2 only) are
+  // the stronger reference, so take the better of both.
+  for (const core of [undefined, strongestCore]) {
     const t = run(python, [torchBench, model, String(tokens)], { OMP_NUM_THREADS: '2', ...(core ? { OPENBLAS_CORETYPE: core } : {}) });
     keep(best.torch, t, ['prefill_tok_s', 'train_tok_s', 'read_gb_s'], Math.max);
     best.torch.weight_bytes = t.weight_bytes;
@@ -59,9 +64,13 @@ const o = best.ours;
 const torchBound = (best.torch.read_gb_s * 1e9) / best.torch.weight_bytes;
 const ownBound = o.read_gb_s ? (o.read_gb_s * 1e9) / o.decode_bytes_per_token : null;
 const bound = Math.max(torchBound, ownBound ?? 0);
+load.push(os.loadavg()[0]);
 console.log(JSON.stringify({
   model,
   tokens,
+  cpu: os.cpus()[0]?.model ?? null,
+  openblas_coretype_tried: strongestCore,
+  load_average_1min: load,
   torch: best.torch,
   steerling: o,
   prefill_ratio: o.prefill_tok_s / best.torch.prefill_tok_s,

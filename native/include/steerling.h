@@ -53,6 +53,10 @@ double st_parallel_work(void);
 void st_set_parallel_work(double units);
 /* [streamReadGbs] Read bandwidth of all pool threads summing a fresh `bytes` buffer, best of reps passes, GB/s. */
 double st_stream_read_gbs(int64_t bytes, int reps);
+/* [adviseHugePages] Advises the kernel to back the whole 2 MiB pages inside [p, p + bytes) with
+ * transparent huge pages (call before first touching them); returns the bytes advised (0: none,
+ * not Linux, or STEERLING_HUGEPAGES=0). */
+int64_t st_advise_huge_pages(void* p, int64_t bytes);
 
 /* ---- products ----------------------------------------------------------------------------- */
 

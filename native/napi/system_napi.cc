@@ -1,5 +1,5 @@
 // N-API side of the machine-wide settings: CPU features, the thread pool, the instruction-set
-// choices (row-wise/elementwise/attention kernels, GEMM kits) and the bandwidth probe.
+// choices (row-wise/elementwise/attention kernels, GEMM kits), the bandwidth probe and huge-page advice.
 #include "bind.h"
 
 namespace {
@@ -69,10 +69,19 @@ Napi::Value StreamReadGbs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, st_stream_read_gbs(bytes, int(reps)));
 }
 
+// adviseHugePages(buffer: ArrayBuffer) → bytes advised (see st_advise_huge_pages)
+Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) throw Napi::TypeError::New(env, "adviseHugePages: expected an ArrayBuffer");
+  Napi::ArrayBuffer b = info[0].As<Napi::ArrayBuffer>();
+  return Napi::Number::New(env, double(st_advise_huge_pages(b.Data(), int64_t(b.ByteLength()))));
+}
+
 }  // namespace
 
 void st_init_system(Napi::Env env, Napi::Object exports) {
   exports.Set("cpuInfo", Napi::Function::New(env, CpuInfo));
+  exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("rowopsIsa", Napi::Function::New(env, RowopsIsa));

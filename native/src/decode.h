@@ -50,6 +50,13 @@ struct Plan {
   // Chunks of the matrix–vector phases, fixed by the shapes and the thread count.
   Pieces qkv, o, gate_up, down, head;
   int threads = 0;
+  // The thread count's choice on a busy machine (decode_step.cc): a moving average of the seconds
+  // per weight of steps run on one thread ([0]) and on the whole pool ([1]), and steps since the
+  // slower one last ran.
+  struct Choice {
+    double per_weight[2] = {0, 0};
+    int64_t since_other = 0;
+  } choice;
   // The products' outputs, shared by the threads of a step: one set per layer (each phase writes
   // disjoint parts; see decode_step.cc). Each thread's own scratch is thread_local there.
   FloatBuf shared;

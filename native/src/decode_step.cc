@@ -203,13 +203,52 @@ constexpr int64_t kPhasesPerLayer = 4;
 // Below this many weights read per token a step runs on one thread: its phases are then a few
 // microseconds each, and a second thread costs more at the 4·L + 2 barriers (and in waking it,
 // and in sharing the core with whatever else runs) than it saves by streaming half of each
-// product. STEERLING_FUSED_MIN_PARALLEL overrides it (0: always use every pool thread).
+// product. STEERLING_FUSED_MIN_PARALLEL overrides it (0: always use every pool thread; see adaptive()).
 int64_t min_parallel_weights() {
   static const int64_t v = [] {
     const char* e = std::getenv("STEERLING_FUSED_MIN_PARALLEL");
     return e && *e ? int64_t(std::strtoll(e, nullptr, 10)) : int64_t(kDefaultMinParallel);
   }();
   return v;
+}
+
+// On a busy machine (other processes wanting the cores) a thread of a shared step is often
+// descheduled, and the other waits for it at each of the 4·L + 2 barriers: on the 2-core machine
+// at a load average of 11, SmolLM2-135M took 49–58 ms a token on two threads against 31–37 on one.
+// So unless told otherwise (STEERLING_FUSED_MIN_PARALLEL=0, or STEERLING_FUSED_ADAPT=0) a step
+// large enough for the pool runs on whichever of one thread or the whole pool has been faster
+// lately (a moving average of seconds per weight read), and tries the other now and then so it
+// follows the load: every kExploreClose steps while the two are within 1.5× of each other, every
+// kExploreFar while the faster wins by more (a quiet machine, where the pool wins by ~2×: one step
+// in 128 at half speed should cost about 0.5%). Results do not depend on the thread count.
+constexpr int64_t kExploreClose = 16, kExploreFar = 128;
+constexpr double kAverageWeight = 0.3;  // of the newest step in the moving average
+
+bool adaptive() {
+  static const bool v = [] {
+    const char* a = std::getenv("STEERLING_FUSED_ADAPT");
+    const char* m = std::getenv("STEERLING_FUSED_MIN_PARALLEL");
+    return !(a && std::strcmp(a, "0") == 0) && !(m && std::strcmp(m, "0") == 0);
+  }();
+  return v;
+}
+
+// Index into Plan::Choice (0: one thread, 1: the pool) of the next step.
+int pick(const Plan::Choice& c) {
+  const double one = c.per_weight[0], all = c.per_weight[1];
+  if (all == 0) return 1;  // the pool first: on a quiet machine it is the one that stays
+  if (one == 0) return c.since_other >= kExploreClose ? 0 : 1;
+  const int best = one < all ? 0 : 1;
+  const double gap = std::max(one, all) / std::min(one, all);
+  return c.since_other >= (gap > 1.5 ? kExploreFar : kExploreClose) ? 1 - best : best;
+}
+
+void record(Plan::Choice& c, int which, double per_weight) {
+  double& avg = c.per_weight[which];
+  avg = avg == 0 ? per_weight : (1 - kAverageWeight) * avg + kAverageWeight * per_weight;
+  const double one = c.per_weight[0], all = c.per_weight[1];
+  const int best = one > 0 && one < all ? 0 : 1;
+  c.since_other = which == best ? c.since_other + 1 : 0;
 }
 
 // Weights one step reads: per layer q/k/v, o_proj, gate/up and down, plus the head if it runs.
@@ -232,7 +271,12 @@ void profile(double out[K_KINDS + 1]) {
 void run_step(Plan& P, const Step& S) {
   const Kit& K = gemm::current_kit();
   const int64_t L = S.l1 - S.l0;
-  const int T = step_weights(P, L, S.logits != nullptr) < min_parallel_weights() ? 1 : num_threads();
+  const int64_t weights = step_weights(P, L, S.logits != nullptr);
+  const bool shareable = weights >= min_parallel_weights() && num_threads() > 1;
+  const bool adapt = shareable && adaptive();
+  const int which = adapt ? pick(P.choice) : 1;
+  const int T = shareable && which == 1 ? num_threads() : 1;
+  const auto started = Clock::now();
   if (P.threads != T) plan_pieces(P, T);
   const int64_t d = P.d, hd = P.hd, hkv = P.hkv, qn = P.hq * P.hd, kn = hkv * hd, inter = P.inter;
   const int64_t nphase = kPhasesPerLayer * L + 2;
@@ -384,6 +428,7 @@ void run_step(Plan& P, const Step& S) {
     }
   };
   parallel_for(T, job);
+  if (adapt) record(P.choice, which, std::chrono::duration<double>(Clock::now() - started).count() / double(weights));
   if (profiling) {
     for (int i = 0; i < K_KINDS; i++) g_profile[i] += spent[i];
     g_profile[K_KINDS] += 1;

@@ -182,6 +182,66 @@ ST_INLINE void run(const float* ap, int64_t m, const void* w, int64_t k, int64_t
   }
 }
 
+// One x row (decode, m = 1), W rows one after another: each row is read front to back, U blocks
+// per iteration into 2·U independent accumulators, so the whole product is a single sequential
+// read of W and the hardware prefetcher's stream never breaks. Software prefetches run `ahead`
+// bytes on (into the next row past a row's end), one per cache line. Measured on AVX2 (Zen 3, one
+// thread), this streams bf16 W at about the speed of a plain read, where NB interleaved row
+// streams (run() with MB = 1) reached ~0.7 of it: short interleaved streams keep the prefetcher
+// retraining. Sums in a different order than run(), so m = 1 and m > 1 may differ in rounding.
+template <class V, int DT>
+ST_INLINE void block1(const float* a, const void* w, typename V::T& e, typename V::T& o) {
+  if (DT == BF16) {
+    const typename V::Raw raw = V::rawload(static_cast<const uint16_t*>(w));
+    e = V::fma(V::load(a), V::even(raw), e);
+    o = V::fma(V::load(a + V::W), V::odd(raw), o);
+  } else {
+    e = V::fma(V::load(a), V::template loadw<DT>(w, 0), e);
+    o = V::fma(V::load(a + V::W), V::template loadw<DT>(w, V::W), o);
+  }
+}
+
+template <class V, int DT, int U>
+ST_INLINE void run_rows(const float* ap, const void* w, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ahead) {
+  using T = typename V::T;
+  using E = typename std::conditional<DT == F32, float, uint16_t>::type;
+  constexpr int64_t B = block<V>(), step_bytes = U * B * int64_t(sizeof(E));
+  const int64_t kmain = k / (U * B) * (U * B), kblk = k / B * B;
+  for (int64_t j = j0; j < j1; j++) {
+    const E* r = static_cast<const E*>(w) + j * k;
+    T acc[2 * U];
+#pragma GCC unroll 16
+    for (int u = 0; u < 2 * U; u++) acc[u] = V::zero();
+    int64_t p = 0;
+    for (; p < kmain; p += U * B) {
+#pragma GCC unroll 8
+      for (int64_t o = 0; o < step_bytes; o += 64) __builtin_prefetch(reinterpret_cast<const char*>(r + p) + ahead + o, 0, 3);
+#pragma GCC unroll 8
+      for (int u = 0; u < U; u++) block1<V, DT>(ap + p + u * B, r + p + u * B, acc[2 * u], acc[2 * u + 1]);
+    }
+    for (; p < kblk; p += B) block1<V, DT>(ap + p, r + p, acc[0], acc[1]);
+    if (p < k) {
+      // The ragged end: the row's tail in a zero-padded block (x is padded already).
+      alignas(64) E tail[B];
+      std::memset(tail, 0, sizeof tail);
+      std::memcpy(tail, r + p, sizeof(E) * size_t(k - p));
+      block1<V, DT>(ap + p, tail, acc[0], acc[1]);
+    }
+#pragma GCC unroll 16
+    for (int n = U; n >= 1; n /= 2)
+#pragma GCC unroll 16
+      for (int u = 0; u < n; u++) acc[u] = V::add(acc[u], acc[u + n]);
+    c[j] = V::hsum(acc[0]);
+  }
+}
+
+template <class V, int U>
+ST_INLINE void run_rows_dt(const float* ap, const void* w, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ahead) {
+  if (dtype == F32) run_rows<V, F32, U>(ap, w, k, j0, j1, c, ahead);
+  else if (dtype == BF16) run_rows<V, BF16, U>(ap, w, k, j0, j1, c, ahead);
+  else run_rows<V, F16, U>(ap, w, k, j0, j1, c, ahead);
+}
+
 template <class V, int MB, int NB>
 ST_INLINE void run_dt(const float* ap, int64_t m, const void* w, int dtype, int64_t k, int64_t j0, int64_t j1, float* c, int64_t ldc) {
   if (dtype == F32) run<V, F32, MB, NB>(ap, m, w, k, j0, j1, c, ldc);

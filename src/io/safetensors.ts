@@ -34,6 +34,12 @@ export interface TensorSource {
 export interface OpenOptions {
   /** Read each tensor on demand into its own buffer instead of the whole file at once. */
   lazy?: boolean;
+  /**
+   * Called with the data section's fresh buffer before it is filled (not in lazy mode); the model
+   * loader passes the native backend's huge-page advice here, which must come before the pages
+   * are first touched.
+   */
+  prepare?: (data: ArrayBuffer) => void;
 }
 
 export function assertLittleEndian(): void {
@@ -56,15 +62,17 @@ export class SafetensorsFile implements TensorSource {
   readonly fileSize: number;
   readonly header: SafetensorsHeader;
   readonly lazy: boolean;
+  private readonly prepare: ((data: ArrayBuffer) => void) | undefined;
   private fd: number | null;
   private data: Uint8Array | null = null;
 
-  private constructor(path: string, fd: number, fileSize: number, header: SafetensorsHeader, lazy: boolean) {
+  private constructor(path: string, fd: number, fileSize: number, header: SafetensorsHeader, opts: OpenOptions) {
     this.path = path;
     this.fd = fd;
     this.fileSize = fileSize;
     this.header = header;
-    this.lazy = lazy;
+    this.lazy = opts.lazy ?? false;
+    this.prepare = opts.prepare;
   }
 
   /** Opens a file and validates its header; reads no tensor data. */
@@ -90,7 +98,7 @@ export class SafetensorsFile implements TensorSource {
       const json = new Uint8Array(n);
       readFully(fd, json, 8, path);
       const header = parseHeader(json, size, path);
-      return new SafetensorsFile(path, fd, size, header, opts.lazy ?? false);
+      return new SafetensorsFile(path, fd, size, header, opts);
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -158,6 +166,7 @@ export class SafetensorsFile implements TensorSource {
     if (this.lazy) throw new Error(`${this.path}: opened lazily; load() is not available`);
     // A fresh ArrayBuffer starts at an 8-byte aligned address, and offset 0 is the data section.
     const data = new Uint8Array(new ArrayBuffer(this.header.dataBytes));
+    this.prepare?.(data.buffer);
     readFully(this.requireFd(), data, this.header.dataStart, this.path);
     this.data = data;
     // Everything is in memory now: the descriptor is no longer needed.

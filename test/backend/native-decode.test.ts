@@ -185,3 +185,13 @@ test('streamReadGbs measures a plausible bandwidth and rejects bad sizes', { ski
   assert.throws(() => probe(0), /bytes must be/);
   assert.throws(() => probe(1 << 20, 0), /reps must be/);
 });
+
+test('adviseHugePages advises only whole 2 MiB pages inside a buffer, and rejects other arguments', { skip }, () => {
+  const advise = backend!.addon['adviseHugePages'] as (b: unknown) => number;
+  assert.equal(advise(new ArrayBuffer(4096)), 0, 'too small for two huge pages');
+  const bytes = 9 << 20;
+  const advised = advise(new ArrayBuffer(bytes));
+  // Linux: the aligned interior (7 or 8 MiB); elsewhere, or with STEERLING_HUGEPAGES=0, nothing.
+  assert.ok(advised === 0 || (advised % (2 << 20) === 0 && advised >= bytes - (4 << 20) && advised <= bytes), `advised ${advised}`);
+  assert.throws(() => advise(new Float32Array(4)), /expected an ArrayBuffer/);
+});

@@ -34,6 +34,22 @@ test('golden bytes of a tiny file (computed independently with Python struct)', 
   });
 });
 
+test('prepare sees the data section\'s buffer before it is filled, and the tensors view that buffer', async () => {
+  await withTmp((dir) => {
+    const p = join(dir, 'p.safetensors');
+    writeSafetensors(p, { a: tensor([1, -2, 3]) });
+    const seen: { buf: ArrayBuffer; zero: boolean }[] = [];
+    const f = SafetensorsFile.open(p, { prepare: (buf) => seen.push({ buf, zero: new Uint8Array(buf).every((b) => b === 0) }) });
+    const a = f.get('a');
+    assert.deepEqual(a.toArray(), [1, -2, 3]);
+    assert.equal(seen.length, 1);
+    assert.ok(seen[0]!.zero, 'called before the read');
+    assert.equal((a.data as Float32Array).buffer, seen[0]!.buf);
+    f.get('a');
+    assert.equal(seen.length, 1, 'once per file');
+  });
+});
+
 test('round trip keeps every dtype, shape and bit (no widening)', async () => {
   await withTmp((dir) => {
     const p = join(dir, 'rt.safetensors');

@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadModel } from '../../src/models/load.js';
-import { fromStorage, noGrad } from '../../src/index.js';
 import { nativeBackend } from '../../src/backend/registry.js';
-import { fusedDecodeStats, setFusedDecode } from '../../src/models/fused-decode.js';
+import { fusedDecodeStats } from '../../src/models/fused-decode.js';
+import { greedyLogits } from '../helpers/greedy-logits.js';
 
 const ROOT = new URL('../../../test/fixtures/parity/', import.meta.url).pathname;
 const skip = nativeBackend() ? false : 'the native addon is not built';
@@ -15,26 +15,7 @@ const skip = nativeBackend() ? false : 'the native addon is not built';
 test('a small model decodes fused on one thread with the op-by-op bits at 1, 2 and 3 pool threads', { skip }, async () => {
   assert.equal(process.env['STEERLING_FUSED_MIN_PARALLEL'], undefined, 'this test is about the default rule');
   const { model } = await loadModel(join(ROOT, 'llama-f32'));
-  const run = (fuse: boolean) => {
-    const prev = setFusedDecode(fuse);
-    try {
-      const cache = model.newCache(1, 40);
-      const out: number[] = [];
-      noGrad(() => {
-        let ids = fromStorage(Int32Array.from([1, 7, 9]), [1, 3], 'i32');
-        for (let s = 0; s < 30; s++) {
-          const f = model.forward(ids, { cache, lastOnly: true, phase: s === 0 ? 'prefill' : 'decode' }).f;
-          out.push(...f);
-          let best = 0;
-          for (let i = 1; i < f.length; i++) if (f[i]! > f[best]!) best = i;
-          ids = fromStorage(Int32Array.from([best]), [1, 1], 'i32');
-        }
-      });
-      return Float32Array.from(out);
-    } finally {
-      setFusedDecode(prev);
-    }
-  };
+  const run = (fuse: boolean) => greedyLogits(model, [1, 7, 9], 30, 40, fuse);
   const addon = nativeBackend()!.addon as unknown as { getThreads(): number; setThreads(n: number): void };
   const threads = addon.getThreads();
   try {

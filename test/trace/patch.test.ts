@@ -104,8 +104,10 @@ test('causality: a patch at reply position k leaves the predictions before it as
   close(early!.subarray(0, k + 1), b!.subarray(0, k + 1), 1e-6, 'before the patched position (layer 0)');
   assert.ok([...early!.subarray(k + 1)].some((x, i) => Math.abs(x - b![k + 1 + i]!) > 1e-4), 'the layer-0 patch changes later predictions');
   // At the last layer only the prediction at the patched position moves (its keys and values, read
-  // by later positions and by the branches of "dog", come from the layer's unpatched input).
-  late!.forEach((x, i) => assert.ok(i === k + 1 || Math.abs(x - b![i]!) < 1e-6, `last layer: index ${i} unchanged`));
+  // by later positions and by the branches of "dog", come from the layer's unpatched input). To an
+  // f32 ulp of these log-probabilities (~1e-6 at 12): a branch may run in a batch of one in one run
+  // and beside others in another, and the AVX2 kit sums one row of x in another order than several.
+  late!.forEach((x, i) => assert.ok(i === k + 1 || Math.abs(x - b![i]!) < 1e-5, `last layer: index ${i} unchanged`));
   assert.ok(Math.abs(late![k + 1]! - b![k + 1]!) > 1e-4, 'last layer: the patched position moves');
   // With a one-token concept that position takes exactly the source's value.
   const sn = source(names);
