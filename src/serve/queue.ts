@@ -60,8 +60,8 @@ export class WorkQueue {
    * QueueTimeoutError when the turn has not come within `waitMs`.
    */
   async run<T>(job: () => Promise<T>, waitMs = Infinity): Promise<T> {
+    if (this.full) throw this.fullError();
     if (this.running) {
-      if (this.waiting.length >= this.maxWaiting) throw this.fullError();
       await new Promise<void>((resolve, reject) => {
         const w: Waiter = { start: resolve, fail: reject, timer: null };
         if (Number.isFinite(waitMs)) {

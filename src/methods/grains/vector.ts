@@ -70,13 +70,6 @@ export function grainsVector(model: DecoderModel, rows: readonly PreferenceRow[]
   return o.attribute === 'prompt' ? promptVector(model, rows, site, o) : allTokensVector(model, rows, site, o);
 }
 
-/** Positions of the prompt with a score of the given sign, the k largest in size. */
-function signedTop(scores: Float64Array, k: number, which: 'pos' | 'neg', skip: (i: number) => boolean): number[] {
-  const idx = [...scores.keys()].filter((i) => !skip(i) && (which === 'pos' ? scores[i]! > 0 : scores[i]! < 0));
-  idx.sort((a, b) => Math.abs(scores[b]!) - Math.abs(scores[a]!) || a - b);
-  return idx.slice(0, k).sort((a, b) => a - b);
-}
-
 /**
  * The paper's form: both replies answer the same prompt, so a prompt token's contrastive score is
  * its IG for log p(preferred) plus its (negated) IG for log p(dispreferred). The k tokens with the
@@ -92,9 +85,11 @@ function promptVector(model: DecoderModel, rows: readonly PreferenceRow[], site:
     const sc = contrastiveScores(model, r.win, r.lose, o.steps, baselineOf(o));
     const joint = new Float64Array(P);
     for (let t = 0; t < P; t++) joint[t] = sc.win[t]! + sc.lose[t]!;
-    const skip = (t: number) => (o.skipBos && t === 0) || o.skipIds.has(r.win.ids[t]!);
-    const pos = signedTop(joint, o.k, 'pos', skip);
-    const neg = signedTop(joint, o.k, 'neg', skip);
+    // Only positively scored tokens can be "positively attributed" (and likewise negative): a short
+    // prompt has fewer than k of each.
+    const skip = (t: number) => o.skipIds.has(r.win.ids[t]!);
+    const pos = topPositions(joint, o.k, 'pos', o.skipBos, (t) => skip(t) || !(joint[t]! > 0));
+    const neg = topPositions(joint, o.k, 'neg', o.skipBos, (t) => skip(t) || !(joint[t]! < 0));
     masks.push({ pos: [pos, pos], neg: [neg, neg] });
     const prompt: Seq = { ids: r.win.ids.slice(0, P), promptLength: P };
     prompts.push(prompt, masked(prompt, pos, o.maskId), masked(prompt, neg, o.maskId));
